@@ -1,0 +1,255 @@
+//! The one place that moves events from the engine (tokio threads) to JavaScript.
+//!
+//! A single long-lived ThreadsafeFunction wraps the JS dispatcher given to [`init`]. Events are
+//! queued here and delivered in batches: the first event queued after a delivery schedules one
+//! threadsafe call, and that call drains everything queued by the time it runs. The dispatcher
+//! receives one flat array, six slots per event: `[id, kind, a, b, c, d, ...]`.
+//!
+//! | Rust event                 | kind | a                | b             | c            | d                    |
+//! |----------------------------|------|------------------|---------------|--------------|----------------------|
+//! | [`Event::Response`]        | 1    | status code      | status text   | http version | raw headers (flat)   |
+//! | [`Event::Data`]            | 2    | Buffer           | bytes so far  |              |                      |
+//! | [`Event::End`]             | 3    |                  |               |              |                      |
+//! | [`Event::Error`]           | 4    | `ERR_*` name     | Chromium code |              |                      |
+//! | [`Event::UploadProgress`]  | 5    | position         | total         |              |                      |
+//! | [`Event::WriteAck`]        | 6    |                  |               |              |                      |
+//!
+//! Keeping Node alive: the threadsafe function is referenced while at least one request is in
+//! flight (from `start()` until its terminal event has been delivered, or `abort()`), and
+//! unreferenced otherwise, so a process with nothing in flight can exit.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use napi::bindgen_prelude::{Buffer, Function, ToNapiValue};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{sys, Env, Status};
+
+use crate::errors::NetError;
+
+/// What a request reports to JS, in the order it happens.
+pub enum Event {
+  Response {
+    status: u16,
+    status_text: String,
+    http_version: &'static str,
+    raw_headers: Vec<String>,
+  },
+  Data {
+    chunk: Vec<u8>,
+    received: u64,
+  },
+  End,
+  Error(NetError),
+  UploadProgress {
+    position: u64,
+    total: u64,
+  },
+  WriteAck,
+}
+
+impl Event {
+  fn is_terminal(&self) -> bool {
+    matches!(self, Event::End | Event::Error(_))
+  }
+}
+
+/// Per-request bookkeeping shared between the engine task and the JS-thread methods.
+#[derive(Default)]
+pub struct Lifeline {
+  /// Set by `abort()`: nothing more is delivered for this request.
+  pub cancelled: AtomicBool,
+  /// Whether this request still holds its share of the "keep Node alive" reference.
+  holds_ref: AtomicBool,
+}
+
+struct Queued {
+  id: u32,
+  event: Event,
+  lifeline: Arc<Lifeline>,
+}
+
+type DispatchFn = ThreadsafeFunction<(), (), Vec<Slot>, Status, false, false, 0>;
+
+struct Bridge {
+  tsfn: DispatchFn,
+  queue: Mutex<VecDeque<Queued>>,
+  scheduled: AtomicBool,
+}
+
+static BRIDGE: OnceLock<Bridge> = OnceLock::new();
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// One slot of the flat event array.
+pub enum Slot {
+  Undefined,
+  Number(f64),
+  Str(String),
+  Bytes(Vec<u8>),
+  Strings(Vec<String>),
+}
+
+impl ToNapiValue for Slot {
+  unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+    match val {
+      Slot::Undefined => <()>::to_napi_value(env, ()),
+      Slot::Number(n) => f64::to_napi_value(env, n),
+      Slot::Str(s) => String::to_napi_value(env, s),
+      // `Buffer::from(Vec)` hands the allocation to V8 without a copy.
+      Slot::Bytes(b) => Buffer::to_napi_value(env, Buffer::from(b)),
+      Slot::Strings(v) => Vec::<String>::to_napi_value(env, v),
+    }
+  }
+}
+
+fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {
+  use Slot::*;
+  let (kind, a, b, c, d) = match event {
+    Event::Response {
+      status,
+      status_text,
+      http_version,
+      raw_headers,
+    } => (
+      1,
+      Number(status as f64),
+      Str(status_text),
+      Str(http_version.to_string()),
+      Strings(raw_headers),
+    ),
+    Event::Data { chunk, received } => (
+      2,
+      Bytes(chunk),
+      Number(received as f64),
+      Undefined,
+      Undefined,
+    ),
+    Event::End => (3, Undefined, Undefined, Undefined, Undefined),
+    Event::Error(e) => (
+      4,
+      Str(e.name.to_string()),
+      Number(e.code as f64),
+      Undefined,
+      Undefined,
+    ),
+    Event::UploadProgress { position, total } => (
+      5,
+      Number(position as f64),
+      Number(total as f64),
+      Undefined,
+      Undefined,
+    ),
+    Event::WriteAck => (6, Undefined, Undefined, Undefined, Undefined),
+  };
+  out.extend([Number(id as f64), Number(kind as f64), a, b, c, d]);
+}
+
+/// Registers the JS dispatcher. Called once per process by `lib/bridge.js`.
+pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<()> {
+  if BRIDGE.get().is_some() {
+    return Ok(());
+  }
+  let tsfn: DispatchFn = dispatch
+    .build_threadsafe_function::<()>()
+    .callee_handled::<false>()
+    .build_callback(|ctx| Ok(drain(&ctx.env)))?;
+  // Unreferenced until a request starts: an idle addon must not keep Node alive.
+  check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
+  let _ = BRIDGE.set(Bridge {
+    tsfn,
+    queue: Mutex::new(VecDeque::new()),
+    scheduled: AtomicBool::new(false),
+  });
+  Ok(())
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+  if status == sys::Status::napi_ok {
+    Ok(())
+  } else {
+    Err(napi::Error::new(
+      Status::GenericFailure,
+      "threadsafe function reference failed",
+    ))
+  }
+}
+
+/// Runs on the JS thread: turns everything queued into one flat array for the dispatcher.
+fn drain(env: &Env) -> Vec<Slot> {
+  let Some(bridge) = BRIDGE.get() else {
+    return Vec::new();
+  };
+  // Cleared before draining, so an event queued from now on schedules another delivery.
+  bridge.scheduled.store(false, Ordering::SeqCst);
+  let items: Vec<Queued> = {
+    let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
+    q.drain(..).collect()
+  };
+  let mut out = Vec::with_capacity(items.len() * 6);
+  for item in items {
+    let terminal = item.event.is_terminal();
+    if !item.lifeline.cancelled.load(Ordering::SeqCst) {
+      push_slots(&mut out, item.id, item.event);
+    }
+    if terminal {
+      release(env, &item.lifeline);
+    }
+  }
+  out
+}
+
+/// Queues `event` for request `id`. Safe from any thread; never blocks and never drops.
+pub fn emit(id: u32, lifeline: &Arc<Lifeline>, event: Event) {
+  let Some(bridge) = BRIDGE.get() else {
+    return;
+  };
+  {
+    let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
+    q.push_back(Queued {
+      id,
+      event,
+      lifeline: lifeline.clone(),
+    });
+  }
+  if !bridge.scheduled.swap(true, Ordering::SeqCst) {
+    bridge
+      .tsfn
+      .call((), ThreadsafeFunctionCallMode::NonBlocking);
+  }
+}
+
+/// Takes a share of the "keep Node alive" reference for a starting request (JS thread only).
+pub fn retain(env: &Env, lifeline: &Lifeline) -> napi::Result<()> {
+  let Some(bridge) = BRIDGE.get() else {
+    return Err(napi::Error::new(
+      Status::GenericFailure,
+      "bridge not initialised",
+    ));
+  };
+  if lifeline.holds_ref.swap(true, Ordering::SeqCst) {
+    return Ok(());
+  }
+  if IN_FLIGHT.fetch_add(1, Ordering::SeqCst) == 0 {
+    check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), bridge.tsfn.raw()) })?;
+  }
+  Ok(())
+}
+
+/// Gives back a request's share (JS thread only); idempotent.
+pub fn release(env: &Env, lifeline: &Lifeline) {
+  let Some(bridge) = BRIDGE.get() else {
+    return;
+  };
+  if !lifeline.holds_ref.swap(false, Ordering::SeqCst) {
+    return;
+  }
+  if IN_FLIGHT.fetch_sub(1, Ordering::SeqCst) == 1 {
+    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), bridge.tsfn.raw()) });
+  }
+}
+
+/// Requests started and not yet finished, for diagnostics and leak tests.
+pub fn in_flight() -> usize {
+  IN_FLIGHT.load(Ordering::SeqCst)
+}

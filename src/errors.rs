@@ -1,0 +1,275 @@
+//! Chromium's network error names, and the one place that decides which name a failure gets.
+//!
+//! Rust never builds JS `Error`s: it reports a [`NetError`] (Chromium's `ERR_*` name and number,
+//! from `net/base/net_error_list.h`) and `lib/errors.js` turns it into the `Error` users see.
+//! Classification walks an error's `source()` chain, as reqwest's `error.rs` does, so the same
+//! io/rustls/hyper failure gets the same name wherever it surfaced.
+
+use std::error::Error as StdError;
+use std::io;
+
+/// A Chromium network error: the name without its `net::` prefix, and its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetError {
+  pub name: &'static str,
+  pub code: i32,
+}
+
+macro_rules! net_errors {
+  ($($ident:ident = $code:expr;)*) => {
+    impl NetError {
+      $(pub const $ident: NetError = NetError { name: stringify!($ident), code: $code };)*
+    }
+  };
+}
+
+// Numbers from Chromium's net/base/net_error_list.h.
+net_errors! {
+  ERR_FAILED = -2;
+  ERR_ABORTED = -3;
+  ERR_INVALID_ARGUMENT = -4;
+  ERR_TIMED_OUT = -7;
+  ERR_UNEXPECTED = -9;
+  ERR_BLOCKED_BY_CLIENT = -20;
+  ERR_CONNECTION_CLOSED = -100;
+  ERR_CONNECTION_RESET = -101;
+  ERR_CONNECTION_REFUSED = -102;
+  ERR_CONNECTION_ABORTED = -103;
+  ERR_CONNECTION_FAILED = -104;
+  ERR_NAME_NOT_RESOLVED = -105;
+  ERR_INTERNET_DISCONNECTED = -106;
+  ERR_SSL_PROTOCOL_ERROR = -107;
+  ERR_ADDRESS_INVALID = -108;
+  ERR_ADDRESS_UNREACHABLE = -109;
+  ERR_SSL_VERSION_OR_CIPHER_MISMATCH = -113;
+  ERR_CONNECTION_TIMED_OUT = -118;
+  ERR_TUNNEL_CONNECTION_FAILED = -111;
+  ERR_PROXY_CONNECTION_FAILED = -130;
+  ERR_CERT_COMMON_NAME_INVALID = -200;
+  ERR_CERT_DATE_INVALID = -201;
+  ERR_CERT_AUTHORITY_INVALID = -202;
+  ERR_CERT_INVALID = -207;
+  ERR_CERT_REVOKED = -206;
+  ERR_INVALID_URL = -300;
+  ERR_UNKNOWN_URL_SCHEME = -302;
+  ERR_INVALID_REDIRECT = -303;
+  ERR_TOO_MANY_REDIRECTS = -310;
+  ERR_UNSAFE_REDIRECT = -311;
+  ERR_INVALID_RESPONSE = -320;
+  ERR_INVALID_CHUNKED_ENCODING = -321;
+  ERR_EMPTY_RESPONSE = -324;
+  ERR_RESPONSE_HEADERS_TOO_BIG = -325;
+  ERR_RESPONSE_HEADERS_TRUNCATED = -357;
+  ERR_CONTENT_DECODING_FAILED = -330;
+  ERR_CACHE_MISS = -400;
+  ERR_INCOMPLETE_CHUNKED_ENCODING = -355;
+  ERR_HTTP2_PROTOCOL_ERROR = -337;
+  ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH = -346;
+  ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION = -348;
+  ERR_CONTENT_LENGTH_MISMATCH = -354;
+  ERR_INVALID_HTTP_RESPONSE = -370;
+  ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED = -25;
+}
+
+impl std::fmt::Display for NetError {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "net::{}", self.name)
+  }
+}
+
+impl StdError for NetError {}
+
+/// Which stage of a transaction an error happened in: the same io error means different things
+/// (a reset while connecting is a refused connection, a reset while reading the body is not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+  Connect,
+  Tls,
+  SendRequest,
+  ReadHeaders,
+  ReadBody,
+}
+
+impl From<NetError> for io::Error {
+  fn from(e: NetError) -> io::Error {
+    io::Error::other(e)
+  }
+}
+
+/// Names a failure by walking its `source()` chain: an embedded [`NetError`] wins, then rustls
+/// errors (certificate and handshake failures), then the innermost `io::Error`.
+pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
+  let mut io_kind: Option<&io::Error> = None;
+  let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+  while let Some(e) = current {
+    if let Some(net) = e.downcast_ref::<NetError>() {
+      return *net;
+    }
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+      return classify_tls(tls);
+    }
+    if let Some(io) = e.downcast_ref::<io::Error>() {
+      io_kind = Some(io);
+      // `io::Error::source()` skips the wrapped error itself; look inside it.
+      if let Some(inner) = io.get_ref() {
+        current = Some(inner);
+        continue;
+      }
+    }
+    if let Some(h2) = e.downcast_ref::<hyper::Error>() {
+      if h2.is_timeout() {
+        return NetError::ERR_TIMED_OUT;
+      }
+    }
+    current = e.source();
+  }
+  match io_kind {
+    Some(io) => classify_io(io, stage),
+    None => match stage {
+      Stage::ReadBody | Stage::ReadHeaders => NetError::ERR_HTTP2_PROTOCOL_ERROR,
+      _ => NetError::ERR_FAILED,
+    },
+  }
+}
+
+/// Maps an OS-level socket error the way Chromium's `MapSystemError` does.
+pub fn classify_io(err: &io::Error, stage: Stage) -> NetError {
+  use io::ErrorKind::*;
+  match err.kind() {
+    ConnectionRefused => NetError::ERR_CONNECTION_REFUSED,
+    ConnectionReset => NetError::ERR_CONNECTION_RESET,
+    // Chromium maps EPIPE to ERR_CONNECTION_RESET (net/base/net_errors_posix.cc).
+    BrokenPipe => NetError::ERR_CONNECTION_RESET,
+    ConnectionAborted => NetError::ERR_CONNECTION_ABORTED,
+    TimedOut if stage == Stage::Connect => NetError::ERR_CONNECTION_TIMED_OUT,
+    TimedOut => NetError::ERR_TIMED_OUT,
+    HostUnreachable | NetworkUnreachable => NetError::ERR_ADDRESS_UNREACHABLE,
+    AddrNotAvailable => NetError::ERR_ADDRESS_INVALID,
+    NetworkDown => NetError::ERR_INTERNET_DISCONNECTED,
+    UnexpectedEof => NetError::ERR_CONNECTION_CLOSED,
+    _ => match stage {
+      Stage::Tls => NetError::ERR_SSL_PROTOCOL_ERROR,
+      Stage::Connect => NetError::ERR_CONNECTION_FAILED,
+      _ => NetError::ERR_FAILED,
+    },
+  }
+}
+
+/// Maps a rustls failure to Chromium's certificate / handshake names.
+pub fn classify_tls(err: &rustls::Error) -> NetError {
+  use rustls::{AlertDescription, CertificateError, Error};
+  match err {
+    Error::InvalidCertificate(cert) => match cert {
+      CertificateError::UnknownIssuer => NetError::ERR_CERT_AUTHORITY_INVALID,
+      CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+        NetError::ERR_CERT_COMMON_NAME_INVALID
+      }
+      CertificateError::Expired
+      | CertificateError::ExpiredContext { .. }
+      | CertificateError::NotValidYet
+      | CertificateError::NotValidYetContext { .. } => NetError::ERR_CERT_DATE_INVALID,
+      CertificateError::Revoked => NetError::ERR_CERT_REVOKED,
+      _ => NetError::ERR_CERT_INVALID,
+    },
+    Error::AlertReceived(AlertDescription::ProtocolVersion)
+    | Error::AlertReceived(AlertDescription::HandshakeFailure)
+    | Error::AlertReceived(AlertDescription::InsufficientSecurity)
+    | Error::PeerIncompatible(_) => NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH,
+    _ => NetError::ERR_SSL_PROTOCOL_ERROR,
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn refused_connection_is_err_connection_refused() {
+    let e = io::Error::from(io::ErrorKind::ConnectionRefused);
+    assert_eq!(
+      classify(&e, Stage::Connect),
+      NetError::ERR_CONNECTION_REFUSED
+    );
+  }
+
+  #[test]
+  fn broken_pipe_is_a_reset_like_chromium() {
+    let e = io::Error::from(io::ErrorKind::BrokenPipe);
+    assert_eq!(
+      classify(&e, Stage::SendRequest),
+      NetError::ERR_CONNECTION_RESET
+    );
+  }
+
+  #[test]
+  fn timeouts_depend_on_stage() {
+    let e = io::Error::from(io::ErrorKind::TimedOut);
+    assert_eq!(
+      classify(&e, Stage::Connect),
+      NetError::ERR_CONNECTION_TIMED_OUT
+    );
+    assert_eq!(classify(&e, Stage::ReadBody), NetError::ERR_TIMED_OUT);
+  }
+
+  #[test]
+  fn embedded_net_error_wins_over_io_kind() {
+    let e = io::Error::other(NetError::ERR_INCOMPLETE_CHUNKED_ENCODING);
+    assert_eq!(
+      classify(&e, Stage::ReadBody),
+      NetError::ERR_INCOMPLETE_CHUNKED_ENCODING
+    );
+  }
+
+  #[test]
+  fn rustls_errors_inside_io_errors_are_found() {
+    let unknown = io::Error::new(
+      io::ErrorKind::InvalidData,
+      rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+    );
+    assert_eq!(
+      classify(&unknown, Stage::Tls),
+      NetError::ERR_CERT_AUTHORITY_INVALID
+    );
+    let name = io::Error::new(
+      io::ErrorKind::InvalidData,
+      rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName),
+    );
+    assert_eq!(
+      classify(&name, Stage::Tls),
+      NetError::ERR_CERT_COMMON_NAME_INVALID
+    );
+    let expired = io::Error::new(
+      io::ErrorKind::InvalidData,
+      rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+    );
+    assert_eq!(
+      classify(&expired, Stage::Tls),
+      NetError::ERR_CERT_DATE_INVALID
+    );
+  }
+
+  #[test]
+  fn handshake_alerts_are_protocol_or_version_errors() {
+    let version = rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion);
+    assert_eq!(
+      classify_tls(&version),
+      NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH
+    );
+    let other = rustls::Error::AlertReceived(rustls::AlertDescription::DecodeError);
+    assert_eq!(classify_tls(&other), NetError::ERR_SSL_PROTOCOL_ERROR);
+  }
+
+  #[test]
+  fn unknown_tls_io_failure_is_a_protocol_error() {
+    let e = io::Error::from(io::ErrorKind::InvalidData);
+    assert_eq!(classify(&e, Stage::Tls), NetError::ERR_SSL_PROTOCOL_ERROR);
+  }
+
+  #[test]
+  fn display_has_the_net_prefix() {
+    assert_eq!(
+      NetError::ERR_EMPTY_RESPONSE.to_string(),
+      "net::ERR_EMPTY_RESPONSE"
+    );
+  }
+}

@@ -1,0 +1,193 @@
+//! The request headers that go on the wire: which ones Chromium adds, in which order, and how a
+//! caller's header replaces one of them (reference §2.3, §8.5).
+
+use crate::errors::NetError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySize {
+  None,
+  Known(u64),
+  Chunked,
+}
+
+/// Refuses what could break the message framing (defence in depth: JS validates first).
+pub fn check_wire_safe(headers: &[(String, String)]) -> Result<(), NetError> {
+  for (name, value) in headers {
+    let name_ok = !name.is_empty() && name.bytes().all(is_token_byte);
+    let value_ok = !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
+    if !name_ok || !value_ok {
+      return Err(NetError::ERR_INVALID_ARGUMENT);
+    }
+  }
+  Ok(())
+}
+
+/// RFC 9110 §5.6.2 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+  b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn find(list: &[(String, String)], name: &str) -> Option<usize> {
+  list.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+/// The header block of an HTTP/1.1 request, in Chromium's order: `Host`, `Connection`, body
+/// framing, then the caller's headers (one that names an earlier header replaces it where it
+/// stands), then `User-Agent` unless the caller set one.
+pub fn compose_h1(
+  host: &str,
+  method: &str,
+  user: &[(String, String)],
+  body: BodySize,
+  user_agent: &str,
+) -> Vec<(String, String)> {
+  let mut list: Vec<(String, String)> = Vec::with_capacity(user.len() + 4);
+  list.push(("Host".into(), host.into()));
+  list.push(("Connection".into(), "keep-alive".into()));
+  match body {
+    BodySize::Known(n) => list.push(("Content-Length".into(), n.to_string())),
+    // Chromium sends `Content-Length: 0` for a bodyless POST or PUT only (reference §2.4).
+    BodySize::None if method == "POST" || method == "PUT" => {
+      list.push(("Content-Length".into(), "0".into()))
+    }
+    BodySize::None => {}
+    BodySize::Chunked => list.push(("Transfer-Encoding".into(), "chunked".into())),
+  }
+  append_user_headers(&mut list, user);
+  if find(&list, "user-agent").is_none() {
+    list.push(("User-Agent".into(), user_agent.into()));
+  }
+  list
+}
+
+fn append_user_headers(list: &mut Vec<(String, String)>, user: &[(String, String)]) {
+  for (name, value) in user {
+    match find(list, name) {
+      Some(i) => list[i] = (name.clone(), value.clone()),
+      None => list.push((name.clone(), value.clone())),
+    }
+  }
+}
+
+/// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).
+const H2_FORBIDDEN: [&str; 6] = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+];
+
+/// The regular (non-pseudo) headers of an HTTP/2 request; names are lower-case on the wire.
+pub fn compose_h2(
+  user: &[(String, String)],
+  body: BodySize,
+  method: &str,
+  user_agent: &str,
+) -> Vec<(String, String)> {
+  let mut list = Vec::with_capacity(user.len() + 2);
+  match body {
+    BodySize::Known(n) => list.push(("content-length".to_string(), n.to_string())),
+    BodySize::None if method == "POST" || method == "PUT" => {
+      list.push(("content-length".into(), "0".into()))
+    }
+    _ => {}
+  }
+  let user: Vec<(String, String)> = user
+    .iter()
+    .filter(|(n, _)| !H2_FORBIDDEN.iter().any(|f| n.eq_ignore_ascii_case(f)))
+    .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+    .collect();
+  append_user_headers(&mut list, &user);
+  if find(&list, "user-agent").is_none() {
+    list.push(("user-agent".into(), user_agent.into()));
+  }
+  list
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+      .iter()
+      .map(|(n, v)| (n.to_string(), v.to_string()))
+      .collect()
+  }
+
+  #[test]
+  fn chromium_headers_come_first_and_user_order_is_kept() {
+    let list = compose_h1(
+      "a.com:81",
+      "GET",
+      &h(&[("x-b", "1"), ("X-A", "2")]),
+      BodySize::None,
+      "UA",
+    );
+    assert_eq!(
+      list,
+      h(&[
+        ("Host", "a.com:81"),
+        ("Connection", "keep-alive"),
+        ("x-b", "1"),
+        ("X-A", "2"),
+        ("User-Agent", "UA")
+      ])
+    );
+  }
+
+  #[test]
+  fn caller_header_replaces_chromium_one_in_place() {
+    let list = compose_h1(
+      "a",
+      "GET",
+      &h(&[("connection", "close"), ("user-agent", "mine")]),
+      BodySize::None,
+      "UA",
+    );
+    assert_eq!(
+      list,
+      h(&[
+        ("Host", "a"),
+        ("connection", "close"),
+        ("user-agent", "mine")
+      ])
+    );
+  }
+
+  #[test]
+  fn body_framing_headers() {
+    let post = compose_h1("a", "POST", &[], BodySize::None, "UA");
+    assert!(post.contains(&("Content-Length".into(), "0".into())));
+    let get = compose_h1("a", "GET", &[], BodySize::None, "UA");
+    assert!(find(&get, "content-length").is_none());
+    let chunked = compose_h1("a", "POST", &[], BodySize::Chunked, "UA");
+    assert!(chunked.contains(&("Transfer-Encoding".into(), "chunked".into())));
+    let buffered = compose_h1("a", "GET", &[], BodySize::Known(0), "UA");
+    assert!(buffered.contains(&("Content-Length".into(), "0".into())));
+  }
+
+  #[test]
+  fn injection_is_refused() {
+    assert!(check_wire_safe(&h(&[("X-A", "ok")])).is_ok());
+    assert!(check_wire_safe(&h(&[("X-A", "a\r\nX-B: b")])).is_err());
+    assert!(check_wire_safe(&h(&[("X A", "b")])).is_err());
+    assert!(check_wire_safe(&h(&[("X-A", "a\0")])).is_err());
+  }
+
+  #[test]
+  fn h2_drops_connection_headers_and_lower_cases() {
+    let list = compose_h2(
+      &h(&[("Connection", "close"), ("X-A", "1")]),
+      BodySize::Known(3),
+      "POST",
+      "UA",
+    );
+    assert_eq!(
+      list,
+      h(&[("content-length", "3"), ("x-a", "1"), ("user-agent", "UA")])
+    );
+  }
+}

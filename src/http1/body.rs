@@ -1,0 +1,373 @@
+//! Response body framing for HTTP/1.x (RFC 9112 §6.3) and the chunked decoder.
+//!
+//! The decoder works on the connection's read buffer in place and says, when the peer closes,
+//! which of Chromium's errors the truncation is: a cut chunked body is
+//! `ERR_INCOMPLETE_CHUNKED_ENCODING`, a short `Content-Length` body `ERR_CONTENT_LENGTH_MISMATCH`.
+
+use bytes::{Bytes, BytesMut};
+
+use super::response_head::ResponseHead;
+use crate::errors::NetError;
+
+/// How the end of a response body is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+  /// No body (HEAD, 1xx, 204, 304).
+  Empty,
+  Length(u64),
+  Chunked,
+  /// Read until the server closes; the connection cannot be reused.
+  UntilClose,
+}
+
+/// Picks the framing of a response to `method` (RFC 9112 §6.3, in its order of precedence).
+pub fn framing(method: &str, head: &ResponseHead) -> Result<Framing, NetError> {
+  if method.eq_ignore_ascii_case("HEAD") || head.status == 204 || head.status == 304 {
+    return Ok(Framing::Empty);
+  }
+  let te: Vec<&str> = head.values("transfer-encoding").collect();
+  if !te.is_empty() {
+    // Transfer-Encoding overrides Content-Length (§6.3 rule 3); only a final `chunked` frames.
+    let last = te
+      .iter()
+      .flat_map(|v| v.split(','))
+      .map(str::trim)
+      .rfind(|s| !s.is_empty())
+      .unwrap_or("");
+    return Ok(if last.eq_ignore_ascii_case("chunked") {
+      Framing::Chunked
+    } else {
+      Framing::UntilClose
+    });
+  }
+  let mut length: Option<u64> = None;
+  for value in head.values("content-length") {
+    for part in value.split(',') {
+      let part = part.trim();
+      if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NetError::ERR_INVALID_HTTP_RESPONSE);
+      }
+      let n: u64 = part
+        .parse()
+        .map_err(|_| NetError::ERR_INVALID_HTTP_RESPONSE)?;
+      match length {
+        Some(prev) if prev != n => {
+          return Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH)
+        }
+        _ => length = Some(n),
+      }
+    }
+  }
+  Ok(match length {
+    Some(0) => Framing::Empty,
+    Some(n) => Framing::Length(n),
+    None => Framing::UntilClose,
+  })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+  Size,
+  Data(u64),
+  DataEnd,
+  Trailers,
+  Done,
+}
+
+/// Longest chunk-size line (with extensions) we accept before calling the encoding invalid.
+const MAX_CHUNK_LINE: usize = 4096;
+
+/// Incremental body decoder for one response.
+#[derive(Debug)]
+pub struct Decoder {
+  framing: Framing,
+  remaining: u64,
+  chunk: ChunkState,
+}
+
+impl Decoder {
+  pub fn new(framing: Framing) -> Decoder {
+    let remaining = match framing {
+      Framing::Length(n) => n,
+      _ => 0,
+    };
+    Decoder {
+      framing,
+      remaining,
+      chunk: ChunkState::Size,
+    }
+  }
+
+  pub fn is_done(&self) -> bool {
+    match self.framing {
+      Framing::Empty => true,
+      Framing::Length(_) => self.remaining == 0,
+      Framing::Chunked => self.chunk == ChunkState::Done,
+      Framing::UntilClose => false,
+    }
+  }
+
+  /// Whether the connection can carry another request once the body is done.
+  pub fn reusable(&self) -> bool {
+    self.framing != Framing::UntilClose
+  }
+
+  /// Takes as much body as `buf` holds, up to `max` bytes. Returns `None` when `buf` holds no
+  /// body bytes right now (either more must be read, or the body is done).
+  pub fn decode(&mut self, buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, NetError> {
+    if max == 0 && self.framing != Framing::Chunked {
+      return Ok(None);
+    }
+    match self.framing {
+      Framing::Empty => Ok(None),
+      Framing::UntilClose => {
+        if buf.is_empty() {
+          return Ok(None);
+        }
+        let n = buf.len().min(max);
+        Ok(Some(buf.split_to(n).freeze()))
+      }
+      Framing::Length(_) => {
+        if self.remaining == 0 || buf.is_empty() {
+          return Ok(None);
+        }
+        let n = (buf.len() as u64).min(self.remaining).min(max as u64) as usize;
+        self.remaining -= n as u64;
+        Ok(Some(buf.split_to(n).freeze()))
+      }
+      Framing::Chunked => self.decode_chunked(buf, max),
+    }
+  }
+
+  fn decode_chunked(&mut self, buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, NetError> {
+    loop {
+      match self.chunk {
+        ChunkState::Done => return Ok(None),
+        ChunkState::Size => {
+          let Some(line) = take_line(buf)? else {
+            return Ok(None);
+          };
+          let size_part = line.split(|&b| b == b';').next().unwrap_or(&[]);
+          let size_text = std::str::from_utf8(size_part)
+            .map_err(|_| NetError::ERR_INVALID_CHUNKED_ENCODING)?
+            .trim();
+          if size_text.is_empty() || !size_text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(NetError::ERR_INVALID_CHUNKED_ENCODING);
+          }
+          let size = u64::from_str_radix(size_text, 16)
+            .map_err(|_| NetError::ERR_INVALID_CHUNKED_ENCODING)?;
+          self.chunk = if size == 0 {
+            ChunkState::Trailers
+          } else {
+            ChunkState::Data(size)
+          };
+        }
+        ChunkState::Data(left) => {
+          if buf.is_empty() || max == 0 {
+            return Ok(None);
+          }
+          let n = (buf.len() as u64).min(left).min(max as u64) as usize;
+          let data = buf.split_to(n).freeze();
+          self.chunk = if left == n as u64 {
+            ChunkState::DataEnd
+          } else {
+            ChunkState::Data(left - n as u64)
+          };
+          return Ok(Some(data));
+        }
+        ChunkState::DataEnd => {
+          let Some(line) = take_line(buf)? else {
+            return Ok(None);
+          };
+          if !line.is_empty() {
+            return Err(NetError::ERR_INVALID_CHUNKED_ENCODING);
+          }
+          self.chunk = ChunkState::Size;
+        }
+        ChunkState::Trailers => {
+          // Trailers are read and dropped: Electron does not expose them (§5).
+          let Some(line) = take_line(buf)? else {
+            return Ok(None);
+          };
+          if line.is_empty() {
+            self.chunk = ChunkState::Done;
+          }
+        }
+      }
+    }
+  }
+
+  /// Consumes framing bytes already buffered (chunk terminators, the last chunk, trailers)
+  /// without taking body data, so the end of a body is seen without waiting for the consumer.
+  /// Returns whether the body is complete.
+  pub fn settle(&mut self, buf: &mut BytesMut) -> Result<bool, NetError> {
+    self.decode(buf, 0)?;
+    Ok(self.is_done())
+  }
+
+  /// The peer closed the connection: fine for until-close bodies, a truncation otherwise.
+  pub fn at_eof(&self) -> Result<(), NetError> {
+    if self.is_done() || self.framing == Framing::UntilClose {
+      return Ok(());
+    }
+    Err(match self.framing {
+      Framing::Chunked => NetError::ERR_INCOMPLETE_CHUNKED_ENCODING,
+      _ => NetError::ERR_CONTENT_LENGTH_MISMATCH,
+    })
+  }
+}
+
+/// Takes one CRLF- (or bare LF-) terminated line off `buf`, without its terminator.
+fn take_line(buf: &mut BytesMut) -> Result<Option<Vec<u8>>, NetError> {
+  match buf.iter().position(|&b| b == b'\n') {
+    Some(pos) => {
+      let mut line = buf.split_to(pos + 1).to_vec();
+      line.pop();
+      if line.last() == Some(&b'\r') {
+        line.pop();
+      }
+      Ok(Some(line))
+    }
+    None if buf.len() > MAX_CHUNK_LINE => Err(NetError::ERR_INVALID_CHUNKED_ENCODING),
+    None => Ok(None),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn head(headers: &[(&str, &str)], status: u16) -> ResponseHead {
+    ResponseHead {
+      minor_version: 1,
+      status,
+      reason: String::new(),
+      headers: headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect(),
+    }
+  }
+
+  fn decode_all(dec: &mut Decoder, input: &[u8]) -> Result<Vec<u8>, NetError> {
+    let mut buf = BytesMut::from(input);
+    let mut out = Vec::new();
+    while let Some(b) = dec.decode(&mut buf, 3)? {
+      out.extend_from_slice(&b);
+    }
+    Ok(out)
+  }
+
+  #[test]
+  fn framing_rules() {
+    assert_eq!(
+      framing("HEAD", &head(&[("Content-Length", "5")], 200)),
+      Ok(Framing::Empty)
+    );
+    assert_eq!(framing("GET", &head(&[], 204)), Ok(Framing::Empty));
+    assert_eq!(
+      framing("GET", &head(&[("content-length", "5")], 200)),
+      Ok(Framing::Length(5))
+    );
+    assert_eq!(
+      framing(
+        "GET",
+        &head(
+          &[("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
+          200
+        )
+      ),
+      Ok(Framing::Chunked)
+    );
+    assert_eq!(framing("GET", &head(&[], 200)), Ok(Framing::UntilClose));
+    assert_eq!(
+      framing(
+        "GET",
+        &head(&[("Content-Length", "5"), ("Content-Length", "5")], 200)
+      ),
+      Ok(Framing::Length(5))
+    );
+    assert_eq!(
+      framing(
+        "GET",
+        &head(&[("Content-Length", "5"), ("Content-Length", "6")], 200)
+      ),
+      Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH)
+    );
+    assert_eq!(
+      framing("GET", &head(&[("Content-Length", "-1")], 200)),
+      Err(NetError::ERR_INVALID_HTTP_RESPONSE)
+    );
+    assert_eq!(
+      framing("GET", &head(&[("Content-Length", "abc")], 200)),
+      Err(NetError::ERR_INVALID_HTTP_RESPONSE)
+    );
+  }
+
+  #[test]
+  fn chunked_body_decodes_across_pieces() {
+    let mut dec = Decoder::new(Framing::Chunked);
+    let out = decode_all(
+      &mut dec,
+      b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(out, b"hello world");
+    assert!(dec.is_done());
+    assert_eq!(dec.at_eof(), Ok(()));
+  }
+
+  #[test]
+  fn truncated_bodies_name_their_framing() {
+    let mut chunked = Decoder::new(Framing::Chunked);
+    decode_all(&mut chunked, b"5\r\nhel").unwrap();
+    assert_eq!(
+      chunked.at_eof(),
+      Err(NetError::ERR_INCOMPLETE_CHUNKED_ENCODING)
+    );
+    let mut length = Decoder::new(Framing::Length(10));
+    assert_eq!(decode_all(&mut length, b"hello").unwrap(), b"hello");
+    assert_eq!(length.at_eof(), Err(NetError::ERR_CONTENT_LENGTH_MISMATCH));
+  }
+
+  #[test]
+  fn bad_chunk_size_is_invalid_chunked_encoding() {
+    let mut dec = Decoder::new(Framing::Chunked);
+    assert_eq!(
+      decode_all(&mut dec, b"zz\r\nhello\r\n"),
+      Err(NetError::ERR_INVALID_CHUNKED_ENCODING)
+    );
+    let mut dec = Decoder::new(Framing::Chunked);
+    assert_eq!(
+      decode_all(&mut dec, b"2\r\nhello\r\n"),
+      Err(NetError::ERR_INVALID_CHUNKED_ENCODING)
+    );
+  }
+
+  #[test]
+  fn settle_sees_the_last_chunk_without_taking_data() {
+    let mut dec = Decoder::new(Framing::Chunked);
+    let mut buf = BytesMut::from(&b"3\r\nabc\r\n0\r\n\r\n"[..]);
+    assert_eq!(dec.settle(&mut buf), Ok(false));
+    assert_eq!(&dec.decode(&mut buf, 10).unwrap().unwrap()[..], b"abc");
+    assert_eq!(dec.settle(&mut buf), Ok(true));
+    let mut dec = Decoder::new(Framing::Chunked);
+    let mut buf = BytesMut::from(&b"3\r\nabc\r\n4\r\n"[..]);
+    assert_eq!(&dec.decode(&mut buf, 10).unwrap().unwrap()[..], b"abc");
+    assert_eq!(dec.settle(&mut buf), Ok(false));
+    assert_eq!(&dec.decode(&mut buf, 10).unwrap(), &None);
+  }
+
+  #[test]
+  fn length_body_stops_at_length() {
+    let mut dec = Decoder::new(Framing::Length(4));
+    let mut buf = BytesMut::from(&b"abcdEXTRA"[..]);
+    let mut out = Vec::new();
+    while let Some(b) = dec.decode(&mut buf, 1024).unwrap() {
+      out.extend_from_slice(&b);
+    }
+    assert_eq!(out, b"abcd");
+    assert!(dec.is_done());
+    assert_eq!(&buf[..], b"EXTRA");
+  }
+}

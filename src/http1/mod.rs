@@ -1,0 +1,205 @@
+//! Our own HTTP/1.1 client connection: the request head goes out byte-exact (caller's header
+//! spelling and order) and the response head is captured raw, which reqwest/hyper cannot do.
+//! HTTP/2 goes through hyper (see `http2.rs`), where names are lower-case on the wire anyway.
+
+pub mod body;
+pub mod request_head;
+pub mod response_head;
+
+use std::io;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use self::body::Decoder;
+use self::response_head::{Parsed, ResponseHead};
+use crate::errors::{classify_io, NetError, Stage};
+
+/// Any byte stream a connection can run over (plain TCP or TLS).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Size of one socket read; also the largest body chunk handed to JS at once.
+pub const READ_CHUNK: usize = 256 * 1024;
+
+pub struct Connection {
+  io: Box<dyn Io>,
+  buf: BytesMut,
+  /// The connection served an earlier request (a failure before any response byte may then be a
+  /// server-side keep-alive close, which is retried once, as hyper and Chromium do).
+  pub reused: bool,
+  secure: bool,
+}
+
+/// A failure while waiting for the response head.
+#[derive(Debug)]
+pub struct HeadError {
+  pub error: NetError,
+  /// No byte of a response arrived before the failure.
+  pub nothing_received: bool,
+}
+
+impl Connection {
+  pub fn new(io: Box<dyn Io>, secure: bool) -> Connection {
+    Connection {
+      io,
+      buf: BytesMut::with_capacity(16 * 1024),
+      reused: false,
+      secure,
+    }
+  }
+
+  pub async fn write_all(&mut self, data: &[u8]) -> Result<(), NetError> {
+    self
+      .io
+      .write_all(data)
+      .await
+      .map_err(|e| classify_io(&e, Stage::SendRequest))
+  }
+
+  /// Writes one chunk of a `Transfer-Encoding: chunked` body (RFC 9112 §7.1).
+  pub async fn write_chunk(&mut self, data: &[u8]) -> Result<(), NetError> {
+    if data.is_empty() {
+      // A zero-size chunk would end the body.
+      return Ok(());
+    }
+    let size_line = format!("{:x}\r\n", data.len());
+    self
+      .write_vectored_all(&[size_line.as_bytes(), data, b"\r\n"])
+      .await
+  }
+
+  pub async fn write_last_chunk(&mut self) -> Result<(), NetError> {
+    self.write_all(b"0\r\n\r\n").await?;
+    self.flush().await
+  }
+
+  pub async fn flush(&mut self) -> Result<(), NetError> {
+    self
+      .io
+      .flush()
+      .await
+      .map_err(|e| classify_io(&e, Stage::SendRequest))
+  }
+
+  async fn write_vectored_all(&mut self, parts: &[&[u8]]) -> Result<(), NetError> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut written = 0;
+    while written < total {
+      let mut slices = Vec::with_capacity(parts.len());
+      let mut skip = written;
+      for part in parts {
+        if skip >= part.len() {
+          skip -= part.len();
+          continue;
+        }
+        slices.push(io::IoSlice::new(&part[skip..]));
+        skip = 0;
+      }
+      let n = self
+        .io
+        .write_vectored(&slices)
+        .await
+        .map_err(|e| classify_io(&e, Stage::SendRequest))?;
+      if n == 0 {
+        return Err(NetError::ERR_CONNECTION_RESET);
+      }
+      written += n;
+    }
+    Ok(())
+  }
+
+  /// Reads more bytes into the buffer; `Ok(0)` is the peer closing.
+  async fn fill(&mut self, stage: Stage) -> Result<usize, NetError> {
+    if self.buf.capacity() - self.buf.len() < 8 * 1024 {
+      self.buf.reserve(READ_CHUNK);
+    }
+    self
+      .io
+      .read_buf(&mut self.buf)
+      .await
+      .map_err(|e| read_error(&e, stage))
+  }
+
+  /// Reads the final response head, skipping 1xx interim responses (RFC 9110 §15.2).
+  pub async fn read_head(&mut self) -> Result<ResponseHead, HeadError> {
+    let mut seen_any = false;
+    loop {
+      match response_head::parse(&self.buf) {
+        Ok(Parsed::Complete(head, used)) => {
+          self.buf.advance(used);
+          seen_any = true;
+          if (100..200).contains(&head.status) && head.status != 101 {
+            continue;
+          }
+          return Ok(head);
+        }
+        Ok(Parsed::Partial) => {}
+        Err(error) => {
+          return Err(HeadError {
+            error,
+            nothing_received: false,
+          })
+        }
+      }
+      let before = self.buf.len();
+      let n = self
+        .fill(Stage::ReadHeaders)
+        .await
+        .map_err(|error| HeadError {
+          error,
+          nothing_received: !seen_any && before == 0,
+        })?;
+      if n == 0 {
+        return Err(HeadError {
+          error: self.truncated_head(seen_any || before > 0),
+          nothing_received: !seen_any && before == 0,
+        });
+      }
+    }
+  }
+
+  /// Chromium's answer when the peer closes before the head is complete
+  /// (`HttpStreamParser::HandleReadHeaderResult`).
+  fn truncated_head(&self, got_bytes: bool) -> NetError {
+    if !got_bytes {
+      NetError::ERR_EMPTY_RESPONSE
+    } else if self.secure {
+      NetError::ERR_RESPONSE_HEADERS_TRUNCATED
+    } else {
+      NetError::ERR_CONNECTION_CLOSED
+    }
+  }
+
+  /// Next piece of body, or `None` once the body is complete.
+  pub async fn read_body(&mut self, decoder: &mut Decoder) -> Result<Option<Bytes>, NetError> {
+    loop {
+      if let Some(data) = decoder.decode(&mut self.buf, READ_CHUNK)? {
+        return Ok(Some(data));
+      }
+      if decoder.is_done() {
+        return Ok(None);
+      }
+      let n = self.fill(Stage::ReadBody).await?;
+      if n == 0 {
+        decoder.at_eof()?;
+        return Ok(None);
+      }
+    }
+  }
+
+  /// Consumes buffered framing bytes; true once the body is complete (see `Decoder::settle`).
+  pub fn settle(&mut self, decoder: &mut Decoder) -> Result<bool, NetError> {
+    decoder.settle(&mut self.buf)
+  }
+
+  /// Whether bytes beyond the response are already buffered (a misbehaving server): such a
+  /// connection must not be reused.
+  pub fn has_leftover(&self) -> bool {
+    !self.buf.is_empty()
+  }
+}
+
+fn read_error(e: &io::Error, stage: Stage) -> NetError {
+  crate::errors::classify(e, stage)
+}

@@ -1,0 +1,48 @@
+//! Writes an HTTP/1.1 request head with every header name spelled exactly as given and in the
+//! given order (Electron sends the caller's spelling: hyper would lower- or title-case it).
+
+/// Serialises `METHOD target HTTP/1.1` and `headers` into one buffer ready for the socket.
+/// The caller has already refused names and values that could break the framing
+/// (see `headers::check_wire_safe`).
+pub fn encode(method: &str, target: &str, headers: &[(String, String)]) -> Vec<u8> {
+  let size = method.len()
+    + target.len()
+    + 13
+    + headers
+      .iter()
+      .map(|(n, v)| n.len() + v.len() + 4)
+      .sum::<usize>()
+    + 2;
+  let mut out = Vec::with_capacity(size);
+  out.extend_from_slice(method.as_bytes());
+  out.push(b' ');
+  out.extend_from_slice(target.as_bytes());
+  out.extend_from_slice(b" HTTP/1.1\r\n");
+  for (name, value) in headers {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+  }
+  out.extend_from_slice(b"\r\n");
+  out
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn keeps_spelling_and_order() {
+    let headers = vec![
+      ("Host".to_string(), "a.com".to_string()),
+      ("x-lower".to_string(), "1".to_string()),
+      ("X-UPPER".to_string(), "2".to_string()),
+    ];
+    let head = encode("GET", "/p?q=1", &headers);
+    assert_eq!(
+      head,
+      b"GET /p?q=1 HTTP/1.1\r\nHost: a.com\r\nx-lower: 1\r\nX-UPPER: 2\r\n\r\n".to_vec()
+    );
+  }
+}

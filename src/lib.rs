@@ -1,0 +1,35 @@
+//! electron-net-rs: Electron's `net` module as a Node.js addon.
+//!
+//! Every Rust type exposed to JS is prefixed `Native*`; `lib/` wraps them in the classes users
+//! hold (`ClientRequest`, `IncomingMessage`, `Session`).
+
+mod bridge;
+mod errors;
+mod headers;
+mod http1;
+mod http2;
+mod loader;
+mod pool;
+mod runtime;
+mod session;
+mod tls;
+mod upload;
+
+use napi::bindgen_prelude::Function;
+use napi::Env;
+use napi_derive::napi;
+
+pub use loader::{NativeRequest, NativeRequestOptions};
+pub use session::NativeSession;
+
+/// Registers the JS function that receives every engine event (see `bridge.rs` for the format).
+#[napi(catch_unwind)]
+pub fn init(env: Env, dispatch: Function<Vec<bridge::Slot>, ()>) -> napi::Result<()> {
+  bridge::init(&env, dispatch)
+}
+
+/// Requests started and not yet finished (diagnostics; leak tests watch it return to 0).
+#[napi(catch_unwind)]
+pub fn inflight_count() -> u32 {
+  bridge::in_flight() as u32
+}

@@ -1,0 +1,166 @@
+//! A session's connections: DNS, TCP, TLS with ALPN, and reuse. HTTP/1.1 connections are reused
+//! one request at a time (idle ones wait here); an HTTP/2 connection is shared by every request
+//! to its origin.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+
+use crate::errors::{classify, classify_io, NetError, Stage};
+use crate::http1;
+use crate::http2::{self, H2Sender};
+
+/// Idle HTTP/1.1 connections older than this are closed rather than reused; servers commonly
+/// time out keep-alive at 5–60 s, and a stale socket only costs a retry.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Idle connections kept per origin (Chromium keeps 6 sockets per group).
+const MAX_IDLE_PER_ORIGIN: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+  pub https: bool,
+  /// Host name or IP literal, IPv6 without brackets.
+  pub host: String,
+  pub port: u16,
+}
+
+pub enum Conn {
+  H1(http1::Connection),
+  H2(H2Sender),
+}
+
+#[derive(Default)]
+pub struct Pool {
+  idle: Mutex<HashMap<Origin, Vec<(Instant, http1::Connection)>>>,
+  h2: Mutex<HashMap<Origin, H2Sender>>,
+}
+
+impl Pool {
+  pub fn new() -> Pool {
+    Pool::default()
+  }
+
+  /// A connection to `origin`: a shared HTTP/2 one, an idle HTTP/1.1 one, or a new one.
+  pub async fn checkout(&self, origin: &Origin) -> Result<Conn, NetError> {
+    if let Some(sender) = self.reusable_h2(origin) {
+      return Ok(Conn::H2(sender));
+    }
+    if let Some(conn) = self.take_idle(origin) {
+      return Ok(Conn::H1(conn));
+    }
+    self.connect(origin).await
+  }
+
+  /// A brand-new connection (used to retry when a reused one turned out to be closed).
+  pub async fn connect(&self, origin: &Origin) -> Result<Conn, NetError> {
+    let conn = connect(origin).await?;
+    if let Conn::H2(sender) = &conn {
+      let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
+      h2.insert(origin.clone(), sender.clone());
+    }
+    Ok(conn)
+  }
+
+  fn reusable_h2(&self, origin: &Origin) -> Option<H2Sender> {
+    let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
+    match h2.get(origin) {
+      Some(sender) if !sender.is_closed() => Some(sender.clone()),
+      Some(_) => {
+        h2.remove(origin);
+        None
+      }
+      None => None,
+    }
+  }
+
+  fn take_idle(&self, origin: &Origin) -> Option<http1::Connection> {
+    let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+    let list = idle.get_mut(origin)?;
+    while let Some((since, mut conn)) = list.pop() {
+      if since.elapsed() < IDLE_TIMEOUT {
+        conn.reused = true;
+        return Some(conn);
+      }
+    }
+    None
+  }
+
+  /// Returns a connection whose exchange completed cleanly, for the next request to `origin`.
+  pub fn checkin(&self, origin: &Origin, conn: http1::Connection) {
+    let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+    let list = idle.entry(origin.clone()).or_default();
+    list.retain(|(since, _)| since.elapsed() < IDLE_TIMEOUT);
+    if list.len() < MAX_IDLE_PER_ORIGIN {
+      list.push((Instant::now(), conn));
+    }
+  }
+
+  pub fn clear(&self) {
+    self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    self.h2.lock().unwrap_or_else(|p| p.into_inner()).clear();
+  }
+}
+
+async fn connect(origin: &Origin) -> Result<Conn, NetError> {
+  let tcp = connect_tcp(&origin.host, origin.port).await?;
+  if !origin.https {
+    return Ok(Conn::H1(http1::Connection::new(Box::new(tcp), false)));
+  }
+  let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
+  let connector = tokio_rustls::TlsConnector::from(crate::tls::client_config());
+  let tls = connector
+    .connect(name, tcp)
+    .await
+    .map_err(|e| classify(&e, Stage::Tls))?;
+  let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+  if is_h2 {
+    Ok(Conn::H2(http2::handshake(tls).await?))
+  } else {
+    Ok(Conn::H1(http1::Connection::new(Box::new(tls), true)))
+  }
+}
+
+/// Resolves `host` and connects to the first address that accepts, in resolver order.
+async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
+  let addrs: Vec<_> = tokio::net::lookup_host((host, port))
+    .await
+    .map_err(|_| NetError::ERR_NAME_NOT_RESOLVED)?
+    .collect();
+  if addrs.is_empty() {
+    return Err(NetError::ERR_NAME_NOT_RESOLVED);
+  }
+  let mut last = NetError::ERR_CONNECTION_FAILED;
+  for addr in addrs {
+    match TcpStream::connect(addr).await {
+      Ok(stream) => {
+        // Chromium disables Nagle on every socket; small heads must not wait for an ACK.
+        let _ = stream.set_nodelay(true);
+        return Ok(stream);
+      }
+      Err(e) => last = classify_io(&e, Stage::Connect),
+    }
+  }
+  Err(last)
+}
+
+/// The origin of a parsed http(s) URL.
+pub fn origin_of(url: &url::Url) -> Result<Origin, NetError> {
+  let https = match url.scheme() {
+    "https" => true,
+    "http" => false,
+    _ => return Err(NetError::ERR_UNKNOWN_URL_SCHEME),
+  };
+  let host = match url.host() {
+    Some(url::Host::Domain(d)) => d.to_string(),
+    Some(url::Host::Ipv4(ip)) => ip.to_string(),
+    Some(url::Host::Ipv6(ip)) => ip.to_string(),
+    None => return Err(NetError::ERR_INVALID_URL),
+  };
+  let port = url
+    .port_or_known_default()
+    .ok_or(NetError::ERR_INVALID_URL)?;
+  Ok(Origin { https, host, port })
+}

@@ -1,0 +1,42 @@
+//! The process-wide tokio runtime: every request is a task on it.
+//!
+//! Its worker threads never keep Node alive (Node exits without joining foreign threads); what
+//! keeps Node alive while a request is in flight is the bridge's threadsafe-function reference.
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use tokio::runtime::{Builder, Runtime};
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+pub fn runtime() -> &'static Runtime {
+  RUNTIME.get_or_init(|| {
+    Builder::new_multi_thread()
+      // Two cores is the common case for the machines this runs on; the JS thread needs one.
+      .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)))
+      .thread_name("electron-net-rs")
+      .enable_all()
+      .build()
+      .expect("failed to start the tokio runtime")
+  })
+}
+
+/// Spawns `fut`; if it panics, `on_panic` runs instead of the panic reaching the FFI boundary.
+pub fn spawn_guarded<F, P>(fut: F, on_panic: P) -> tokio::task::AbortHandle
+where
+  F: Future<Output = ()> + Send + 'static,
+  P: FnOnce() + Send + 'static,
+{
+  let rt = runtime();
+  let handle = rt.spawn(fut);
+  let abort = handle.abort_handle();
+  rt.spawn(async move {
+    if let Err(e) = handle.await {
+      if e.is_panic() {
+        on_panic();
+      }
+    }
+  });
+  abort
+}

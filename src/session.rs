@@ -1,0 +1,84 @@
+//! `NativeSession`: what a JS `Session` owns natively. Today its connection pool and user agent;
+//! the cookie store, proxy rules, auth cache and HTTP cache of later issues live here too, so a
+//! request only ever asks its session.
+
+use std::sync::{Arc, RwLock};
+
+use napi_derive::napi;
+
+use crate::pool::Pool;
+
+pub struct SessionInner {
+  pub partition: String,
+  pub pool: Pool,
+  user_agent: RwLock<String>,
+}
+
+impl SessionInner {
+  pub fn user_agent(&self) -> String {
+    self
+      .user_agent
+      .read()
+      .unwrap_or_else(|p| p.into_inner())
+      .clone()
+  }
+}
+
+/// Chromium's user-agent format with this library in Electron's place
+/// (reference §8.5: `Mozilla/5.0 (<platform>) AppleWebKit/537.36 (KHTML, like Gecko) ...`).
+pub fn default_user_agent() -> String {
+  let platform = match std::env::consts::OS {
+    "macos" => "Macintosh; Intel Mac OS X 10_15_7",
+    "windows" => "Windows NT 10.0; Win64; x64",
+    _ => "X11; Linux x86_64",
+  };
+  format!(
+    "Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) electron-net-rs/{} Chrome/152.0.0.0 Safari/537.36",
+    env!("CARGO_PKG_VERSION")
+  )
+}
+
+/// The native half of a `Session`.
+#[napi]
+pub struct NativeSession {
+  pub(crate) inner: Arc<SessionInner>,
+}
+
+#[napi]
+impl NativeSession {
+  #[napi(constructor, catch_unwind)]
+  pub fn new(partition: String) -> NativeSession {
+    NativeSession {
+      inner: Arc::new(SessionInner {
+        partition,
+        pool: Pool::new(),
+        user_agent: RwLock::new(default_user_agent()),
+      }),
+    }
+  }
+
+  #[napi(getter, catch_unwind)]
+  pub fn partition(&self) -> String {
+    self.inner.partition.clone()
+  }
+
+  #[napi(catch_unwind)]
+  pub fn set_user_agent(&self, user_agent: String) {
+    *self
+      .inner
+      .user_agent
+      .write()
+      .unwrap_or_else(|p| p.into_inner()) = user_agent;
+  }
+
+  #[napi(catch_unwind)]
+  pub fn get_user_agent(&self) -> String {
+    self.inner.user_agent()
+  }
+
+  /// Drops idle pooled connections (`closeAllConnections` builds on this).
+  #[napi(catch_unwind)]
+  pub fn close_idle_connections(&self) {
+    self.inner.pool.clear();
+  }
+}
