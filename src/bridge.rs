@@ -13,6 +13,11 @@
 //! | [`Event::Error`]           | 4    | `ERR_*` name     | Chromium code |              |                      |
 //! | [`Event::UploadProgress`]  | 5    | position         | total         |              |                      |
 //! | [`Event::WriteAck`]        | 6    |                  |               |              |                      |
+//! | [`Event::Redirect`]        | 7    | status code      | new method    | new URL      | raw headers (flat)   |
+//! | [`Event::Login`]           | 8    | `AuthInfo` object|               |              |                      |
+//!
+//! After `Redirect` the engine waits for `followRedirect(bool)`, after `Login` for
+//! `login([user, pass])`; JS answers every one of them exactly once.
 //!
 //! Keeping Node alive: the threadsafe function is referenced while at least one request is in
 //! flight (from `start()` until its terminal event has been delivered, or `abort()`), and
@@ -47,6 +52,24 @@ pub enum Event {
     total: u64,
   },
   WriteAck,
+  Redirect {
+    status: u16,
+    method: String,
+    url: String,
+    raw_headers: Vec<String>,
+  },
+  Login(AuthInfo),
+}
+
+/// Electron's `AuthInfo`, passed to the `'login'` event.
+#[napi_derive::napi(object)]
+#[derive(Debug, Clone)]
+pub struct AuthInfo {
+  pub is_proxy: bool,
+  pub scheme: String,
+  pub host: String,
+  pub port: u32,
+  pub realm: String,
 }
 
 impl Event {
@@ -88,6 +111,7 @@ pub enum Slot {
   Str(String),
   Bytes(Vec<u8>),
   Strings(Vec<String>),
+  Auth(AuthInfo),
 }
 
 impl ToNapiValue for Slot {
@@ -99,6 +123,7 @@ impl ToNapiValue for Slot {
       // `Buffer::from(Vec)` hands the allocation to V8 without a copy.
       Slot::Bytes(b) => Buffer::to_napi_value(env, Buffer::from(b)),
       Slot::Strings(v) => Vec::<String>::to_napi_value(env, v),
+      Slot::Auth(info) => AuthInfo::to_napi_value(env, info),
     }
   }
 }
@@ -141,6 +166,19 @@ fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {
       Undefined,
     ),
     Event::WriteAck => (6, Undefined, Undefined, Undefined, Undefined),
+    Event::Redirect {
+      status,
+      method,
+      url,
+      raw_headers,
+    } => (
+      7,
+      Number(status as f64),
+      Str(method),
+      Str(url),
+      Strings(raw_headers),
+    ),
+    Event::Login(info) => (8, Auth(info), Undefined, Undefined, Undefined),
   };
   out.extend([Number(id as f64), Number(kind as f64), a, b, c, d]);
 }

@@ -3,6 +3,9 @@
 
 use crate::errors::NetError;
 
+/// Header `(name, value)` pairs in order.
+pub type HeaderList = Vec<(String, String)>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodySize {
   None,
@@ -31,17 +34,26 @@ fn find(list: &[(String, String)], name: &str) -> Option<usize> {
   list.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
-/// The header block of an HTTP/1.1 request, in Chromium's order: `Host`, `Connection`, body
-/// framing, then the caller's headers (one that names an earlier header replaces it where it
-/// stands), then `User-Agent` unless the caller set one.
+/// Headers the engine adds around the caller's: `first` go before them (auth-cache
+/// credentials), `last` after them and only where the caller did not set the same name
+/// (Sec-Fetch-*, User-Agent, Accept-Encoding, Accept-Language), as Chromium orders them.
+#[derive(Debug, Default, Clone)]
+pub struct EngineHeaders {
+  pub first: Vec<(String, String)>,
+  pub last: Vec<(String, String)>,
+}
+
+/// The header block of an HTTP/1.1 request, in Chromium's order (reference §2.3): `Host`,
+/// `Connection`, body framing, the engine's first headers, the caller's headers (one that names
+/// an earlier header replaces it where it stands), then the engine's last headers.
 pub fn compose_h1(
   host: &str,
   method: &str,
-  user: &[(String, String)],
   body: BodySize,
-  user_agent: &str,
+  engine: &EngineHeaders,
+  user: &[(String, String)],
 ) -> Vec<(String, String)> {
-  let mut list: Vec<(String, String)> = Vec::with_capacity(user.len() + 4);
+  let mut list: Vec<(String, String)> = Vec::with_capacity(user.len() + 10);
   list.push(("Host".into(), host.into()));
   list.push(("Connection".into(), "keep-alive".into()));
   match body {
@@ -53,20 +65,37 @@ pub fn compose_h1(
     BodySize::None => {}
     BodySize::Chunked => list.push(("Transfer-Encoding".into(), "chunked".into())),
   }
-  append_user_headers(&mut list, user);
-  if find(&list, "user-agent").is_none() {
-    list.push(("User-Agent".into(), user_agent.into()));
-  }
+  list.extend(engine.first.iter().cloned());
+  replace_or_append(&mut list, user);
+  append_missing(&mut list, &engine.last);
   list
 }
 
-fn append_user_headers(list: &mut Vec<(String, String)>, user: &[(String, String)]) {
-  for (name, value) in user {
+fn replace_or_append(list: &mut Vec<(String, String)>, headers: &[(String, String)]) {
+  for (name, value) in headers {
     match find(list, name) {
       Some(i) => list[i] = (name.clone(), value.clone()),
       None => list.push((name.clone(), value.clone())),
     }
   }
+}
+
+fn append_missing(list: &mut Vec<(String, String)>, headers: &[(String, String)]) {
+  for (name, value) in headers {
+    if find(list, name).is_none() {
+      list.push((name.clone(), value.clone()));
+    }
+  }
+}
+
+/// Whether the caller set `name` (case-insensitive).
+pub fn has(headers: &[(String, String)], name: &str) -> bool {
+  find(headers, name).is_some()
+}
+
+/// The caller's value of `name`, if set.
+pub fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+  find(headers, name).map(|i| headers[i].1.as_str())
 }
 
 /// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).
@@ -81,12 +110,12 @@ const H2_FORBIDDEN: [&str; 6] = [
 
 /// The regular (non-pseudo) headers of an HTTP/2 request; names are lower-case on the wire.
 pub fn compose_h2(
-  user: &[(String, String)],
-  body: BodySize,
   method: &str,
-  user_agent: &str,
+  body: BodySize,
+  engine: &EngineHeaders,
+  user: &[(String, String)],
 ) -> Vec<(String, String)> {
-  let mut list = Vec::with_capacity(user.len() + 2);
+  let mut list = Vec::with_capacity(user.len() + 10);
   match body {
     BodySize::Known(n) => list.push(("content-length".to_string(), n.to_string())),
     BodySize::None if method == "POST" || method == "PUT" => {
@@ -94,16 +123,14 @@ pub fn compose_h2(
     }
     _ => {}
   }
-  let user: Vec<(String, String)> = user
-    .iter()
-    .filter(|(n, _)| !H2_FORBIDDEN.iter().any(|f| n.eq_ignore_ascii_case(f)))
-    .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-    .collect();
-  append_user_headers(&mut list, &user);
-  if find(&list, "user-agent").is_none() {
-    list.push(("user-agent".into(), user_agent.into()));
-  }
+  list.extend(engine.first.iter().cloned());
+  replace_or_append(&mut list, user);
+  append_missing(&mut list, &engine.last);
   list
+    .into_iter()
+    .filter(|(n, _)| !H2_FORBIDDEN.iter().any(|f| n.eq_ignore_ascii_case(f)))
+    .map(|(n, v)| (n.to_ascii_lowercase(), v))
+    .collect()
 }
 
 #[cfg(test)]
@@ -117,14 +144,21 @@ mod tests {
       .collect()
   }
 
+  fn engine(last: &[(&str, &str)]) -> EngineHeaders {
+    EngineHeaders {
+      first: vec![],
+      last: h(last),
+    }
+  }
+
   #[test]
   fn chromium_headers_come_first_and_user_order_is_kept() {
     let list = compose_h1(
       "a.com:81",
       "GET",
-      &h(&[("x-b", "1"), ("X-A", "2")]),
       BodySize::None,
-      "UA",
+      &engine(&[("User-Agent", "UA")]),
+      &h(&[("x-b", "1"), ("X-A", "2")]),
     );
     assert_eq!(
       list,
@@ -143,9 +177,9 @@ mod tests {
     let list = compose_h1(
       "a",
       "GET",
-      &h(&[("connection", "close"), ("user-agent", "mine")]),
       BodySize::None,
-      "UA",
+      &engine(&[("User-Agent", "UA")]),
+      &h(&[("connection", "close"), ("user-agent", "mine")]),
     );
     assert_eq!(
       list,
@@ -159,13 +193,14 @@ mod tests {
 
   #[test]
   fn body_framing_headers() {
-    let post = compose_h1("a", "POST", &[], BodySize::None, "UA");
+    let none = EngineHeaders::default();
+    let post = compose_h1("a", "POST", BodySize::None, &none, &[]);
     assert!(post.contains(&("Content-Length".into(), "0".into())));
-    let get = compose_h1("a", "GET", &[], BodySize::None, "UA");
-    assert!(find(&get, "content-length").is_none());
-    let chunked = compose_h1("a", "POST", &[], BodySize::Chunked, "UA");
+    let get = compose_h1("a", "GET", BodySize::None, &none, &[]);
+    assert!(!has(&get, "content-length"));
+    let chunked = compose_h1("a", "POST", BodySize::Chunked, &none, &[]);
     assert!(chunked.contains(&("Transfer-Encoding".into(), "chunked".into())));
-    let buffered = compose_h1("a", "GET", &[], BodySize::Known(0), "UA");
+    let buffered = compose_h1("a", "GET", BodySize::Known(0), &none, &[]);
     assert!(buffered.contains(&("Content-Length".into(), "0".into())));
   }
 
@@ -180,10 +215,10 @@ mod tests {
   #[test]
   fn h2_drops_connection_headers_and_lower_cases() {
     let list = compose_h2(
-      &h(&[("Connection", "close"), ("X-A", "1")]),
-      BodySize::Known(3),
       "POST",
-      "UA",
+      BodySize::Known(3),
+      &engine(&[("User-Agent", "UA")]),
+      &h(&[("Connection", "close"), ("X-A", "1")]),
     );
     assert_eq!(
       list,

@@ -3,16 +3,24 @@
 //! Every Rust type exposed to JS is prefixed `Native*`; `lib/` wraps them in the classes users
 //! hold (`ClientRequest`, `IncomingMessage`, `Session`).
 
+mod auth;
 mod bridge;
+mod decoding;
+mod download;
 mod errors;
+mod fetch_metadata;
 mod headers;
 mod http1;
 mod http2;
 mod loader;
 mod pool;
+mod redirect;
+mod referrer;
+mod reporter;
 mod runtime;
 mod session;
 mod tls;
+mod transport;
 mod upload;
 
 use napi::bindgen_prelude::Function;

@@ -1,37 +1,42 @@
 //! `NativeRequest`, the object a JS `ClientRequest` drives, and the task that performs one
-//! transaction: pick a connection, send the head and body, report the response, then stream the
-//! body under the consumer's credit (Electron's `data(chunk, resume)` contract, reference §5).
+//! request: hop after hop (redirects, authentication retries) until a response is delivered,
+//! then its body under the consumer's credit (Electron's `data(chunk, resume)`, reference §5).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::BodyExt;
 use napi::bindgen_prelude::Buffer;
 use napi::Env;
 use napi_derive::napi;
 use tokio::sync::{mpsc, Semaphore};
+use url::Url;
 
-use crate::bridge::{self, Event, Lifeline};
-use crate::errors::{classify, NetError, Stage};
-use crate::headers::{self, BodySize};
-use crate::http1::{self, body, request_head, response_head::ResponseHead};
-use crate::http2::{H2Body, H2Sender};
-use crate::pool::{self, Conn, Origin};
+use crate::auth::{self, Answer, Credentials};
+use crate::bridge::{self, AuthInfo, Event, Lifeline};
+use crate::decoding::{self, ContentDecoder};
+use crate::errors::NetError;
+use crate::fetch_metadata;
+use crate::headers::{self, EngineHeaders};
+use crate::pool::{self, Origin};
+use crate::redirect;
+use crate::referrer;
+use crate::reporter::{next_decision, Decision, Reporter};
 use crate::session::{NativeSession, SessionInner};
-use crate::upload::{ProgressClock, UploadBody, UploadMsg};
+use crate::transport::{self, Outgoing, ResponseStart};
+use crate::upload::{UploadBody, UploadMsg};
 
-/// Options that later features act on (cookies, cache, priority, referrer, redirects). They are
-/// validated in JS and carried here now so those features plug in without a new bridge.
+/// Request options beyond method, URL and headers, validated in JS (reference §1.2).
 #[napi(object)]
 #[derive(Default, Clone)]
 pub struct NativeRequestOptions {
+  /// `include` | `omit` | `same-origin`, or unset.
   pub credentials: Option<String>,
   pub use_session_cookies: Option<bool>,
   pub cache: Option<String>,
   pub priority: Option<String>,
   pub priority_incremental: Option<bool>,
   pub referrer_policy: Option<String>,
+  /// The initiator's origin (the `origin` option).
   pub origin: Option<String>,
   pub redirect: Option<String>,
 }
@@ -39,32 +44,10 @@ pub struct NativeRequestOptions {
 /// Everything the engine needs to perform the request.
 struct RequestSpec {
   method: String,
-  url: url::Url,
+  url: Url,
   headers: Vec<(String, String)>,
   chunked: bool,
-  // Read by the redirect, cookie and cache features (issues 3+); carried from JS already.
-  #[allow(dead_code)]
   options: NativeRequestOptions,
-}
-
-/// What the engine task shares with the JS-thread methods of its request.
-struct Reporter {
-  id: u32,
-  lifeline: Arc<Lifeline>,
-  /// Permits granted by `read()`: one permit lets one more body chunk be read from the network.
-  credit: Arc<Semaphore>,
-}
-
-impl Reporter {
-  fn emit(&self, event: Event) {
-    bridge::emit(self.id, &self.lifeline, event);
-  }
-
-  async fn wait_for_credit(&self) {
-    if let Ok(permit) = self.credit.acquire().await {
-      permit.forget();
-    }
-  }
 }
 
 /// Most read() credits that may be banked ahead of data; JS grants one per `_read`.
@@ -78,6 +61,7 @@ pub struct NativeRequest {
   lifeline: Arc<Lifeline>,
   credit: Arc<Semaphore>,
   upload: Option<mpsc::UnboundedSender<UploadMsg>>,
+  decisions: Option<mpsc::UnboundedSender<Decision>>,
   task: Option<tokio::task::AbortHandle>,
 }
 
@@ -94,8 +78,8 @@ impl NativeRequest {
     chunked: bool,
     options: Option<NativeRequestOptions>,
   ) -> napi::Result<NativeRequest> {
-    let url = url::Url::parse(&url)
-      .map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
+    let url =
+      Url::parse(&url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
     let headers = headers
       .chunks(2)
       .map(|pair| (pair[0].clone(), pair.get(1).cloned().unwrap_or_default()))
@@ -113,12 +97,13 @@ impl NativeRequest {
       lifeline: Arc::new(Lifeline::default()),
       credit: Arc::new(Semaphore::new(0)),
       upload: None,
+      decisions: None,
       task: None,
     })
   }
 
-  /// Starts the transaction: `body` is the whole buffered body, or null. In chunked mode the
-  /// body comes through `write()` / `finish()` instead.
+  /// Starts the request: `body` is the whole buffered body, or null. In chunked mode the body
+  /// comes through `write()` / `finish()` instead.
   #[napi(catch_unwind)]
   pub fn start(&mut self, env: Env, body: Option<Buffer>) -> napi::Result<()> {
     let Some(spec) = self.spec.take() else {
@@ -137,6 +122,8 @@ impl NativeRequest {
         None => UploadBody::Empty,
       }
     };
+    let (decision_tx, mut decision_rx) = mpsc::unbounded_channel();
+    self.decisions = Some(decision_tx);
     bridge::retain(&env, &self.lifeline)?;
     let reporter = Arc::new(Reporter {
       id: self.id,
@@ -147,7 +134,12 @@ impl NativeRequest {
     let on_panic = reporter.clone();
     self.task = Some(crate::runtime::spawn_guarded(
       async move {
-        if let Err(e) = run(&session, spec, upload, &reporter).await {
+        let mut request = Request {
+          session: &session,
+          reporter: &reporter,
+          decisions: &mut decision_rx,
+        };
+        if let Err(e) = request.run(spec, upload).await {
           reporter.emit(Event::Error(e));
         }
       },
@@ -181,12 +173,29 @@ impl NativeRequest {
     }
   }
 
-  /// Cancels the transaction: the socket is closed and no further event is delivered.
+  /// Answers a `Redirect` event.
+  #[napi(catch_unwind)]
+  pub fn follow_redirect(&self, follow: bool) {
+    self.decide(Decision::Follow(follow));
+  }
+
+  /// Answers a `Login` event: credentials retry the request, nothing delivers the challenge.
+  #[napi(catch_unwind)]
+  pub fn login(&self, username: Option<String>, password: Option<String>) {
+    let creds = match (username, password) {
+      (Some(username), Some(password)) => Some(Credentials { username, password }),
+      _ => None,
+    };
+    self.decide(Decision::Login(creds));
+  }
+
+  /// Cancels the request: the socket is closed and no further event is delivered.
   #[napi(catch_unwind)]
   pub fn abort(&mut self, env: Env) {
     self.lifeline.cancelled.store(true, Ordering::SeqCst);
     self.spec = None;
     self.upload = None;
+    self.decisions = None;
     if let Some(task) = self.task.take() {
       task.abort();
     }
@@ -194,364 +203,373 @@ impl NativeRequest {
   }
 }
 
-/// Performs one transaction; an `Err` becomes the request's `'error'`.
-async fn run(
-  session: &SessionInner,
-  spec: RequestSpec,
-  body: UploadBody,
-  reporter: &Reporter,
-) -> Result<(), NetError> {
-  headers::check_wire_safe(&spec.headers)?;
-  let origin = pool::origin_of(&spec.url)?;
-  let user_agent = session.user_agent();
-  let conn = session.pool.checkout(&origin).await?;
-  match conn {
-    Conn::H2(sender) => exchange_h2(sender, &spec, body, &user_agent, reporter).await,
-    Conn::H1(conn) => {
-      let replay = if conn.reused { body.replay() } else { None };
-      match send_h1(conn, &spec, body, &user_agent, reporter).await {
-        Ok((conn, head)) => receive_h1(session, &origin, conn, &spec, head, reporter).await,
-        // A reused keep-alive connection the server had already closed: retry once on a new
-        // one, as hyper and Chromium do, when the body can be sent again.
-        Err(SendFailure {
-          retryable: true,
-          error,
-        }) => {
-          let Some(body) = replay else {
-            return Err(error);
-          };
-          match session.pool.connect(&origin).await? {
-            Conn::H2(sender) => exchange_h2(sender, &spec, body, &user_agent, reporter).await,
-            Conn::H1(conn) => {
-              let (conn, head) = send_h1(conn, &spec, body, &user_agent, reporter)
-                .await
-                .map_err(|f| f.error)?;
-              receive_h1(session, &origin, conn, &spec, head, reporter).await
-            }
+impl NativeRequest {
+  fn decide(&self, decision: Decision) {
+    if let Some(tx) = &self.decisions {
+      let _ = tx.send(decision);
+    }
+  }
+}
+
+/// Credentials being tried for a protection space on this request.
+struct AuthAttempt {
+  origin: Origin,
+  realm: String,
+  creds: Credentials,
+  answer: Answer,
+  /// They came from the auth cache (dropped from it if the server rejects them).
+  from_cache: bool,
+}
+
+/// The RFC 9218 `priority` value for Chromium's priority names (reference §8.3).
+fn priority_header(priority: Option<&str>, incremental: Option<bool>) -> Option<String> {
+  let urgency = match priority.unwrap_or("idle") {
+    "throttled" => Some(5),
+    "lowest" => None,
+    "low" => Some(2),
+    "medium" => Some(1),
+    "highest" => Some(0),
+    _ => Some(4),
+  };
+  let incremental = incremental.unwrap_or(true);
+  match (urgency, incremental) {
+    (Some(u), true) => Some(format!("u={u}, i")),
+    (Some(u), false) => Some(format!("u={u}")),
+    (None, true) => Some("i".to_string()),
+    (None, false) => None,
+  }
+}
+
+/// `'en-US,fr,de'` -> `en-US,fr;q=0.9,de;q=0.8`, as Chromium expands `setUserAgent`'s languages.
+pub fn expand_accept_language(languages: &str) -> String {
+  languages
+    .split(',')
+    .map(str::trim)
+    .filter(|l| !l.is_empty())
+    .enumerate()
+    .map(|(i, lang)| {
+      if i == 0 {
+        lang.to_string()
+      } else {
+        let q = (10 - i.min(9)) as f32 / 10.0;
+        format!("{lang};q={q:.1}")
+      }
+    })
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+struct Request<'a> {
+  session: &'a SessionInner,
+  reporter: &'a Reporter,
+  decisions: &'a mut mpsc::UnboundedReceiver<Decision>,
+}
+
+impl Request<'_> {
+  /// Performs the request; an `Err` becomes its `'error'`.
+  async fn run(&mut self, spec: RequestSpec, mut body: UploadBody) -> Result<(), NetError> {
+    let RequestSpec {
+      mut method,
+      mut url,
+      headers: mut user,
+      chunked: _,
+      options,
+    } = spec;
+    let omit_credentials = options.credentials.as_deref() == Some("omit");
+    let mut policy = referrer::parse_policy(options.referrer_policy.as_deref());
+    let initiator = fetch_metadata::initiator(options.origin.as_deref(), &user);
+    let h2_priority = priority_header(options.priority.as_deref(), options.priority_incremental);
+    if let Some(referer) = headers::get(&user, "referer") {
+      referrer::check_initial(policy, referer, &url)?;
+    }
+    // Credentials in the URL answer the first challenge without a 'login' (reference §4.1);
+    // they are never sent as part of the URL.
+    let mut url_creds = take_userinfo(&mut url);
+    let mut site = fetch_metadata::site_for(initiator.as_ref(), &url);
+    let mut redirects = 0;
+    let mut attempt: Option<AuthAttempt> = None;
+    loop {
+      let origin = pool::origin_of(&url)?;
+      let (user_out, sec_fetch) = fetch_metadata::apply(&user, &url, site, initiator.is_some())?;
+      let (engine, decodes) = self.engine_headers(
+        &origin,
+        &url,
+        &method,
+        &user_out,
+        sec_fetch,
+        attempt.as_mut(),
+        omit_credentials,
+      );
+      let replay = body.replay();
+      let out = Outgoing {
+        method: &method,
+        url: &url,
+        user: &user_out,
+        engine: &engine,
+        h2_priority: h2_priority.as_deref(),
+      };
+      let response =
+        transport::exchange(&self.session.pool, &origin, &out, body, self.reporter).await?;
+
+      let location = response.header("location").map(str::to_string);
+      if let Some(plan) = redirect::plan(
+        response.status,
+        location.as_deref(),
+        &url,
+        &method,
+        redirects,
+      )? {
+        self.reporter.emit(Event::Redirect {
+          status: response.status,
+          method: plan.method.clone(),
+          url: plan.url.to_string(),
+          raw_headers: response.flat_headers(),
+        });
+        if !matches!(next_decision(self.decisions).await?, Decision::Follow(true)) {
+          // JS reports the cancellation itself and aborts this request.
+          return Ok(());
+        }
+        redirect::check_target(&plan.url)?;
+        if let Some(p) = referrer::from_response_header(response.header_values("referrer-policy")) {
+          policy = p;
+        }
+        response.body.discard(&self.session.pool).await;
+        body = if plan.drop_body {
+          UploadBody::Empty
+        } else {
+          replay.ok_or(NetError::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED)?
+        };
+        user = redirect::next_headers(&user, &url, &plan);
+        if let Some(referer) = headers::get(&user, "referer").map(str::to_string) {
+          user.retain(|(n, _)| !n.eq_ignore_ascii_case("referer"));
+          if let Some(value) = referrer::for_redirect(policy, &referer, &plan.url) {
+            user.push(("Referer".to_string(), value));
           }
         }
-        Err(failure) => Err(failure.error),
+        if url.origin() != plan.url.origin() {
+          url_creds = None;
+        }
+        url = plan.url;
+        method = plan.method;
+        redirects += 1;
+        site = site.max(fetch_metadata::site_for(initiator.as_ref(), &url));
+        attempt = None;
+        continue;
+      }
+
+      if response.status == 401 && !omit_credentials {
+        let challenges = auth::parse_challenges(response.header_values("www-authenticate"));
+        if let Some(next) = self
+          .answer_challenge(&challenges, &origin, attempt.take(), &mut url_creds)
+          .await?
+        {
+          if let Some(again) = replay {
+            response.body.discard(&self.session.pool).await;
+            body = again;
+            attempt = Some(next);
+            continue;
+          }
+        }
+      } else if let Some(done) = attempt.take() {
+        // The server accepted the credentials: remember them for the protection space.
+        self.session.auth.store(
+          &done.origin,
+          false,
+          &done.realm,
+          url.path(),
+          done.creds,
+          done.answer,
+        );
+      }
+      return self.deliver(response, decodes).await;
+    }
+  }
+
+  /// The engine's headers for one hop and whether the body will need decoding.
+  #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
+  fn engine_headers(
+    &self,
+    origin: &Origin,
+    url: &Url,
+    method: &str,
+    user: &[(String, String)],
+    sec_fetch: Vec<(String, String)>,
+    attempt: Option<&mut AuthAttempt>,
+    omit_credentials: bool,
+  ) -> (EngineHeaders, bool) {
+    let mut engine = EngineHeaders::default();
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    if !omit_credentials && !headers::has(user, "authorization") {
+      let value = match attempt {
+        Some(a) => a.answer.header_value(&a.creds, method, target).ok(),
+        None => self
+          .session
+          .auth
+          .preemptive(origin, url.path(), method, target)
+          .map(|(_, v)| v),
+      };
+      if let Some(value) = value {
+        engine.first.push(("Authorization".to_string(), value));
       }
     }
-  }
-}
-
-struct SendFailure {
-  error: NetError,
-  /// Nothing was received on a reused connection: the request may be sent again.
-  retryable: bool,
-}
-
-fn request_target(url: &url::Url) -> &str {
-  &url[url::Position::BeforePath..url::Position::AfterQuery]
-}
-
-fn host_header(url: &url::Url) -> &str {
-  &url[url::Position::BeforeHost..url::Position::AfterPort]
-}
-
-fn body_size(body: &UploadBody) -> BodySize {
-  match body {
-    UploadBody::Empty => BodySize::None,
-    UploadBody::Buffered(b) => BodySize::Known(b.len() as u64),
-    UploadBody::Chunked(_) => BodySize::Chunked,
-  }
-}
-
-/// Slice size for buffered uploads, so progress can be reported while a large body is sent.
-const UPLOAD_SLICE: usize = 256 * 1024;
-
-/// Sends the request head and body on an HTTP/1.1 connection and reads the response head.
-async fn send_h1(
-  mut conn: http1::Connection,
-  spec: &RequestSpec,
-  body: UploadBody,
-  user_agent: &str,
-  reporter: &Reporter,
-) -> Result<(http1::Connection, ResponseHead), SendFailure> {
-  let reused = conn.reused;
-  let wire_headers = headers::compose_h1(
-    host_header(&spec.url),
-    &spec.method,
-    &spec.headers,
-    body_size(&body),
-    user_agent,
-  );
-  let head = request_head::encode(&spec.method, request_target(&spec.url), &wire_headers);
-  let early = |error: NetError| SendFailure {
-    error,
-    retryable: reused,
-  };
-  match body {
-    UploadBody::Empty => {
-      conn.write_all(&head).await.map_err(early)?;
-      conn.flush().await.map_err(early)?;
+    engine.last = sec_fetch;
+    engine
+      .last
+      .push(("User-Agent".to_string(), self.session.user_agent()));
+    let decodes = !headers::has(user, "accept-encoding");
+    if decodes {
+      let secure_or_local = fetch_metadata::potentially_trustworthy(url);
+      let value = decoding::accept_encoding(secure_or_local, headers::has(user, "range"));
+      engine
+        .last
+        .push(("Accept-Encoding".to_string(), value.to_string()));
     }
-    UploadBody::Buffered(bytes) => {
-      send_buffered(&mut conn, head, bytes, reporter)
-        .await
-        .map_err(early)?;
+    if let Some(languages) = self.session.accept_languages() {
+      engine.last.push((
+        "Accept-Language".to_string(),
+        expand_accept_language(&languages),
+      ));
     }
-    UploadBody::Chunked(rx) => {
-      conn.write_all(&head).await.map_err(early)?;
-      conn.flush().await.map_err(early)?;
-      send_chunked(&mut conn, rx, reporter)
-        .await
-        .map_err(|error| SendFailure {
-          error,
-          retryable: false,
-        })?;
-    }
+    (engine, decodes)
   }
-  match conn.read_head().await {
-    Ok(head) => Ok((conn, head)),
-    Err(e) => Err(SendFailure {
-      error: e.error,
-      retryable: reused && e.nothing_received,
-    }),
-  }
-}
 
-async fn send_buffered(
-  conn: &mut http1::Connection,
-  head: Vec<u8>,
-  bytes: Bytes,
-  reporter: &Reporter,
-) -> Result<(), NetError> {
-  let total = bytes.len() as u64;
-  if bytes.len() <= UPLOAD_SLICE {
-    let mut message = head;
-    message.extend_from_slice(&bytes);
-    conn.write_all(&message).await?;
-  } else {
-    conn.write_all(&head).await?;
-    let mut clock = ProgressClock::new();
-    let mut sent = 0u64;
-    for slice in bytes.chunks(UPLOAD_SLICE) {
-      conn.write_all(slice).await?;
-      sent += slice.len() as u64;
-      if clock.due() && sent < total {
-        reporter.emit(Event::UploadProgress {
-          position: sent,
-          total,
-        });
-      }
-    }
-  }
-  conn.flush().await?;
-  if total > 0 {
-    reporter.emit(Event::UploadProgress {
-      position: total,
-      total,
-    });
-  }
-  Ok(())
-}
-
-async fn send_chunked(
-  conn: &mut http1::Connection,
-  mut rx: mpsc::UnboundedReceiver<UploadMsg>,
-  reporter: &Reporter,
-) -> Result<(), NetError> {
-  let mut sent = 0u64;
-  let mut clock = ProgressClock::new();
-  loop {
-    match rx.recv().await {
-      Some(UploadMsg::Chunk(chunk)) => {
-        conn.write_chunk(&chunk).await?;
-        sent += chunk.len() as u64;
-        reporter.emit(Event::WriteAck);
-        // For a chunked body the total is unknown: Electron leaves it open (reference §2.7),
-        // we report the bytes sent so far as both position and total.
-        if clock.due() {
-          reporter.emit(Event::UploadProgress {
-            position: sent,
-            total: sent,
-          });
+  /// Decides how to answer a 401: URL credentials, cached ones, or the user's through
+  /// `'login'`. `None` delivers the 401 as the response.
+  async fn answer_challenge(
+    &mut self,
+    challenges: &[auth::Challenge],
+    origin: &Origin,
+    previous: Option<AuthAttempt>,
+    url_creds: &mut Option<Credentials>,
+  ) -> Result<Option<AuthAttempt>, NetError> {
+    let Some(challenge) = auth::choose(challenges) else {
+      return Ok(None);
+    };
+    let Some(answer) = Answer::for_challenge(&challenge) else {
+      return Ok(None);
+    };
+    let attempt = |creds: Credentials, from_cache: bool| AuthAttempt {
+      origin: origin.clone(),
+      realm: challenge.realm.clone(),
+      creds,
+      answer: answer.clone(),
+      from_cache,
+    };
+    if let Some(prev) = previous {
+      if prev.realm == challenge.realm {
+        // A Digest nonce that merely went stale is retried with the same credentials
+        // (RFC 7616 §3.3); otherwise the credentials were wrong.
+        if let Answer::Digest(h) = &answer {
+          if h.stale {
+            return Ok(Some(attempt(prev.creds, prev.from_cache)));
+          }
+        }
+        if prev.from_cache {
+          self.session.auth.remove(origin, false, &prev.realm);
         }
       }
-      Some(UploadMsg::End) => {
-        conn.write_last_chunk().await?;
-        reporter.emit(Event::UploadProgress {
-          position: sent,
-          total: sent,
-        });
-        reporter.emit(Event::WriteAck);
-        return Ok(());
-      }
-      // The JS request went away without ending its body.
-      None => return Err(NetError::ERR_FAILED),
+    } else if let Some(creds) = url_creds.take() {
+      return Ok(Some(attempt(creds, false)));
+    } else if let Some(creds) = self.session.auth.lookup(origin, false, &challenge.realm) {
+      return Ok(Some(attempt(creds, true)));
+    }
+    self.reporter.emit(Event::Login(AuthInfo {
+      is_proxy: false,
+      scheme: challenge.scheme.clone(),
+      host: origin.host.clone(),
+      port: u32::from(origin.port),
+      realm: challenge.realm.clone(),
+    }));
+    match next_decision(self.decisions).await? {
+      Decision::Login(Some(creds)) => Ok(Some(attempt(creds, false))),
+      _ => Ok(None),
     }
   }
-}
 
-/// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
-fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bool {
-  values.any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-}
-
-/// Whether the connection may carry another request after this exchange (RFC 9112 §9.3).
-fn keep_alive(spec: &RequestSpec, head: &ResponseHead) -> bool {
-  let request_connection = spec
-    .headers
-    .iter()
-    .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-    .map(|(_, v)| v.as_str());
-  if lists_token(request_connection, "close") || lists_token(head.values("connection"), "close") {
-    return false;
-  }
-  head.minor_version >= 1 || lists_token(head.values("connection"), "keep-alive")
-}
-
-async fn receive_h1(
-  session: &SessionInner,
-  origin: &Origin,
-  mut conn: http1::Connection,
-  spec: &RequestSpec,
-  head: ResponseHead,
-  reporter: &Reporter,
-) -> Result<(), NetError> {
-  let mut decoder = body::Decoder::new(body::framing(&spec.method, &head)?);
-  let reusable = keep_alive(spec, &head) && decoder.reusable();
-  reporter.emit(Event::Response {
-    status: head.status,
-    status_text: head.reason.clone(),
-    http_version: if head.minor_version == 0 {
-      "1.0"
+  /// Reports the response and streams its body to JS.
+  async fn deliver(&mut self, response: ResponseStart, decodes: bool) -> Result<(), NetError> {
+    let decoder = if decodes {
+      response
+        .header("content-encoding")
+        .and_then(ContentDecoder::for_encoding)
     } else {
-      "1.1"
-    },
-    raw_headers: head.flat_headers(),
-  });
-  let mut received = 0u64;
-  while let Some(chunk) = conn.read_body(&mut decoder).await? {
-    received += chunk.len() as u64;
-    reporter.emit(Event::Data {
-      chunk: chunk.to_vec(),
-      received,
+      None
+    };
+    self.reporter.emit(Event::Response {
+      status: response.status,
+      status_text: response.status_text.clone(),
+      http_version: response.http_version,
+      raw_headers: response.flat_headers(),
     });
-    if conn.settle(&mut decoder)? {
-      break;
-    }
-    reporter.wait_for_credit().await;
+    crate::download::deliver(response.body, decoder, self.reporter, &self.session.pool).await
   }
-  reporter.emit(Event::End);
-  if reusable && decoder.is_done() && !conn.has_leftover() {
-    session.pool.checkin(origin, conn);
-  }
-  Ok(())
 }
 
-/// One HTTP/2 exchange on a shared connection.
-async fn exchange_h2(
-  mut sender: H2Sender,
-  spec: &RequestSpec,
-  body: UploadBody,
-  user_agent: &str,
-  reporter: &Reporter,
-) -> Result<(), NetError> {
-  let wire_headers = headers::compose_h2(&spec.headers, body_size(&body), &spec.method, user_agent);
-  let h2_body = match body {
-    UploadBody::Empty => H2Body::Empty,
-    UploadBody::Buffered(bytes) => {
-      let total = bytes.len() as u64;
-      if total > 0 {
-        // hyper takes the whole buffered body at once; report it as handed over.
-        reporter.emit(Event::UploadProgress {
-          position: total,
-          total,
-        });
-      }
-      H2Body::Full(Some(bytes))
-    }
-    UploadBody::Chunked(rx) => {
-      let id = reporter.id;
-      let lifeline = reporter.lifeline.clone();
-      let mut sent = 0u64;
-      H2Body::Stream {
-        rx,
-        done: false,
-        listener: Box::new(move |len| {
-          if let Some(len) = len {
-            sent += len as u64;
-          } else {
-            bridge::emit(
-              id,
-              &lifeline,
-              Event::UploadProgress {
-                position: sent,
-                total: sent,
-              },
-            );
-          }
-          bridge::emit(id, &lifeline, Event::WriteAck);
-        }),
-      }
-    }
+/// Removes `user:pass@` from `url`, returning them (percent-decoded).
+fn take_userinfo(url: &mut Url) -> Option<Credentials> {
+  if url.username().is_empty() && url.password().is_none() {
+    return None;
+  }
+  let decode = |s: &str| {
+    percent_encoding::percent_decode_str(s)
+      .decode_utf8_lossy()
+      .into_owned()
   };
-  let mut builder = http::Request::builder()
-    .method(spec.method.as_str())
-    .uri(strip_fragment(&spec.url));
-  for (name, value) in &wire_headers {
-    builder = builder.header(name.as_str(), value.as_str());
-  }
-  let request = builder
-    .body(h2_body)
-    .map_err(|_| NetError::ERR_INVALID_ARGUMENT)?;
-  sender
-    .ready()
-    .await
-    .map_err(|e| classify(&e, Stage::SendRequest))?;
-  let response = sender
-    .send_request(request)
-    .await
-    .map_err(|e| classify(&e, Stage::ReadHeaders))?;
-  let mut raw_headers = Vec::with_capacity(response.headers().len() * 2);
-  for (name, value) in response.headers() {
-    raw_headers.push(name.as_str().to_string());
-    raw_headers.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
-  }
-  reporter.emit(Event::Response {
-    status: response.status().as_u16(),
-    // HTTP/2 has no reason phrase (Chromium reports '').
-    status_text: String::new(),
-    http_version: "2.0",
-    raw_headers,
-  });
-  let mut body = response.into_body();
-  let mut received = 0u64;
-  let mut first = true;
-  loop {
-    if !first {
-      reporter.wait_for_credit().await;
-    }
-    let data = loop {
-      match body.frame().await {
-        None => break None,
-        Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
-        Some(Ok(frame)) => {
-          if let Ok(data) = frame.into_data() {
-            if !data.is_empty() {
-              break Some(data);
-            }
-          }
-        }
-      }
-    };
-    let Some(data) = data else {
-      break;
-    };
-    first = false;
-    received += data.len() as u64;
-    reporter.emit(Event::Data {
-      chunk: data.to_vec(),
-      received,
-    });
-  }
-  reporter.emit(Event::End);
-  Ok(())
+  let creds = Credentials {
+    username: decode(url.username()),
+    password: decode(url.password().unwrap_or("")),
+  };
+  let _ = url.set_username("");
+  let _ = url.set_password(None);
+  Some(creds)
 }
 
-fn strip_fragment(url: &url::Url) -> String {
-  url[..url::Position::AfterQuery].to_string()
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn priority_values_follow_the_reference_table() {
+    assert_eq!(priority_header(None, None).as_deref(), Some("u=4, i"));
+    assert_eq!(
+      priority_header(Some("throttled"), Some(false)).as_deref(),
+      Some("u=5")
+    );
+    assert_eq!(
+      priority_header(Some("lowest"), Some(true)).as_deref(),
+      Some("i")
+    );
+    assert_eq!(priority_header(Some("lowest"), Some(false)), None);
+    assert_eq!(
+      priority_header(Some("highest"), None).as_deref(),
+      Some("u=0, i")
+    );
+    assert_eq!(
+      priority_header(Some("medium"), Some(false)).as_deref(),
+      Some("u=1")
+    );
+    assert_eq!(
+      priority_header(Some("low"), Some(true)).as_deref(),
+      Some("u=2, i")
+    );
+  }
+
+  #[test]
+  fn accept_language_gets_q_values() {
+    assert_eq!(
+      expand_accept_language("en-US,fr,de"),
+      "en-US,fr;q=0.9,de;q=0.8"
+    );
+    assert_eq!(expand_accept_language("en"), "en");
+  }
+
+  #[test]
+  fn userinfo_is_taken_out_of_the_url() {
+    let mut url = Url::parse("http://us%40er:p%3Ass@host/x").unwrap();
+    let creds = take_userinfo(&mut url).unwrap();
+    assert_eq!(creds.username, "us@er");
+    assert_eq!(creds.password, "p:ss");
+    assert_eq!(url.as_str(), "http://host/x");
+    assert!(take_userinfo(&mut url).is_none());
+  }
 }

@@ -6,18 +6,30 @@ use std::sync::{Arc, RwLock};
 
 use napi_derive::napi;
 
+use crate::auth::AuthCache;
 use crate::pool::Pool;
 
 pub struct SessionInner {
   pub partition: String,
   pub pool: Pool,
+  pub auth: AuthCache,
   user_agent: RwLock<String>,
+  accept_languages: RwLock<Option<String>>,
 }
 
 impl SessionInner {
   pub fn user_agent(&self) -> String {
     self
       .user_agent
+      .read()
+      .unwrap_or_else(|p| p.into_inner())
+      .clone()
+  }
+
+  /// The languages given to `setUserAgent`, if any (sent as `Accept-Language`).
+  pub fn accept_languages(&self) -> Option<String> {
+    self
+      .accept_languages
       .read()
       .unwrap_or_else(|p| p.into_inner())
       .clone()
@@ -52,7 +64,9 @@ impl NativeSession {
       inner: Arc::new(SessionInner {
         partition,
         pool: Pool::new(),
+        auth: AuthCache::default(),
         user_agent: RwLock::new(default_user_agent()),
+        accept_languages: RwLock::new(None),
       }),
     }
   }
@@ -62,13 +76,27 @@ impl NativeSession {
     self.inner.partition.clone()
   }
 
+  /// `acceptLanguages` (e.g. `'en-US,fr'`) becomes the `Accept-Language` of later requests.
   #[napi(catch_unwind)]
-  pub fn set_user_agent(&self, user_agent: String) {
+  pub fn set_user_agent(&self, user_agent: String, accept_languages: Option<String>) {
     *self
       .inner
       .user_agent
       .write()
       .unwrap_or_else(|p| p.into_inner()) = user_agent;
+    if let Some(languages) = accept_languages {
+      *self
+        .inner
+        .accept_languages
+        .write()
+        .unwrap_or_else(|p| p.into_inner()) = Some(languages).filter(|l| !l.is_empty());
+    }
+  }
+
+  /// Forgets every remembered HTTP credential of this session.
+  #[napi(catch_unwind)]
+  pub fn clear_auth_cache(&self) {
+    self.inner.auth.clear();
   }
 
   #[napi(catch_unwind)]

@@ -27,15 +27,6 @@ impl ResponseHead {
       .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
       .map(|(_, v)| v.as_str())
   }
-
-  pub fn flat_headers(&self) -> Vec<String> {
-    let mut out = Vec::with_capacity(self.headers.len() * 2);
-    for (n, v) in &self.headers {
-      out.push(n.clone());
-      out.push(v.clone());
-    }
-    out
-  }
 }
 
 /// Outcome of trying to parse a head from the bytes received so far.
@@ -122,9 +113,14 @@ mod tests {
     assert_eq!(&raw[used..], b"body");
     assert_eq!(h.status, 200);
     assert_eq!(h.reason, "OK");
+    let flat: Vec<(&str, &str)> = h
+      .headers
+      .iter()
+      .map(|(n, v)| (n.as_str(), v.as_str()))
+      .collect();
     assert_eq!(
-      h.flat_headers(),
-      vec!["X-B", "1", "set-Cookie", "a=1", "X-B", "2"]
+      flat,
+      vec![("X-B", "1"), ("set-Cookie", "a=1"), ("X-B", "2")]
     );
     assert_eq!(h.values("x-b").collect::<Vec<_>>(), vec!["1", "2"]);
   }

@@ -1,0 +1,50 @@
+//! Streams a response body to JS under the consumer's credit: a chunk is read from the network
+//! only after JS asked for more (`read()`), so a consumer that does not read stops the socket
+//! (reference §5 backpressure). The first chunk needs no credit.
+
+use crate::bridge::Event;
+use crate::decoding::ContentDecoder;
+use crate::errors::NetError;
+use crate::pool::Pool;
+use crate::reporter::Reporter;
+use crate::transport::BodyReader;
+
+pub async fn deliver(
+  mut body: BodyReader,
+  mut decoder: Option<ContentDecoder>,
+  reporter: &Reporter,
+  pool: &Pool,
+) -> Result<(), NetError> {
+  let mut received = 0u64;
+  while let Some(raw) = body.next().await? {
+    let data = match decoder.as_mut() {
+      Some(d) => d.feed(&raw).await?,
+      None => raw,
+    };
+    if data.is_empty() {
+      continue;
+    }
+    received += data.len() as u64;
+    reporter.emit(Event::Data {
+      chunk: data.to_vec(),
+      received,
+    });
+    if body.settle()? {
+      break;
+    }
+    reporter.wait_for_credit().await;
+  }
+  if let Some(d) = decoder.as_mut() {
+    let tail = d.finish().await?;
+    if !tail.is_empty() {
+      received += tail.len() as u64;
+      reporter.emit(Event::Data {
+        chunk: tail.to_vec(),
+        received,
+      });
+    }
+  }
+  reporter.emit(Event::End);
+  body.finish(pool);
+  Ok(())
+}

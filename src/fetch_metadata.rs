@@ -1,0 +1,255 @@
+//! Fetch metadata request headers (`Sec-Fetch-Site/Mode/User/Dest`) as Chromium computes them
+//! for a browser-process request (reference §8.1; Chromium `sec_header_helpers.cc`).
+
+use url::{Origin, Url};
+
+use crate::errors::NetError;
+use crate::headers::{self, HeaderList};
+
+/// Whether `url` is potentially trustworthy (https, or a loopback host): only such URLs get
+/// `Sec-Fetch-*` headers.
+pub fn potentially_trustworthy(url: &Url) -> bool {
+  if url.scheme() == "https" || url.scheme() == "wss" {
+    return true;
+  }
+  match url.host() {
+    Some(url::Host::Domain(d)) => {
+      let d = d.trim_end_matches('.').to_ascii_lowercase();
+      d == "localhost" || d.ends_with(".localhost")
+    }
+    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+    None => false,
+  }
+}
+
+/// `Sec-Fetch-Site` values, ordered from best to worst.
+#[allow(clippy::enum_variant_names)] // the variants spell the header's values
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Site {
+  None,
+  SameOrigin,
+  SameSite,
+  CrossSite,
+}
+
+impl Site {
+  fn as_str(self) -> &'static str {
+    match self {
+      Site::None => "none",
+      Site::SameOrigin => "same-origin",
+      Site::SameSite => "same-site",
+      Site::CrossSite => "cross-site",
+    }
+  }
+}
+
+/// The registrable domain ("site") of a host: eTLD+1 by the public suffix list, or the host
+/// itself for IP literals and hosts that are a public suffix.
+fn registrable_domain(host: &str) -> String {
+  let host = host.trim_end_matches('.').to_ascii_lowercase();
+  match psl::domain_str(&host) {
+    Some(d) => d.to_string(),
+    None => host,
+  }
+}
+
+/// How `target` relates to the request's initiator.
+pub fn site_for(initiator: Option<&Origin>, target: &Url) -> Site {
+  let Some(initiator) = initiator else {
+    return Site::None;
+  };
+  let target_origin = target.origin();
+  if *initiator == target_origin {
+    return Site::SameOrigin;
+  }
+  match (initiator, &target_origin) {
+    (Origin::Tuple(s1, h1, _), Origin::Tuple(s2, h2, _))
+      if s1 == s2 && registrable_domain(&h1.to_string()) == registrable_domain(&h2.to_string()) =>
+    {
+      Site::SameSite
+    }
+    _ => Site::CrossSite,
+  }
+}
+
+/// The initiator: the `origin` option, else the caller's `Origin` header, else none. A value
+/// that does not parse is an opaque origin (cross-site to everything).
+pub fn initiator(origin_option: Option<&str>, user: &[(String, String)]) -> Option<Origin> {
+  let raw = origin_option.or_else(|| headers::get(user, "origin"))?;
+  Some(match Url::parse(raw) {
+    Ok(u) => u.origin(),
+    Err(_) => Url::parse("data:,").map(|u| u.origin()).ok()?,
+  })
+}
+
+/// `Sec-Fetch-Dest` values Chromium accepts from a caller.
+const KNOWN_DESTS: [&str; 21] = [
+  "audio",
+  "audioworklet",
+  "document",
+  "embed",
+  "empty",
+  "fencedframe",
+  "font",
+  "frame",
+  "iframe",
+  "image",
+  "manifest",
+  "object",
+  "paintworklet",
+  "report",
+  "script",
+  "serviceworker",
+  "style",
+  "track",
+  "video",
+  "worker",
+  "xslt",
+];
+
+fn is_sec_fetch(name: &str) -> bool {
+  name.len() >= 10 && name[..10].eq_ignore_ascii_case("sec-fetch-")
+}
+
+/// Applies the fetch-metadata rules to one hop. `site` is the worst value over the redirect
+/// chain so far. Returns the caller's headers as they go out (Chromium rewrites or drops some
+/// of them) and the headers the engine adds after them.
+pub fn apply(
+  user: &[(String, String)],
+  target: &Url,
+  site: Site,
+  has_initiator: bool,
+) -> Result<(HeaderList, HeaderList), NetError> {
+  let mode = headers::get(user, "sec-fetch-mode").map(str::to_string);
+  if mode.as_deref() == Some("cors") && !has_initiator {
+    // Chromium's URL loader factory refuses a CORS request without an initiator.
+    return Err(NetError::ERR_INVALID_ARGUMENT);
+  }
+  if !potentially_trustworthy(target) {
+    let kept = user
+      .iter()
+      .filter(|(n, _)| !is_sec_fetch(n))
+      .cloned()
+      .collect();
+    return Ok((kept, Vec::new()));
+  }
+  let mut kept = Vec::with_capacity(user.len());
+  for (name, value) in user {
+    if name.eq_ignore_ascii_case("sec-fetch-user") && value != "?1" {
+      continue;
+    }
+    if name.eq_ignore_ascii_case("sec-fetch-site") {
+      // Always computed by Chromium, never taken from the caller.
+      continue;
+    }
+    if name.eq_ignore_ascii_case("sec-fetch-dest") && !KNOWN_DESTS.contains(&value.as_str()) {
+      kept.push((name.clone(), "empty".to_string()));
+      continue;
+    }
+    kept.push((name.clone(), value.clone()));
+  }
+  let mut added = vec![("Sec-Fetch-Site".to_string(), site.as_str().to_string())];
+  if mode.is_none() {
+    added.push(("Sec-Fetch-Mode".to_string(), "no-cors".to_string()));
+  }
+  if !headers::has(user, "sec-fetch-dest") {
+    added.push(("Sec-Fetch-Dest".to_string(), "empty".to_string()));
+  }
+  Ok((kept, added))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn url(s: &str) -> Url {
+    Url::parse(s).unwrap()
+  }
+
+  fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+      .iter()
+      .map(|(n, v)| (n.to_string(), v.to_string()))
+      .collect()
+  }
+
+  #[test]
+  fn trustworthy_urls() {
+    assert!(potentially_trustworthy(&url("https://a.com/")));
+    assert!(potentially_trustworthy(&url("http://127.0.0.5/")));
+    assert!(potentially_trustworthy(&url("http://[::1]/")));
+    assert!(potentially_trustworthy(&url("http://app.localhost/")));
+    assert!(!potentially_trustworthy(&url("http://a.com/")));
+  }
+
+  #[test]
+  fn site_relations() {
+    let target = url("https://www.a.com/x");
+    assert_eq!(site_for(None, &target), Site::None);
+    assert_eq!(
+      site_for(Some(&url("https://www.a.com/y").origin()), &target),
+      Site::SameOrigin
+    );
+    assert_eq!(
+      site_for(Some(&url("https://b.a.com").origin()), &target),
+      Site::SameSite
+    );
+    assert_eq!(
+      site_for(Some(&url("http://www.a.com").origin()), &target),
+      Site::CrossSite
+    );
+    assert_eq!(
+      site_for(Some(&url("https://not-exists.com").origin()), &target),
+      Site::CrossSite
+    );
+    let opaque = initiator(Some("::bad"), &[]);
+    assert_eq!(site_for(opaque.as_ref(), &target), Site::CrossSite);
+  }
+
+  #[test]
+  fn defaults_on_a_trustworthy_url() {
+    let (kept, added) = apply(&[], &url("http://127.0.0.1/"), Site::None, false).unwrap();
+    assert!(kept.is_empty());
+    assert_eq!(
+      added,
+      h(&[
+        ("Sec-Fetch-Site", "none"),
+        ("Sec-Fetch-Mode", "no-cors"),
+        ("Sec-Fetch-Dest", "empty")
+      ])
+    );
+  }
+
+  #[test]
+  fn caller_values_are_kept_rewritten_or_dropped() {
+    let user = h(&[
+      ("sec-fetch-mode", "navigate"),
+      ("sec-fetch-dest", "bogus"),
+      ("sec-fetch-user", "?0"),
+    ]);
+    let (kept, added) = apply(&user, &url("http://127.0.0.1/"), Site::SameOrigin, true).unwrap();
+    assert_eq!(
+      kept,
+      h(&[("sec-fetch-mode", "navigate"), ("sec-fetch-dest", "empty")])
+    );
+    assert_eq!(added, h(&[("Sec-Fetch-Site", "same-origin")]));
+  }
+
+  #[test]
+  fn plain_http_elsewhere_gets_none() {
+    let user = h(&[("sec-fetch-dest", "image"), ("X-A", "1")]);
+    let (kept, added) = apply(&user, &url("http://a.com/"), Site::None, false).unwrap();
+    assert_eq!(kept, h(&[("X-A", "1")]));
+    assert!(added.is_empty());
+  }
+
+  #[test]
+  fn cors_without_initiator_is_refused() {
+    let user = h(&[("Sec-Fetch-Mode", "cors")]);
+    assert_eq!(
+      apply(&user, &url("http://127.0.0.1/"), Site::None, false),
+      Err(NetError::ERR_INVALID_ARGUMENT)
+    );
+  }
+}

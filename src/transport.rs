@@ -1,0 +1,470 @@
+//! One hop on the wire: take a connection from the session's pool, send the head and body over
+//! HTTP/1.1 (our codec) or HTTP/2 (hyper), and return the response head with a reader for its
+//! body. Redirects, auth and delivery to JS are the loader's business.
+
+use bytes::Bytes;
+use http_body::Body as _;
+use http_body_util::BodyExt;
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::bridge::{self, Event};
+use crate::errors::{classify, NetError, Stage};
+use crate::headers::{self, BodySize, EngineHeaders};
+use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
+use crate::http2::{H2Body, H2Sender};
+use crate::pool::{Conn, Origin, Pool};
+use crate::reporter::Reporter;
+use crate::upload::{ProgressClock, UploadBody, UploadMsg};
+
+/// The request as it goes out on this hop.
+pub struct Outgoing<'a> {
+  pub method: &'a str,
+  pub url: &'a Url,
+  /// The caller's headers for this hop, in order and spelled as given.
+  pub user: &'a [(String, String)],
+  pub engine: &'a EngineHeaders,
+  /// RFC 9218 `priority` value, sent on HTTP/2 only (reference §8.3).
+  pub h2_priority: Option<&'a str>,
+}
+
+pub struct ResponseStart {
+  pub status: u16,
+  pub status_text: String,
+  pub http_version: &'static str,
+  /// As received: original case and order over HTTP/1.x.
+  pub headers: Vec<(String, String)>,
+  pub body: BodyReader,
+}
+
+impl ResponseStart {
+  pub fn header(&self, name: &str) -> Option<&str> {
+    headers::get(&self.headers, name)
+  }
+
+  pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    self
+      .headers
+      .iter()
+      .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+      .map(|(_, v)| v.as_str())
+  }
+
+  pub fn flat_headers(&self) -> Vec<String> {
+    let mut out = Vec::with_capacity(self.headers.len() * 2);
+    for (n, v) in &self.headers {
+      out.push(n.clone());
+      out.push(v.clone());
+    }
+    out
+  }
+}
+
+/// Reads a response body, whichever protocol carries it.
+pub enum BodyReader {
+  H1 {
+    conn: Box<http1::Connection>,
+    decoder: Decoder,
+    origin: Origin,
+    reusable: bool,
+  },
+  H2(hyper::body::Incoming),
+}
+
+impl BodyReader {
+  /// The next piece of body, or `None` once it is complete.
+  pub async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
+    match self {
+      BodyReader::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
+      BodyReader::H2(body) => loop {
+        match body.frame().await {
+          None => return Ok(None),
+          Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
+          Some(Ok(frame)) => {
+            if let Ok(data) = frame.into_data() {
+              if !data.is_empty() {
+                return Ok(Some(data));
+              }
+            }
+          }
+        }
+      },
+    }
+  }
+
+  /// Whether the body is complete, judged from what is already received.
+  pub fn settle(&mut self) -> Result<bool, NetError> {
+    match self {
+      BodyReader::H1 { conn, decoder, .. } => conn.settle(decoder),
+      BodyReader::H2(body) => Ok(body.is_end_stream()),
+    }
+  }
+
+  /// Gives a cleanly finished HTTP/1.1 connection back to the pool.
+  pub fn finish(self, pool: &Pool) {
+    if let BodyReader::H1 {
+      conn,
+      decoder,
+      origin,
+      reusable,
+    } = self
+    {
+      if reusable && decoder.is_done() && !conn.has_leftover() {
+        pool.checkin(&origin, *conn);
+      }
+    }
+  }
+
+  /// Reads and drops a body nobody will see (a redirect's or a challenge's), so the connection
+  /// can be reused; gives up on bodies larger than Chromium would bother draining.
+  pub async fn discard(mut self, pool: &Pool) {
+    const DRAIN_LIMIT: usize = 64 * 1024;
+    let mut drained = 0;
+    loop {
+      match self.settle() {
+        Ok(true) => break,
+        Ok(false) => {}
+        Err(_) => return,
+      }
+      match self.next().await {
+        Ok(Some(data)) => {
+          drained += data.len();
+          if drained > DRAIN_LIMIT {
+            return;
+          }
+        }
+        Ok(None) => break,
+        Err(_) => return,
+      }
+    }
+    self.finish(pool);
+  }
+}
+
+fn request_target(url: &Url) -> &str {
+  &url[url::Position::BeforePath..url::Position::AfterQuery]
+}
+
+fn host_header(url: &Url) -> &str {
+  &url[url::Position::BeforeHost..url::Position::AfterPort]
+}
+
+fn body_size(body: &UploadBody) -> BodySize {
+  match body {
+    UploadBody::Empty => BodySize::None,
+    UploadBody::Buffered(b) => BodySize::Known(b.len() as u64),
+    UploadBody::Chunked(_) => BodySize::Chunked,
+  }
+}
+
+/// Performs one hop and returns once the final (non-1xx) response head has arrived.
+pub async fn exchange(
+  pool: &Pool,
+  origin: &Origin,
+  out: &Outgoing<'_>,
+  body: UploadBody,
+  reporter: &Reporter,
+) -> Result<ResponseStart, NetError> {
+  match pool.checkout(origin).await? {
+    Conn::H2(sender) => exchange_h2(sender, out, body, reporter).await,
+    Conn::H1(conn) => {
+      let replay = if conn.reused { body.replay() } else { None };
+      match send_h1(conn, out, body, reporter).await {
+        Ok((conn, head)) => response_h1(conn, origin, out, head),
+        // A reused keep-alive connection the server had already closed: retry once on a new
+        // one, as hyper and Chromium do, when the body can be sent again.
+        Err(SendFailure {
+          retryable: true,
+          error,
+        }) => {
+          let Some(body) = replay else {
+            return Err(error);
+          };
+          match pool.connect(origin).await? {
+            Conn::H2(sender) => exchange_h2(sender, out, body, reporter).await,
+            Conn::H1(conn) => {
+              let (conn, head) = send_h1(conn, out, body, reporter)
+                .await
+                .map_err(|f| f.error)?;
+              response_h1(conn, origin, out, head)
+            }
+          }
+        }
+        Err(failure) => Err(failure.error),
+      }
+    }
+  }
+}
+
+struct SendFailure {
+  error: NetError,
+  /// Nothing was received on a reused connection: the request may be sent again.
+  retryable: bool,
+}
+
+/// Slice size for buffered uploads, so progress can be reported while a large body is sent.
+const UPLOAD_SLICE: usize = 256 * 1024;
+
+/// Sends the request head and body on an HTTP/1.1 connection and reads the response head.
+async fn send_h1(
+  mut conn: http1::Connection,
+  out: &Outgoing<'_>,
+  body: UploadBody,
+  reporter: &Reporter,
+) -> Result<(http1::Connection, ResponseHead), SendFailure> {
+  let reused = conn.reused;
+  let wire = headers::compose_h1(
+    host_header(out.url),
+    out.method,
+    body_size(&body),
+    out.engine,
+    out.user,
+  );
+  headers::check_wire_safe(&wire).map_err(|error| SendFailure {
+    error,
+    retryable: false,
+  })?;
+  let head = request_head::encode(out.method, request_target(out.url), &wire);
+  let early = |error: NetError| SendFailure {
+    error,
+    retryable: reused,
+  };
+  match body {
+    UploadBody::Empty => {
+      conn.write_all(&head).await.map_err(early)?;
+      conn.flush().await.map_err(early)?;
+    }
+    UploadBody::Buffered(bytes) => {
+      send_buffered(&mut conn, head, bytes, reporter)
+        .await
+        .map_err(early)?;
+    }
+    UploadBody::Chunked(rx) => {
+      conn.write_all(&head).await.map_err(early)?;
+      conn.flush().await.map_err(early)?;
+      send_chunked(&mut conn, rx, reporter)
+        .await
+        .map_err(|error| SendFailure {
+          error,
+          retryable: false,
+        })?;
+    }
+  }
+  match conn.read_head().await {
+    Ok(head) => Ok((conn, head)),
+    Err(e) => Err(SendFailure {
+      error: e.error,
+      retryable: reused && e.nothing_received,
+    }),
+  }
+}
+
+async fn send_buffered(
+  conn: &mut http1::Connection,
+  head: Vec<u8>,
+  bytes: Bytes,
+  reporter: &Reporter,
+) -> Result<(), NetError> {
+  let total = bytes.len() as u64;
+  if bytes.len() <= UPLOAD_SLICE {
+    let mut message = head;
+    message.extend_from_slice(&bytes);
+    conn.write_all(&message).await?;
+  } else {
+    conn.write_all(&head).await?;
+    let mut clock = ProgressClock::new();
+    let mut sent = 0u64;
+    for slice in bytes.chunks(UPLOAD_SLICE) {
+      conn.write_all(slice).await?;
+      sent += slice.len() as u64;
+      if clock.due() && sent < total {
+        reporter.emit(Event::UploadProgress {
+          position: sent,
+          total,
+        });
+      }
+    }
+  }
+  conn.flush().await?;
+  if total > 0 {
+    reporter.emit(Event::UploadProgress {
+      position: total,
+      total,
+    });
+  }
+  Ok(())
+}
+
+async fn send_chunked(
+  conn: &mut http1::Connection,
+  mut rx: mpsc::UnboundedReceiver<UploadMsg>,
+  reporter: &Reporter,
+) -> Result<(), NetError> {
+  let mut sent = 0u64;
+  let mut clock = ProgressClock::new();
+  loop {
+    match rx.recv().await {
+      Some(UploadMsg::Chunk(chunk)) => {
+        conn.write_chunk(&chunk).await?;
+        sent += chunk.len() as u64;
+        reporter.emit(Event::WriteAck);
+        // The total of a chunked body is unknown until it ends (Electron leaves it open,
+        // reference §2.7): we report the bytes sent so far as both position and total.
+        if clock.due() {
+          reporter.emit(Event::UploadProgress {
+            position: sent,
+            total: sent,
+          });
+        }
+      }
+      Some(UploadMsg::End) => {
+        conn.write_last_chunk().await?;
+        reporter.emit(Event::UploadProgress {
+          position: sent,
+          total: sent,
+        });
+        reporter.emit(Event::WriteAck);
+        return Ok(());
+      }
+      // The JS request went away without ending its body.
+      None => return Err(NetError::ERR_FAILED),
+    }
+  }
+}
+
+/// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
+fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bool {
+  values.any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+}
+
+/// Whether the connection may carry another request after this exchange (RFC 9112 §9.3).
+fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
+  let request_connection = out
+    .user
+    .iter()
+    .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+    .map(|(_, v)| v.as_str());
+  if lists_token(request_connection, "close") || lists_token(head.values("connection"), "close") {
+    return false;
+  }
+  head.minor_version >= 1 || lists_token(head.values("connection"), "keep-alive")
+}
+
+fn response_h1(
+  conn: http1::Connection,
+  origin: &Origin,
+  out: &Outgoing<'_>,
+  head: ResponseHead,
+) -> Result<ResponseStart, NetError> {
+  let decoder = Decoder::new(http1::body::framing(out.method, &head)?);
+  let reusable = keep_alive(out, &head) && decoder.reusable();
+  Ok(ResponseStart {
+    status: head.status,
+    status_text: head.reason,
+    http_version: if head.minor_version == 0 {
+      "1.0"
+    } else {
+      "1.1"
+    },
+    headers: head.headers,
+    body: BodyReader::H1 {
+      conn: Box::new(conn),
+      decoder,
+      origin: origin.clone(),
+      reusable,
+    },
+  })
+}
+
+/// One HTTP/2 exchange on a shared connection.
+async fn exchange_h2(
+  mut sender: H2Sender,
+  out: &Outgoing<'_>,
+  body: UploadBody,
+  reporter: &Reporter,
+) -> Result<ResponseStart, NetError> {
+  let mut engine = out.engine.clone();
+  if let Some(priority) = out.h2_priority {
+    engine
+      .last
+      .push(("priority".to_string(), priority.to_string()));
+  }
+  let wire = headers::compose_h2(out.method, body_size(&body), &engine, out.user);
+  headers::check_wire_safe(&wire)?;
+  let h2_body = h2_body(body, reporter);
+  let mut builder = http::Request::builder()
+    .method(out.method)
+    .uri(&out.url[..url::Position::AfterQuery]);
+  for (name, value) in &wire {
+    builder = builder.header(name.as_str(), value.as_str());
+  }
+  let request = builder
+    .body(h2_body)
+    .map_err(|_| NetError::ERR_INVALID_ARGUMENT)?;
+  sender
+    .ready()
+    .await
+    .map_err(|e| classify(&e, Stage::SendRequest))?;
+  let response = sender
+    .send_request(request)
+    .await
+    .map_err(|e| classify(&e, Stage::ReadHeaders))?;
+  let headers = response
+    .headers()
+    .iter()
+    .map(|(n, v)| {
+      (
+        n.as_str().to_string(),
+        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+      )
+    })
+    .collect();
+  Ok(ResponseStart {
+    status: response.status().as_u16(),
+    // HTTP/2 has no reason phrase (Chromium reports '').
+    status_text: String::new(),
+    http_version: "2.0",
+    headers,
+    body: BodyReader::H2(response.into_body()),
+  })
+}
+
+fn h2_body(body: UploadBody, reporter: &Reporter) -> H2Body {
+  match body {
+    UploadBody::Empty => H2Body::Empty,
+    UploadBody::Buffered(bytes) => {
+      let total = bytes.len() as u64;
+      if total > 0 {
+        // hyper takes the whole buffered body at once; report it as handed over.
+        reporter.emit(Event::UploadProgress {
+          position: total,
+          total,
+        });
+      }
+      H2Body::Full(Some(bytes))
+    }
+    UploadBody::Chunked(rx) => {
+      let id = reporter.id;
+      let lifeline = reporter.lifeline.clone();
+      let mut sent = 0u64;
+      H2Body::Stream {
+        rx,
+        done: false,
+        listener: Box::new(move |len| {
+          match len {
+            Some(len) => sent += len as u64,
+            None => bridge::emit(
+              id,
+              &lifeline,
+              Event::UploadProgress {
+                position: sent,
+                total: sent,
+              },
+            ),
+          }
+          bridge::emit(id, &lifeline, Event::WriteAck);
+        }),
+      }
+    }
+  }
+}
