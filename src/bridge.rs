@@ -27,7 +27,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use napi::bindgen_prelude::{Buffer, Function, ToNapiValue};
+use bytes::Bytes;
+use napi::bindgen_prelude::{BufferSlice, Function, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{sys, Env, Status};
 
@@ -42,7 +43,7 @@ pub enum Event {
     raw_headers: Vec<String>,
   },
   Data {
-    chunk: Vec<u8>,
+    chunk: Bytes,
     received: u64,
   },
   End,
@@ -109,7 +110,7 @@ pub enum Slot {
   Undefined,
   Number(f64),
   Str(String),
-  Bytes(Vec<u8>),
+  Bytes(Bytes),
   Strings(Vec<String>),
   Auth(AuthInfo),
 }
@@ -120,12 +121,29 @@ impl ToNapiValue for Slot {
       Slot::Undefined => <()>::to_napi_value(env, ()),
       Slot::Number(n) => f64::to_napi_value(env, n),
       Slot::Str(s) => String::to_napi_value(env, s),
-      // `Buffer::from(Vec)` hands the allocation to V8 without a copy.
-      Slot::Bytes(b) => Buffer::to_napi_value(env, Buffer::from(b)),
+      Slot::Bytes(b) => bytes_to_buffer(env, b),
       Slot::Strings(v) => Vec::<String>::to_napi_value(env, v),
       Slot::Auth(info) => AuthInfo::to_napi_value(env, info),
     }
   }
+}
+
+/// Below this size a copy into a fresh JS Buffer is cheaper than an external buffer (which V8
+/// must track and finalize); above it the chunk is lent to JS without copying.
+const EXTERNAL_BUFFER_MIN: usize = 32 * 1024;
+
+unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys::napi_value> {
+  let env_ref = Env::from_raw(env);
+  if bytes.len() < EXTERNAL_BUFFER_MIN {
+    let copy = BufferSlice::copy_from(&env_ref, &bytes)?;
+    return <&BufferSlice>::to_napi_value(env, &copy);
+  }
+  let ptr = bytes.as_ptr() as *mut u8;
+  let len = bytes.len();
+  // SAFETY: `ptr..ptr+len` stays valid while `bytes` (the finalize hint) is alive; the
+  // finalizer drops it once V8 collects the Buffer. JS never gets another view of the memory.
+  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, |_, owner| drop(owner))?;
+  <&BufferSlice>::to_napi_value(env, &slice)
 }
 
 fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {

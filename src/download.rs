@@ -26,7 +26,7 @@ pub async fn deliver(
     }
     received += data.len() as u64;
     reporter.emit(Event::Data {
-      chunk: data.to_vec(),
+      chunk: data,
       received,
     });
     if body.settle()? {
@@ -39,7 +39,7 @@ pub async fn deliver(
     if !tail.is_empty() {
       received += tail.len() as u64;
       reporter.emit(Event::Data {
-        chunk: tail.to_vec(),
+        chunk: tail,
         received,
       });
     }

@@ -80,7 +80,7 @@ impl Pool {
     let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
     let list = idle.get_mut(origin)?;
     while let Some((since, mut conn)) = list.pop() {
-      if since.elapsed() < IDLE_TIMEOUT {
+      if since.elapsed() < IDLE_TIMEOUT && !conn.is_stale() {
         conn.reused = true;
         return Some(conn);
       }

@@ -193,6 +193,23 @@ impl Connection {
     decoder.settle(&mut self.buf)
   }
 
+  /// Whether an idle connection was closed (or spoke out of turn) while it sat in the pool.
+  /// Checked without waiting, so a stale socket is dropped before a request is written to it
+  /// (which matters for chunked bodies, which cannot be retried).
+  pub fn is_stale(&mut self) -> bool {
+    if !self.buf.is_empty() {
+      return true;
+    }
+    let mut probe = [0u8; 1];
+    let mut read_buf = tokio::io::ReadBuf::new(&mut probe);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::Pin::new(&mut self.io).poll_read(&mut cx, &mut read_buf) {
+      std::task::Poll::Pending => false,
+      // EOF, an error, or bytes nobody asked for.
+      std::task::Poll::Ready(_) => true,
+    }
+  }
+
   /// Whether bytes beyond the response are already buffered (a misbehaving server): such a
   /// connection must not be reused.
   pub fn has_leftover(&self) -> bool {
