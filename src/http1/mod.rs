@@ -203,11 +203,10 @@ impl Connection {
     let mut probe = [0u8; 1];
     let mut read_buf = tokio::io::ReadBuf::new(&mut probe);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::Pin::new(&mut self.io).poll_read(&mut cx, &mut read_buf) {
-      std::task::Poll::Pending => false,
-      // EOF, an error, or bytes nobody asked for.
-      std::task::Poll::Ready(_) => true,
-    }
+    // Ready means EOF, an error, or bytes nobody asked for.
+    std::pin::Pin::new(&mut self.io)
+      .poll_read(&mut cx, &mut read_buf)
+      .is_ready()
   }
 
   /// Whether bytes beyond the response are already buffered (a misbehaving server): such a
