@@ -1,0 +1,17 @@
+'use strict'
+
+const { net } = require('./lib/net')
+const { session, Session } = require('./lib/session')
+const { ClientRequest } = require('./lib/client-request')
+const { IncomingMessage } = require('./lib/incoming-message')
+const bridge = require('./lib/bridge')
+
+module.exports = {
+  net,
+  session,
+  Session,
+  ClientRequest,
+  IncomingMessage,
+  // Requests started and not yet finished, for diagnostics and leak checks.
+  inflightCount: () => bridge.binding().inflightCount()
+}

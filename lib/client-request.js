@@ -1,0 +1,317 @@
+'use strict'
+
+// Electron's ClientRequest (lib/common/api/net-client-request.ts) over the Rust engine.
+// It is a Writable created with autoDestroy, so the event orders of reference §4 come out of
+// Node's stream rules: 'close' follows 'finish', usually before 'response'.
+
+const { Writable } = require('node:stream')
+const { parseOptions, validateHeader } = require('./options')
+const { IncomingMessage } = require('./incoming-message')
+const { netError } = require('./errors')
+const bridge = require('./bridge')
+const { EventKind } = bridge
+const sessionModule = require('./session')
+
+const kOptions = Symbol('options')
+const kHeaders = Symbol('headers')
+const kHeadersLocked = Symbol('headersLocked')
+const kChunked = Symbol('chunked')
+const kStarted = Symbol('started')
+const kAborted = Symbol('aborted')
+const kBody = Symbol('body')
+const kNative = Symbol('native')
+const kId = Symbol('id')
+const kResponse = Symbol('response')
+const kPendingWrite = Symbol('pendingWrite')
+const kUploadProgress = Symbol('uploadProgress')
+const kFollowRedirect = Symbol('followRedirect')
+const kTimeout = Symbol('timeout')
+
+// Chromium refuses these `Sec-Fetch-Dest` values unless the mode is `navigate` (reference §8.1).
+const NAVIGATION_DESTS = ['document', 'frame', 'iframe', 'fencedframe']
+
+class ClientRequest extends Writable {
+  constructor (options, callback) {
+    super({ autoDestroy: true })
+    const parsed = parseOptions(options, (s) => s instanceof sessionModule.Session)
+    this[kOptions] = parsed
+    this[kHeaders] = parsed.headers
+    this[kHeadersLocked] = false
+    this[kChunked] = undefined
+    this[kStarted] = false
+    this[kAborted] = false
+    this[kBody] = []
+    this[kNative] = null
+    this[kId] = 0
+    this[kResponse] = null
+    this[kPendingWrite] = null
+    this[kUploadProgress] = null
+    this[kFollowRedirect] = null
+    this[kTimeout] = null
+    if (callback) this.once('response', callback)
+    if (typeof options === 'object' && options !== null && options.timeout > 0) {
+      this.setTimeout(options.timeout)
+    }
+  }
+
+  get chunkedEncoding () {
+    return this[kChunked] || false
+  }
+
+  set chunkedEncoding (value) {
+    // Electron lets this succeed after a buffered write and silently drops what was written
+    // (reference §2.1, docs≠code); we refuse it instead, so no data is ever lost silently.
+    if (this[kStarted] || this[kHeadersLocked]) {
+      throw new Error('chunkedEncoding can only be set before the request is started')
+    }
+    if (this[kChunked] !== undefined) {
+      throw new Error('chunkedEncoding can only be set once')
+    }
+    this[kChunked] = !!value
+  }
+
+  setHeader (name, value) {
+    if (this[kHeadersLocked]) throw new Error('Can\'t set headers after they are sent')
+    validateHeader(name, value)
+    this[kHeaders].set(name.toLowerCase(), { name, value })
+  }
+
+  getHeader (name) {
+    if (name == null) throw new Error('`name` is required for getHeader(name)')
+    const header = this[kHeaders].get(name.toLowerCase())
+    return header && header.value
+  }
+
+  removeHeader (name) {
+    if (name == null) throw new Error('`name` is required for removeHeader(name)')
+    if (this[kHeadersLocked]) throw new Error('Can\'t remove headers after they are sent')
+    this[kHeaders].delete(name.toLowerCase())
+  }
+
+  // Any write, even write(''), counts as the first write and locks the headers (§2.2).
+  write (chunk, encoding, callback) {
+    if (!this.destroyed && !this.writableEnded) this[kHeadersLocked] = true
+    return super.write(chunk, encoding, callback)
+  }
+
+  _write (chunk, encoding, callback) {
+    if (!this[kChunked]) {
+      // Buffered mode: everything is held until end(), then sent with Content-Length.
+      this[kBody].push(chunk)
+      callback()
+      return
+    }
+    if (!this[kStarted]) {
+      const error = this._startRequest(null)
+      if (error) return callback(error)
+    }
+    // One write outstanding: its callback runs once the engine has handed it to the socket.
+    this[kPendingWrite] = callback
+    this[kNative].write(chunk)
+  }
+
+  _final (callback) {
+    if (this[kChunked]) {
+      if (!this[kStarted]) {
+        // chunkedEncoding with no write: an empty chunked body (Electron crashes here, §2.1).
+        const error = this._startRequest(null)
+        if (error) return callback(error)
+      }
+      this[kPendingWrite] = callback
+      this[kNative].finish()
+      return
+    }
+    const chunks = this[kBody]
+    this[kBody] = []
+    const body = chunks.length === 0 ? null : Buffer.concat(chunks)
+    callback(this._startRequest(body) || undefined)
+  }
+
+  // Starts the native request; returns an Error instead of throwing so that every start
+  // failure surfaces as an 'error' event (the reference's recommendation, §2.4).
+  _startRequest (body) {
+    this[kStarted] = true
+    this[kHeadersLocked] = true
+    const options = this[kOptions]
+    const dest = this.getHeader('sec-fetch-dest')
+    if (NAVIGATION_DESTS.includes(String(dest)) && String(this.getHeader('sec-fetch-mode')) !== 'navigate') {
+      return new TypeError('sec-fetch-dest of \'document\', \'frame\', \'iframe\' or \'fencedframe\' requires sec-fetch-mode \'navigate\'')
+    }
+    const session = options.session || sessionModule.fromPartition(options.partition)
+    const flatHeaders = []
+    for (const { name, value } of this[kHeaders].values()) {
+      flatHeaders.push(name, String(value))
+    }
+    const native = bridge.binding()
+    const id = bridge.allocateId()
+    this[kId] = id
+    this[kNative] = new native.NativeRequest(
+      id, sessionModule.nativeOf(session), options.method, options.url, flatHeaders,
+      !!this[kChunked], options.native
+    )
+    bridge.register(id, (kind, a, b, c, d) => this._onNativeEvent(kind, a, b, c, d))
+    this[kNative].start(body)
+    this._armTimeout()
+    return null
+  }
+
+  _onNativeEvent (kind, a, b, c, d) {
+    if (kind === EventKind.END || kind === EventKind.ERROR) {
+      this._clearTimeout()
+    } else {
+      this._armTimeout()
+    }
+    switch (kind) {
+      case EventKind.RESPONSE: {
+        const response = new IncomingMessage(a, b, c, d, () => this[kNative].read())
+        this[kResponse] = response
+        this.emit('response', response)
+        break
+      }
+      case EventKind.DATA:
+        if (this[kResponse]) {
+          this[kResponse].emit('download-progress', b)
+          this[kResponse]._storeInternalData(a)
+        }
+        break
+      case EventKind.END:
+        if (this[kResponse]) this[kResponse]._storeInternalData(null)
+        break
+      case EventKind.ERROR: {
+        const error = netError(a)
+        if (this[kResponse]) this[kResponse].destroy(error)
+        this._die(error)
+        break
+      }
+      case EventKind.UPLOAD_PROGRESS:
+        this[kUploadProgress] = { active: true, started: true, current: a, total: b }
+        this.emit('upload-progress', a, b)
+        break
+      case EventKind.WRITE_ACK: {
+        const callback = this[kPendingWrite]
+        this[kPendingWrite] = null
+        if (callback) callback()
+        break
+      }
+      case EventKind.REDIRECT:
+        this._onRedirect(a, b, c, d)
+        break
+      case EventKind.LOGIN:
+        this._onLogin(a)
+        break
+    }
+  }
+
+  // Electron's redirect handling: the listener decides synchronously (reference §2.6, §4 J–O).
+  _onRedirect (statusCode, method, redirectUrl, rawHeaders) {
+    const policy = this[kOptions].redirect
+    if (policy === 'error') {
+      this._die(new Error('Attempted to redirect, but redirect policy was \'error\''))
+      return
+    }
+    const headers = redirectHeaders(rawHeaders)
+    let followed = policy === 'follow'
+    this[kFollowRedirect] = () => { followed = true }
+    try {
+      this.emit('redirect', statusCode, method, redirectUrl, headers)
+    } finally {
+      this[kFollowRedirect] = null
+      if (!this[kAborted]) {
+        if (followed) {
+          this[kNative].followRedirect(true)
+        } else {
+          this._die(new Error('Redirect was cancelled'))
+        }
+      }
+    }
+  }
+
+  _onLogin (authInfo) {
+    let answered = false
+    const callback = (username, password) => {
+      if (answered || this[kAborted]) return
+      answered = true
+      if (typeof username === 'string' && typeof password === 'string') {
+        this[kNative].login(username, password)
+      } else {
+        this[kNative].login()
+      }
+    }
+    // No listener is the same as cancelling: the 401 is delivered (§4.1).
+    if (!this.emit('login', authInfo, callback)) callback()
+  }
+
+  followRedirect () {
+    if (!this[kFollowRedirect]) {
+      throw new Error('followRedirect() called, but was not waiting for a redirect')
+    }
+    this[kFollowRedirect]()
+  }
+
+  abort () {
+    if (!this[kAborted]) process.nextTick(() => this.emit('abort'))
+    this[kAborted] = true
+    this._die()
+  }
+
+  // Node assumes an ended stream emits nothing more; a request does (errors after 'finish'),
+  // so those are emitted directly, as Electron does.
+  _die (error) {
+    if (this.destroyed && error) this.emit('error', error)
+    this.destroy(error)
+    this._clearTimeout()
+    if (this[kNative]) {
+      bridge.unregister(this[kId])
+      this[kNative].abort()
+      if (this[kResponse]) this[kResponse].destroy(error)
+    }
+  }
+
+  getUploadProgress () {
+    return this[kUploadProgress]
+      ? { ...this[kUploadProgress] }
+      : { active: false, started: false, current: 0, total: 0 }
+  }
+
+  // Node's request timeout (an extension Electron lacks): 'timeout' after `ms` without any
+  // network activity; with no 'timeout' listener the request fails with net::ERR_TIMED_OUT.
+  setTimeout (ms, callback) {
+    if (callback) this.once('timeout', callback)
+    this._clearTimeout()
+    if (ms > 0) this[kTimeout] = { ms, timer: null }
+    if (this[kStarted]) this._armTimeout()
+    return this
+  }
+
+  _armTimeout () {
+    const timeout = this[kTimeout]
+    if (!timeout) return
+    if (timeout.timer) clearTimeout(timeout.timer)
+    timeout.timer = setTimeout(() => {
+      timeout.timer = null
+      if (!this.emit('timeout')) this._die(netError('ERR_TIMED_OUT'))
+    }, timeout.ms)
+    // The request itself keeps the process alive while in flight; the timer must not.
+    timeout.timer.unref()
+  }
+
+  _clearTimeout () {
+    const timeout = this[kTimeout]
+    if (timeout && timeout.timer) clearTimeout(timeout.timer)
+    this[kTimeout] = null
+  }
+}
+
+// `'redirect'`'s responseHeaders: lower-case names, keys sorted, every value kept (§6).
+function redirectHeaders (rawHeaders) {
+  const grouped = {}
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const key = rawHeaders[i].toLowerCase()
+    ;(grouped[key] || (grouped[key] = [])).push(rawHeaders[i + 1])
+  }
+  const sorted = {}
+  for (const key of Object.keys(grouped).sort()) sorted[key] = grouped[key]
+  return sorted
+}
+
+module.exports = { ClientRequest }

@@ -1,0 +1,106 @@
+'use strict'
+
+// Electron's IncomingMessage (lib/browser/api/net-client-request.ts): a Readable whose data is
+// pulled from the engine one chunk at a time, so a consumer that does not read stops the
+// socket (reference §5 backpressure).
+
+const { Readable } = require('node:stream')
+
+const kStatusCode = Symbol('statusCode')
+const kStatusMessage = Symbol('statusMessage')
+const kHttpVersion = Symbol('httpVersion')
+const kRawHeaders = Symbol('rawHeaders')
+const kQueue = Symbol('queue')
+const kShouldPush = Symbol('shouldPush')
+const kResume = Symbol('resume')
+const kResumeArmed = Symbol('resumeArmed')
+
+// Chromium keeps only the first value of these (net::HttpResponseHeaders, reference §5).
+const DISCARD_DUPLICATES = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host',
+  'if-modified-since', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards',
+  'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent'
+])
+
+class IncomingMessage extends Readable {
+  constructor (statusCode, statusMessage, httpVersion, rawHeaders, resume) {
+    super()
+    this[kStatusCode] = statusCode
+    this[kStatusMessage] = statusMessage
+    this[kHttpVersion] = httpVersion
+    this[kRawHeaders] = rawHeaders
+    this[kQueue] = []
+    this[kShouldPush] = false
+    this[kResume] = resume
+    // The engine sends the first chunk without being asked; each later one needs a resume.
+    this[kResumeArmed] = false
+  }
+
+  get statusCode () { return this[kStatusCode] }
+  get statusMessage () { return this[kStatusMessage] }
+  get httpVersion () { return this[kHttpVersion] }
+  get httpVersionMajor () { return Number(this[kHttpVersion].split('.')[0]) }
+  get httpVersionMinor () { return Number(this[kHttpVersion].split('.')[1]) }
+
+  // Built afresh on every access, as Electron does.
+  get headers () {
+    const grouped = new Map()
+    const raw = this[kRawHeaders]
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i].toLowerCase()
+      if (!grouped.has(key)) grouped.set(key, [])
+      grouped.get(key).push(raw[i + 1])
+    }
+    const headers = {}
+    // Keys come out sorted: Electron's C++ passes them through a std::map.
+    for (const key of [...grouped.keys()].sort()) {
+      const values = grouped.get(key)
+      if (key === 'set-cookie') {
+        headers[key] = values
+      } else if (DISCARD_DUPLICATES.has(key)) {
+        headers[key] = values[0]
+      } else {
+        headers[key] = values.join(', ')
+      }
+    }
+    return headers
+  }
+
+  get rawHeaders () {
+    return this[kRawHeaders].slice()
+  }
+
+  get trailers () {
+    throw new Error('HTTP trailers are not supported')
+  }
+
+  get rawTrailers () {
+    throw new Error('HTTP trailers are not supported')
+  }
+
+  // Called by ClientRequest for every body chunk (null at the end).
+  _storeInternalData (chunk) {
+    this[kQueue].push(chunk)
+    if (chunk !== null) this[kResumeArmed] = true
+    this._pushInternalData()
+  }
+
+  _pushInternalData () {
+    const queue = this[kQueue]
+    while (this[kShouldPush] && queue.length > 0) {
+      this[kShouldPush] = this.push(queue.shift())
+    }
+    if (this[kShouldPush] && this[kResumeArmed] && queue.length === 0) {
+      // Reset before resuming: each resume lets exactly one more chunk come.
+      this[kResumeArmed] = false
+      this[kResume]()
+    }
+  }
+
+  _read () {
+    this[kShouldPush] = true
+    this._pushInternalData()
+  }
+}
+
+module.exports = { IncomingMessage }

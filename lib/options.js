@@ -1,0 +1,136 @@
+'use strict'
+
+// Option parsing and validation for ClientRequest, in Electron's order and with its exact
+// error texts (reference §1.2–1.4, Electron's lib/common/api/net-client-request.ts).
+
+const url = require('node:url')
+
+// RFC 7230 token (Electron uses net::HttpUtil::IsValidHeaderName, which accepts the same set).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// net::HttpUtil::IsValidHeaderValue refuses NUL, CR and LF only.
+const INVALID_VALUE = /[\0\r\n]/
+
+const REDIRECT_MODES = ['follow', 'error', 'manual']
+const CREDENTIALS = ['include', 'omit', 'same-origin']
+const CACHE_MODES = ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']
+const PRIORITIES = ['throttled', 'idle', 'lowest', 'low', 'medium', 'highest']
+const REFERRER_POLICIES = [
+  '', 'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin',
+  'unsafe-url', 'same-origin', 'strict-origin', 'strict-origin-when-cross-origin'
+]
+
+function validateHeader (name, value) {
+  if (typeof name !== 'string') {
+    throw new TypeError('`name` should be a string in setHeader(name, value)')
+  }
+  if (value == null) {
+    throw new Error('`value` required in setHeader("' + name + '", value)')
+  }
+  if (!TOKEN.test(name)) {
+    throw new Error(`Invalid header name: '${name}'`)
+  }
+  if (INVALID_VALUE.test(String(value))) {
+    throw new Error(`Invalid value for header '${name}': '${value}'`)
+  }
+}
+
+// §1.4: the URL when `url` is absent, joined with Node's legacy url.format as Electron does.
+function buildUrl (options) {
+  const urlObj = { protocol: options.protocol || 'http:' }
+  if (options.host) {
+    urlObj.host = options.host
+  } else {
+    urlObj.hostname = options.hostname || 'localhost'
+    if (options.port) urlObj.port = options.port
+  }
+  if (options.path && / /.test(options.path)) {
+    throw new TypeError('Request path contains unescaped characters')
+  }
+  // Only pathname, search and hash of `path` are kept: an authority inside it is dropped.
+  const parsed = new URL(options.path || '/', 'http://electron-net-rs.invalid')
+  urlObj.pathname = parsed.pathname
+  urlObj.search = parsed.search
+  urlObj.hash = parsed.hash
+  return url.format(urlObj)
+}
+
+function pick (value, allowed) {
+  return typeof value === 'string' && allowed.includes(value) ? value : undefined
+}
+
+// Returns everything ClientRequest needs; throws Electron's errors in Electron's order (§1.3).
+function parseOptions (optionsIn, isSession) {
+  // §1.2: a string is parsed with `new URL` (Node's 'Invalid URL' TypeError) and the URL's own
+  // origin becomes the request's initiator.
+  const options = typeof optionsIn === 'string' ? new URL(optionsIn) : { ...optionsIn }
+  let urlStr = options.url || options.href
+  if (!urlStr) urlStr = buildUrl(options)
+
+  const redirect = options.redirect || 'follow'
+  if (!REDIRECT_MODES.includes(redirect)) {
+    throw new Error('redirect mode should be one of follow, error or manual')
+  }
+  if (options.headers != null && typeof options.headers !== 'object') {
+    throw new TypeError('headers must be an object')
+  }
+  // Keyed by lower-cased name: a later spelling replaces the value and the name, but keeps the
+  // first key's position (Map insertion order).
+  const headers = new Map()
+  for (const [name, value] of Object.entries(options.headers || {})) {
+    validateHeader(name, value)
+    headers.set(name.toLowerCase(), { name, value })
+  }
+
+  let session = null
+  let partition = ''
+  if (options.session) {
+    if (!isSession(options.session)) {
+      throw new TypeError('`session` should be an instance of the Session class')
+    }
+    session = options.session
+  } else if (options.partition) {
+    if (typeof options.partition !== 'string') {
+      throw new TypeError('`partition` should be a string')
+    }
+    partition = options.partition
+  }
+
+  const protocol = new URL(urlStr).protocol
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new Error('ClientRequest only supports http: and https: protocols')
+  }
+
+  const credentials = pick(options.credentials, CREDENTIALS)
+  const origin = typeof options.origin === 'string' ? options.origin : undefined
+  if (credentials === 'same-origin' && !origin) {
+    throw new Error('credentials: same-origin requires origin to be set')
+  }
+
+  const referrerPolicy = typeof options.referrerPolicy === 'string' &&
+    REFERRER_POLICIES.includes(options.referrerPolicy.toLowerCase())
+    ? options.referrerPolicy.toLowerCase()
+    : undefined
+
+  return {
+    method: String(options.method || 'GET').toUpperCase(),
+    url: urlStr,
+    headers,
+    session,
+    partition,
+    redirect,
+    native: {
+      credentials,
+      // Read by truthiness; ignored by the engine once `credentials` is recognised (§7.1).
+      useSessionCookies: !!options.useSessionCookies,
+      cache: pick(options.cache, CACHE_MODES),
+      priority: pick(options.priority, PRIORITIES),
+      // Only forwarded when the key is present; an explicit undefined means false (§1.2).
+      priorityIncremental: 'priorityIncremental' in options ? !!options.priorityIncremental : undefined,
+      referrerPolicy,
+      origin,
+      redirect
+    }
+  }
+}
+
+module.exports = { parseOptions, validateHeader, buildUrl }

@@ -1,0 +1,74 @@
+'use strict'
+
+// Session: what a request needs from Electron's session (reference §10). Each Session owns a
+// NativeSession (its connection pool, auth cache and user agent; cookies, proxy and the HTTP
+// cache join it in later versions).
+
+const os = require('node:os')
+const path = require('node:path')
+const bridge = require('./bridge')
+
+const kNative = Symbol('native')
+const kPartition = Symbol('partition')
+
+const sessions = new Map()
+
+class Session {
+  constructor (partition, token) {
+    if (token !== kPartition) {
+      throw new TypeError('Session objects are created by session.fromPartition()')
+    }
+    this[kPartition] = partition
+    this[kNative] = new (bridge.binding().NativeSession)(partition)
+  }
+
+  isPersistent () {
+    return this[kPartition].startsWith('persist:')
+  }
+
+  // Where a `persist:` partition keeps its data (Electron: <userData>/Partitions/<name>);
+  // null for in-memory sessions. Nothing is written there yet.
+  get storagePath () {
+    if (!this.isPersistent()) return null
+    const name = this[kPartition].slice('persist:'.length)
+    return path.join(os.homedir(), '.electron-net-rs', 'Partitions', encodeURIComponent(name))
+  }
+
+  setUserAgent (userAgent, acceptLanguages) {
+    this[kNative].setUserAgent(String(userAgent), acceptLanguages == null ? undefined : String(acceptLanguages))
+  }
+
+  getUserAgent () {
+    return this[kNative].getUserAgent()
+  }
+
+  clearAuthCache () {
+    this[kNative].clearAuthCache()
+    return new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+function fromPartition (partition = '', options = {}) {
+  if (typeof partition !== 'string') throw new TypeError('Must pass partition as a string')
+  let session = sessions.get(partition)
+  if (!session) {
+    // Options are only read the first time a partition is used (reference §10).
+    void options
+    session = new Session(partition, kPartition)
+    sessions.set(partition, session)
+  }
+  return session
+}
+
+function nativeOf (session) {
+  return session[kNative]
+}
+
+const session = {
+  fromPartition,
+  get defaultSession () {
+    return fromPartition('')
+  }
+}
+
+module.exports = { Session, session, fromPartition, nativeOf }
