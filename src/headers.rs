@@ -25,6 +25,49 @@ pub fn check_wire_safe(headers: &[(String, String)]) -> Result<(), NetError> {
   Ok(())
 }
 
+/// Headers a caller may not set (Chromium's `IsRequestHeaderSafe`, reference §3): the URL loader
+/// refuses such a request with `ERR_INVALID_ARGUMENT` before anything is sent.
+const UNSAFE_NAMES: [&str; 9] = [
+  "content-length",
+  "host",
+  "trailer",
+  "te",
+  "upgrade",
+  "cookie2",
+  "keep-alive",
+  "transfer-encoding",
+  "set-cookie",
+];
+
+const METHOD_OVERRIDES: [&str; 3] = [
+  "x-http-method",
+  "x-http-method-override",
+  "x-method-override",
+];
+
+fn tokens(value: &str) -> impl Iterator<Item = String> + '_ {
+  value
+    .split(',')
+    .map(|t| t.trim().to_ascii_lowercase())
+    .filter(|t| !t.is_empty())
+}
+
+pub fn check_request_headers_safe(headers: &[(String, String)]) -> Result<(), NetError> {
+  for (name, value) in headers {
+    let lower = name.to_ascii_lowercase();
+    let unsafe_header = UNSAFE_NAMES.contains(&lower.as_str())
+      || lower.starts_with("proxy-")
+      || (lower == "connection" && tokens(value).any(|t| t != "close" && t != "keep-alive"))
+      || (METHOD_OVERRIDES.contains(&lower.as_str())
+        && tokens(value).any(|t| t == "connect" || t == "trace" || t == "track"))
+      || (lower == "accept-encoding" && tokens(value).any(|t| t == "dcb" || t == "dcz"));
+    if unsafe_header {
+      return Err(NetError::ERR_INVALID_ARGUMENT);
+    }
+  }
+  Ok(())
+}
+
 /// RFC 9110 §5.6.2 `tchar`.
 fn is_token_byte(b: u8) -> bool {
   b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -202,6 +245,43 @@ mod tests {
     assert!(chunked.contains(&("Transfer-Encoding".into(), "chunked".into())));
     let buffered = compose_h1("a", "GET", BodySize::Known(0), &none, &[]);
     assert!(buffered.contains(&("Content-Length".into(), "0".into())));
+  }
+
+  #[test]
+  fn restricted_headers_follow_chromium() {
+    for (n, v) in [
+      ("Content-Length", "1"),
+      ("HOST", "a"),
+      ("Trailer", "x"),
+      ("te", "trailers"),
+      ("Upgrade", "websocket"),
+      ("Cookie2", "a"),
+      ("Keep-Alive", "5"),
+      ("Transfer-Encoding", "chunked"),
+      ("Set-Cookie", "a=1"),
+      ("Proxy-Authorization", "x"),
+      ("Connection", "upgrade"),
+      ("X-HTTP-Method-Override", "TRACE"),
+      ("Accept-Encoding", "gzip, dcb"),
+    ] {
+      assert_eq!(
+        check_request_headers_safe(&h(&[(n, v)])),
+        Err(NetError::ERR_INVALID_ARGUMENT),
+        "{n}: {v}"
+      );
+    }
+    for (n, v) in [
+      ("Connection", "close"),
+      ("Connection", "keep-alive"),
+      ("X-HTTP-Method", "GET"),
+      ("Accept-Encoding", "gzip"),
+    ] {
+      assert_eq!(
+        check_request_headers_safe(&h(&[(n, v)])),
+        Ok(()),
+        "{n}: {v}"
+      );
+    }
   }
 
   #[test]
