@@ -1,0 +1,174 @@
+'use strict'
+
+const crypto = require('node:crypto')
+const test = require('ava')
+const { net, session } = require('..')
+const { listen, collect } = require('./helpers/listen')
+
+const USER = 'user'
+const PASS = 'pa:ss wörd'
+
+function basicOk (header) {
+  return header === 'Basic ' + Buffer.from(`${USER}:${PASS}`).toString('base64')
+}
+
+// An RFC 7616 Digest verifier (qop=auth), written from the RFC rather than from our client.
+function digestOk (header, method, algorithm, nonce) {
+  if (!header || !header.startsWith('Digest ')) return false
+  const params = {}
+  for (const m of header.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[m[1]] = m[2] ?? m[3]
+  const hash = (s) => crypto.createHash(algorithm === 'SHA-256' ? 'sha256' : 'md5').update(s).digest('hex')
+  const ha1 = hash(`${params.username}:${params.realm}:${PASS}`)
+  const ha2 = hash(`${method}:${params.uri}`)
+  const expected = hash(`${ha1}:${nonce}:${params.nc}:${params.cnonce}:auth:${ha2}`)
+  return params.username === USER && params.nonce === nonce && params.qop === 'auth' && params.response === expected
+}
+
+// Requires `scheme` auth on every path; records what each request carried.
+async function authServer (t, scheme = 'Basic', algorithm = 'MD5') {
+  const seen = []
+  const nonce = crypto.randomBytes(8).toString('hex')
+  const srv = await listen(t, (req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const auth = req.headers.authorization
+      seen.push({ url: req.url, auth, body: Buffer.concat(chunks).toString() })
+      const ok = scheme === 'Basic' ? basicOk(auth) : digestOk(auth, req.method, algorithm, nonce)
+      if (ok) return res.end('authenticated')
+      const challenge = scheme === 'Basic'
+        ? 'Basic realm="the realm"'
+        : `Digest realm="the realm", qop="auth", algorithm=${algorithm}, nonce="${nonce}", opaque="xyz"`
+      res.writeHead(401, { 'WWW-Authenticate': challenge })
+      res.end('unauthenticated')
+    })
+  })
+  return { ...srv, seen }
+}
+
+test('should emit login with authInfo and retry with Basic credentials', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({ url: `${srv.url}/a`, partition: 'auth-basic' })
+  let info
+  const events = []
+  request.on('login', (authInfo, callback) => { events.push('R:login'); info = authInfo; callback(USER, PASS) })
+  const r = await collect(request, { events })
+  t.deepEqual(info, { isProxy: false, scheme: 'basic', host: '127.0.0.1', port: srv.port, realm: 'the realm' })
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:login', 'R:response', 'S:end', 'S:close'])
+  t.is(r.response.statusCode, 200)
+  t.is(r.body, 'authenticated')
+})
+
+for (const algorithm of ['MD5', 'SHA-256']) {
+  test(`should answer a Digest ${algorithm} challenge`, async (t) => {
+    const srv = await authServer(t, 'Digest', algorithm)
+    const request = net.request({ url: `${srv.url}/dir/page?x=1`, partition: `auth-digest-${algorithm}` })
+    let scheme
+    request.on('login', (authInfo, callback) => { scheme = authInfo.scheme; callback(USER, PASS) })
+    const r = await collect(request)
+    t.is(scheme, 'digest')
+    t.is(r.response.statusCode, 200)
+    t.is(r.body, 'authenticated')
+  })
+}
+
+test('should re-send the request body with the credentials', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({ method: 'POST', url: `${srv.url}/upload`, partition: 'auth-body' })
+  request.on('login', (authInfo, callback) => callback(USER, PASS))
+  const r = await collect(request, { body: 'the body' })
+  t.is(r.body, 'authenticated')
+  t.deepEqual(srv.seen.map((s) => s.body), ['the body', 'the body'])
+})
+
+test('should deliver the 401 and its body when login is cancelled', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({ url: srv.url, partition: 'auth-cancel' })
+  request.on('login', (authInfo, callback) => callback())
+  const r = await collect(request)
+  t.is(r.response.statusCode, 401)
+  t.is(r.body, 'unauthenticated')
+})
+
+test('should deliver the 401 when nobody listens for login', async (t) => {
+  const srv = await authServer(t)
+  const r = await collect(net.request({ url: srv.url, partition: 'auth-nolistener' }))
+  t.is(r.response.statusCode, 401)
+  t.is(srv.seen.length, 1)
+})
+
+test('should ask again when the credentials are rejected', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({ url: srv.url, partition: 'auth-wrong' })
+  let logins = 0
+  request.on('login', (authInfo, callback) => {
+    logins++
+    if (logins === 1) callback(USER, 'wrong')
+    else callback(USER, PASS)
+  })
+  const r = await collect(request)
+  t.is(logins, 2)
+  t.is(r.body, 'authenticated')
+})
+
+test('should never emit login with credentials: omit', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({ url: srv.url, credentials: 'omit', partition: 'auth-omit' })
+  let logins = 0
+  request.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  const r = await collect(request)
+  t.is(logins, 0)
+  t.is(r.response.statusCode, 401)
+})
+
+test('should send cached credentials pre-emptively until clearAuthCache()', async (t) => {
+  const srv = await authServer(t)
+  const ses = session.fromPartition('auth-cache')
+  const first = net.request({ url: `${srv.url}/dir/one`, session: ses })
+  first.on('login', (authInfo, callback) => callback(USER, PASS))
+  await collect(first)
+
+  const second = net.request({ url: `${srv.url}/dir/two`, session: ses })
+  let logins = 0
+  second.on('login', () => logins++)
+  const r = await collect(second)
+  t.is(logins, 0)
+  t.is(r.body, 'authenticated')
+  t.true(basicOk(srv.seen.at(-1).auth), 'the first try of the second request carried the credentials')
+  t.is(srv.seen.length, 3)
+
+  // credentials: 'omit' does not send cached credentials either.
+  const omitted = await collect(net.request({ url: `${srv.url}/dir/three`, session: ses, credentials: 'omit' }))
+  t.is(omitted.response.statusCode, 401)
+  t.is(srv.seen.at(-1).auth, undefined)
+
+  await ses.clearAuthCache()
+  const third = net.request({ url: `${srv.url}/dir/four`, session: ses })
+  third.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  await collect(third)
+  t.is(logins, 1)
+})
+
+test('should use credentials from the URL without a login event', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({
+    url: `http://${USER}:${encodeURIComponent(PASS)}@127.0.0.1:${srv.port}/`,
+    partition: 'auth-url'
+  })
+  let logins = 0
+  request.on('login', () => logins++)
+  const r = await collect(request)
+  t.is(logins, 0)
+  t.is(r.body, 'authenticated')
+})
+
+test('should not send login credentials to another protection space', async (t) => {
+  const srv = await authServer(t)
+  const other = await listen(t, (req, res) => res.end(String(req.headers.authorization)))
+  const ses = session.fromPartition('auth-space')
+  const first = net.request({ url: srv.url, session: ses })
+  first.on('login', (authInfo, callback) => callback(USER, PASS))
+  await collect(first)
+  const r = await collect(net.request({ url: other.url, session: ses }))
+  t.is(r.body, 'undefined')
+})

@@ -1,0 +1,196 @@
+'use strict'
+
+const test = require('ava')
+const { net } = require('..')
+const { listen, collect } = require('./helpers/listen')
+
+// A server that records every request it receives and answers by path:
+// /to/<status>?url  -> redirect with that status to `url`; anything else -> 200 echo.
+async function redirectServer (t) {
+  const seen = []
+  const srv = await listen(t, (req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() })
+      const m = req.url.match(/^\/to\/(\d+)\?(.*)$/)
+      if (m) {
+        res.writeHead(Number(m[1]), { Location: decodeURIComponent(m[2]), 'X-Cookie': 'a', 'x-cookie': 'b' })
+        res.end('redirecting')
+        return
+      }
+      if (req.url.startsWith('/loop/')) {
+        const n = Number(req.url.slice(6))
+        res.writeHead(302, { Location: `/loop/${n + 1}` })
+        res.end()
+        return
+      }
+      res.end(`final ${req.method} ${req.url}`)
+    })
+  })
+  return { ...srv, seen }
+}
+
+test('should follow a redirect and report it with Electron\'s arguments', async (t) => {
+  const srv = await redirectServer(t)
+  const request = net.request(`${srv.url}/to/301?/done`)
+  let args
+  request.on('redirect', (...a) => { args = a })
+  const r = await collect(request)
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:redirect', 'R:response', 'S:end', 'S:close'])
+  t.is(r.body, 'final GET /done')
+  t.is(args[0], 301)
+  t.is(args[1], 'GET')
+  t.is(args[2], `${srv.url}/done`)
+  t.deepEqual(args[3]['x-cookie'], ['a', 'b'])
+  t.deepEqual(args[3].location, ['/done'])
+})
+
+test('should turn a POST into a GET without body on 302 and drop the Content-* headers', async (t) => {
+  const srv = await redirectServer(t)
+  const request = net.request({ method: 'POST', url: `${srv.url}/to/302?/done` })
+  request.setHeader('Content-Type', 'text/plain')
+  let method
+  request.on('redirect', (status, m) => { method = m })
+  const r = await collect(request, { body: 'payload' })
+  t.is(method, 'GET')
+  t.is(r.body, 'final GET /done')
+  t.is(srv.seen[1].method, 'GET')
+  t.is(srv.seen[1].body, '')
+  t.is(srv.seen[1].headers['content-type'], undefined)
+  t.is(srv.seen[1].headers['content-length'], undefined)
+})
+
+test('should turn anything but HEAD into GET on 303', async (t) => {
+  const srv = await redirectServer(t)
+  const put = await collect(net.request({ method: 'PUT', url: `${srv.url}/to/303?/done` }), { body: 'x' })
+  t.is(put.body, 'final GET /done')
+  const head = await collect(net.request({ method: 'HEAD', url: `${srv.url}/to/303?/done` }))
+  t.is(head.response.statusCode, 200)
+  t.is(srv.seen[3].method, 'HEAD')
+})
+
+for (const status of [307, 308]) {
+  test(`should keep method and re-send the body on ${status}`, async (t) => {
+    const srv = await redirectServer(t)
+    const request = net.request({ method: 'POST', url: `${srv.url}/to/${status}?/done` })
+    request.setHeader('Content-Type', 'text/plain')
+    const r = await collect(request, { body: 'payload' })
+    t.is(r.body, 'final POST /done')
+    t.is(srv.seen[1].body, 'payload')
+    t.is(srv.seen[1].headers['content-type'], 'text/plain')
+  })
+}
+
+test('should fail a 307 of a chunked body, which cannot be replayed', async (t) => {
+  const srv = await redirectServer(t)
+  const request = net.request({ method: 'POST', url: `${srv.url}/to/307?/done` })
+  const r = await collect(request, { body: 'payload', chunked: true })
+  t.is(r.error.message, 'net::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED')
+  t.is(srv.seen.length, 1)
+})
+
+test('should follow in manual mode only when followRedirect() is called synchronously', async (t) => {
+  const srv = await redirectServer(t)
+  const followed = net.request({ url: `${srv.url}/to/302?/done`, redirect: 'manual' })
+  followed.on('redirect', () => followed.followRedirect())
+  const r = await collect(followed)
+  t.is(r.body, 'final GET /done')
+
+  const cancelled = net.request({ url: `${srv.url}/to/302?/done`, redirect: 'manual' })
+  let deferredError
+  cancelled.on('redirect', () => setImmediate(() => {
+    try { cancelled.followRedirect() } catch (e) { deferredError = e }
+  }))
+  const c = await collect(cancelled)
+  t.deepEqual(c.events, ['R:finish', 'R:close', 'R:redirect', 'R:error'])
+  t.is(c.error.message, 'Redirect was cancelled')
+  t.is(deferredError.message, 'followRedirect() called, but was not waiting for a redirect')
+})
+
+test('should cancel a manual redirect nobody listens for', async (t) => {
+  const srv = await redirectServer(t)
+  const r = await collect(net.request({ url: `${srv.url}/to/302?/done`, redirect: 'manual' }))
+  t.is(r.error.message, 'Redirect was cancelled')
+  t.is(srv.seen.length, 1)
+})
+
+test('should fail in error mode without a redirect event', async (t) => {
+  const srv = await redirectServer(t)
+  const r = await collect(net.request({ url: `${srv.url}/to/302?/done`, redirect: 'error' }))
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:error'])
+  t.is(r.error.message, 'Attempted to redirect, but redirect policy was \'error\'')
+})
+
+test('should stop with abort() inside the redirect handler and no error', async (t) => {
+  const srv = await redirectServer(t)
+  const request = net.request(`${srv.url}/to/302?/done`)
+  request.on('redirect', () => request.abort())
+  const events = []
+  for (const name of ['finish', 'close', 'abort', 'redirect', 'error', 'response']) request.on(name, () => events.push(name))
+  request.end()
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.deepEqual(events, ['finish', 'close', 'redirect', 'abort'])
+  t.is(srv.seen.length, 1)
+})
+
+test('should throw from followRedirect() outside a redirect', (t) => {
+  const request = net.request('http://127.0.0.1:1/')
+  t.throws(() => request.followRedirect(), { message: 'followRedirect() called, but was not waiting for a redirect' })
+})
+
+test('should never send Authorization or Cookie to another origin', async (t) => {
+  const other = await redirectServer(t)
+  const srv = await redirectServer(t)
+  const request = net.request(`${srv.url}/to/307?${encodeURIComponent(other.url + '/landing')}`)
+  request.setHeader('Authorization', 'Bearer secret')
+  request.setHeader('Cookie', 'session=secret')
+  request.setHeader('X-Other', 'kept')
+  const r = await collect(request)
+  t.is(r.body, 'final GET /landing')
+  t.is(srv.seen[0].headers.authorization, 'Bearer secret')
+  t.is(other.seen[0].headers.authorization, undefined)
+  t.is(other.seen[0].headers.cookie, undefined)
+  t.is(other.seen[0].headers['x-other'], 'kept')
+})
+
+test('should keep Authorization on a same-origin redirect', async (t) => {
+  const srv = await redirectServer(t)
+  const request = net.request(`${srv.url}/to/302?/landing`)
+  request.setHeader('Authorization', 'Bearer secret')
+  await collect(request)
+  t.is(srv.seen[1].headers.authorization, 'Bearer secret')
+})
+
+for (const target of ['file:///etc/passwd', 'data:text/plain,hi', 'about:blank', 'blob:http://a/b']) {
+  test(`should refuse a redirect to ${target.split(':')[0]}: with net::ERR_UNSAFE_REDIRECT`, async (t) => {
+    const srv = await redirectServer(t)
+    const r = await collect(net.request(`${srv.url}/to/302?${encodeURIComponent(target)}`))
+    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:redirect', 'R:error'])
+    t.is(r.error.message, 'net::ERR_UNSAFE_REDIRECT')
+  })
+}
+
+test('should fail an unparseable Location with net::ERR_INVALID_REDIRECT', async (t) => {
+  const srv = await redirectServer(t)
+  const r = await collect(net.request(`${srv.url}/to/302?${encodeURIComponent('http://[::1')}`))
+  t.is(r.error.message, 'net::ERR_INVALID_REDIRECT')
+})
+
+test('should follow 20 redirects and fail the 21st with net::ERR_TOO_MANY_REDIRECTS', async (t) => {
+  const srv = await redirectServer(t)
+  const request = net.request(`${srv.url}/loop/0`)
+  let redirects = 0
+  request.on('redirect', () => redirects++)
+  const r = await collect(request)
+  t.is(redirects, 20)
+  t.is(r.error.message, 'net::ERR_TOO_MANY_REDIRECTS')
+  t.is(srv.seen.length, 21)
+})
+
+test('should deliver a redirect status without Location as a response', async (t) => {
+  const srv = await listen(t, (req, res) => { res.writeHead(302); res.end('no location') })
+  const r = await collect(net.request(srv.url))
+  t.is(r.response.statusCode, 302)
+  t.is(r.body, 'no location')
+})
