@@ -1,0 +1,190 @@
+'use strict'
+
+const zlib = require('node:zlib')
+const test = require('ava')
+const { net, session } = require('..')
+const { listen, collect } = require('./helpers/listen')
+
+// Echoes the request head it received as JSON.
+async function echoServer (t) {
+  return listen(t, (req, res) => {
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({ headers: req.headers, rawHeaders: req.rawHeaders }))
+  })
+}
+
+async function received (request) {
+  const r = await collect(request)
+  if (r.error) throw r.error
+  return JSON.parse(r.body).headers
+}
+
+test('should send Sec-Fetch-* defaults with no initiator for the object form', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request({ url: srv.url }))
+  t.is(h['sec-fetch-site'], 'none')
+  t.is(h['sec-fetch-mode'], 'no-cors')
+  t.is(h['sec-fetch-dest'], 'empty')
+  t.is(h['sec-fetch-user'], undefined)
+})
+
+test('should make the string form same-origin with its own URL', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request(srv.url))
+  t.is(h['sec-fetch-site'], 'same-origin')
+})
+
+test('should compute Sec-Fetch-Site from the origin option or an Origin header', async (t) => {
+  const srv = await echoServer(t)
+  t.is((await received(net.request({ url: srv.url, origin: srv.url })))['sec-fetch-site'], 'same-origin')
+  t.is((await received(net.request({ url: srv.url, origin: 'https://not-exists.com' })))['sec-fetch-site'], 'cross-site')
+  t.is((await received(net.request({ url: srv.url, headers: { Origin: srv.url } })))['sec-fetch-site'], 'same-origin')
+})
+
+test('should take the caller\'s Sec-Fetch-Mode, -Dest and -User as Chromium does', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request({
+    url: srv.url,
+    headers: { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-User': '?1' }
+  }))
+  t.is(h['sec-fetch-mode'], 'navigate')
+  t.is(h['sec-fetch-dest'], 'document')
+  t.is(h['sec-fetch-user'], '?1')
+  const other = await received(net.request({ url: srv.url, headers: { 'Sec-Fetch-User': '?0', 'Sec-Fetch-Dest': 'bogus' } }))
+  t.is(other['sec-fetch-user'], undefined)
+  t.is(other['sec-fetch-dest'], 'empty')
+})
+
+test('should fail a navigation destination without navigate mode with Electron\'s TypeError', async (t) => {
+  const srv = await echoServer(t)
+  const request = net.request({ url: srv.url, headers: { 'Sec-Fetch-Dest': 'iframe' } })
+  const r = await collect(request)
+  t.deepEqual(r.events, ['R:error', 'R:close'])
+  t.true(r.error instanceof TypeError)
+  t.is(r.error.message, 'sec-fetch-dest of \'document\', \'frame\', \'iframe\' or \'fencedframe\' requires sec-fetch-mode \'navigate\'')
+})
+
+test('should refuse cors mode without an initiator with net::ERR_INVALID_ARGUMENT', async (t) => {
+  let hits = 0
+  const srv = await listen(t, (req, res) => { hits++; res.end() })
+  const r = await collect(net.request({ url: srv.url, headers: { 'Sec-Fetch-Mode': 'cors' } }))
+  t.is(r.error.message, 'net::ERR_INVALID_ARGUMENT')
+  t.is(hits, 0)
+})
+
+test('should send no Referer unless the caller sets one', async (t) => {
+  const srv = await echoServer(t)
+  t.is((await received(net.request(srv.url))).referer, undefined)
+})
+
+test('should keep a same-origin Referer and refuse one the default policy would change', async (t) => {
+  const srv = await echoServer(t)
+  const same = await received(net.request({ url: srv.url, headers: { Referer: `${srv.url}/page?q=1` } }))
+  t.is(same.referer, `${srv.url}/page?q=1`)
+  const r = await collect(net.request({ url: srv.url, headers: { Referer: 'https://www.electronjs.org/docs' } }))
+  t.is(r.error.message, 'net::ERR_BLOCKED_BY_CLIENT')
+})
+
+test('should send any Referer under unsafe-url', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request({ url: srv.url, referrerPolicy: 'unsafe-url', headers: { Referer: 'https://www.electronjs.org/' } }))
+  t.is(h.referer, 'https://www.electronjs.org/')
+})
+
+test('should apply every referrer policy to a cross-origin referrer', async (t) => {
+  const srv = await echoServer(t)
+  const referrer = 'http://other.test/path'
+  const expected = {
+    'no-referrer': 'blocked',
+    'no-referrer-when-downgrade': referrer,
+    origin: 'blocked',
+    'origin-when-cross-origin': 'blocked',
+    'same-origin': 'blocked',
+    'strict-origin': 'blocked',
+    'strict-origin-when-cross-origin': 'blocked',
+    'unsafe-url': referrer,
+    '': 'blocked'
+  }
+  for (const [policy, want] of Object.entries(expected)) {
+    const r = await collect(net.request({ url: srv.url, referrerPolicy: policy, headers: { Referer: referrer } }))
+    const got = r.error ? 'blocked' : JSON.parse(r.body).headers.referer
+    t.is(got, want, policy)
+  }
+  const bare = await received(net.request({ url: srv.url, referrerPolicy: 'origin', headers: { Referer: 'http://other.test/' } }))
+  t.is(bare.referer, 'http://other.test/')
+})
+
+test('should send the session\'s User-Agent unless the caller sets one', async (t) => {
+  const srv = await echoServer(t)
+  const ses = session.fromPartition('semantics-ua')
+  t.regex(ses.getUserAgent(), /^Mozilla\/5\.0 \(.+\) AppleWebKit\/537\.36 \(KHTML, like Gecko\) electron-net-rs\//)
+  ses.setUserAgent('my-agent/1.0', 'en-US,fr,de')
+  t.is(ses.getUserAgent(), 'my-agent/1.0')
+  const h = await received(net.request({ url: srv.url, session: ses }))
+  t.is(h['user-agent'], 'my-agent/1.0')
+  t.is(h['accept-language'], 'en-US,fr;q=0.9,de;q=0.8')
+  const own = await received(net.request({ url: srv.url, session: ses, headers: { 'User-Agent': 'mine' } }))
+  t.is(own['user-agent'], 'mine')
+})
+
+test('should ask for compressed bodies and decode them transparently', async (t) => {
+  const body = 'compressible '.repeat(1000)
+  const encoders = {
+    gzip: zlib.gzipSync,
+    deflate: zlib.deflateSync,
+    br: zlib.brotliCompressSync
+  }
+  let acceptEncoding
+  const srv = await listen(t, (req, res) => {
+    acceptEncoding = req.headers['accept-encoding']
+    const coding = req.url.slice(1)
+    const encoded = encoders[coding](Buffer.from(body))
+    res.writeHead(200, { 'Content-Encoding': coding, 'Content-Length': encoded.length })
+    res.end(encoded)
+  })
+  for (const coding of Object.keys(encoders)) {
+    const r = await collect(net.request(`${srv.url}/${coding}`))
+    t.is(r.body, body, coding)
+    t.is(r.response.headers['content-encoding'], coding)
+  }
+  t.is(acceptEncoding, 'gzip, deflate, br, zstd')
+})
+
+test('should pass the bytes through when the caller sets Accept-Encoding', async (t) => {
+  const encoded = zlib.gzipSync(Buffer.from('hello'))
+  const srv = await listen(t, (req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip' })
+    res.end(encoded)
+  })
+  const request = net.request({ url: srv.url, headers: { 'Accept-Encoding': 'gzip' } })
+  const chunks = []
+  await new Promise((resolve) => {
+    request.on('response', (res) => {
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', resolve)
+    })
+    request.end()
+  })
+  t.deepEqual(Buffer.concat(chunks), encoded)
+})
+
+test('should fail a corrupt compressed body with net::ERR_CONTENT_DECODING_FAILED', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip' })
+    res.end('this is not gzip')
+  })
+  const r = await collect(net.request(srv.url))
+  t.is(r.error.message, 'net::ERR_CONTENT_DECODING_FAILED')
+})
+
+test('should ask for identity when the caller sends Range', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request({ url: srv.url, headers: { Range: 'bytes=0-1' } }))
+  t.is(h['accept-encoding'], 'identity')
+})
+
+test('should never send priority over HTTP/1.1', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request({ url: srv.url, priority: 'highest' }))
+  t.is(h.priority, undefined)
+})
