@@ -40,23 +40,29 @@ pub fn framing(method: &str, head: &ResponseHead) -> Result<Framing, NetError> {
       Framing::UntilClose
     });
   }
+  // Chromium ignores a Content-Length it cannot parse (the body then runs to the close) but
+  // refuses differing copies, a response-smuggling risk (`HttpStreamParser`).
   let mut length: Option<u64> = None;
+  let mut invalid = false;
   for value in head.values("content-length") {
     for part in value.split(',') {
       let part = part.trim();
-      if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(NetError::ERR_INVALID_HTTP_RESPONSE);
-      }
-      let n: u64 = part
-        .parse()
-        .map_err(|_| NetError::ERR_INVALID_HTTP_RESPONSE)?;
-      match length {
-        Some(prev) if prev != n => {
+      let parsed = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+        part.parse::<u64>().ok()
+      } else {
+        None
+      };
+      match (parsed, length) {
+        (None, _) => invalid = true,
+        (Some(n), Some(prev)) if prev != n => {
           return Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH)
         }
-        _ => length = Some(n),
+        (Some(n), _) => length = Some(n),
       }
     }
+  }
+  if invalid {
+    return Ok(Framing::UntilClose);
   }
   Ok(match length {
     Some(0) => Framing::Empty,
@@ -296,11 +302,11 @@ mod tests {
     );
     assert_eq!(
       framing("GET", &head(&[("Content-Length", "-1")], 200)),
-      Err(NetError::ERR_INVALID_HTTP_RESPONSE)
+      Ok(Framing::UntilClose)
     );
     assert_eq!(
       framing("GET", &head(&[("Content-Length", "abc")], 200)),
-      Err(NetError::ERR_INVALID_HTTP_RESPONSE)
+      Ok(Framing::UntilClose)
     );
   }
 

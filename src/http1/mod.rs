@@ -151,8 +151,10 @@ impl Connection {
           nothing_received: !seen_any && before == 0,
         })?;
       if n == 0 {
+        // Only bytes of the final head count: a close right after `100 Continue` is an empty
+        // response, as in Chromium.
         return Err(HeadError {
-          error: self.truncated_head(seen_any || before > 0),
+          error: self.truncated_head(before > 0),
           nothing_received: !seen_any && before == 0,
         });
       }

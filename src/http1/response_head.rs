@@ -49,6 +49,8 @@ pub fn parse(buf: &[u8]) -> Result<Parsed, NetError> {
     // Chromium accepts both of these (it joins folded lines and trims names).
     config.allow_obsolete_multiline_headers_in_responses(true);
     config.allow_spaces_after_header_name_in_responses(true);
+    // Chromium skips header lines it cannot parse instead of failing the response.
+    config.ignore_invalid_headers_in_responses(true);
     match config.parse_response(&mut response, buf) {
       Ok(httparse::Status::Complete(used)) => {
         if used > MAX_HEAD_BYTES {
@@ -170,6 +172,12 @@ mod tests {
     head.extend_from_slice(b"\r\n");
     let (h, _) = complete(&head);
     assert_eq!(h.headers.len(), 500);
+  }
+
+  #[test]
+  fn malformed_header_lines_are_skipped() {
+    let (h, _) = complete(b"HTTP/1.1 200 OK\r\nNo colon here\r\nX-A: 1\r\n\r\n");
+    assert_eq!(h.values("x-a").collect::<Vec<_>>(), vec!["1"]);
   }
 
   #[test]
