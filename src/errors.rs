@@ -170,6 +170,9 @@ pub fn classify_tls(err: &rustls::Error) -> NetError {
       | CertificateError::NotValidYet
       | CertificateError::NotValidYetContext { .. } => NetError::ERR_CERT_DATE_INVALID,
       CertificateError::Revoked => NetError::ERR_CERT_REVOKED,
+      // webpki's remaining chain failures (e.g. a self-signed CA certificate presented as the
+      // server's) are problems of trust, which Chromium reports as an invalid authority.
+      CertificateError::Other(_) => NetError::ERR_CERT_AUTHORITY_INVALID,
       _ => NetError::ERR_CERT_INVALID,
     },
     Error::AlertReceived(AlertDescription::ProtocolVersion)
