@@ -1,0 +1,52 @@
+// Compiled by `npm run typecheck`: the public surface as an Electron user writes against it.
+import { net, session, ClientRequest, IncomingMessage, Session, inflightCount } from '../..'
+import type { AuthInfo, ClientRequestConstructorOptions, UploadProgress } from '../..'
+
+const options: ClientRequestConstructorOptions = {
+  method: 'POST',
+  url: 'https://example.com/upload',
+  headers: { 'X-Many': ['a', 'b'] },
+  session: session.defaultSession,
+  credentials: 'include',
+  redirect: 'manual',
+  referrerPolicy: 'no-referrer',
+  cache: 'no-store',
+  priority: 'highest',
+  priorityIncremental: false,
+  timeout: 5000
+}
+
+const request: ClientRequest = net.request(options, (response: IncomingMessage) => {
+  const status: number = response.statusCode
+  const headers: Record<string, string | string[]> = response.headers
+  const raw: string[] = response.rawHeaders
+  response.on('data', (chunk: Buffer) => chunk.length + status + raw.length + Object.keys(headers).length)
+  response.on('download-progress', (current: number) => current)
+})
+request.chunkedEncoding = true
+request.setHeader('Content-Type', 'application/octet-stream')
+const value: any = request.getHeader('content-type')
+request.removeHeader('x-unused')
+request.on('login', (authInfo: AuthInfo, callback) => {
+  if (authInfo.isProxy) callback()
+  else callback('user', 'pass')
+})
+request.on('redirect', (statusCode: number, method: string, redirectUrl: string, responseHeaders: Record<string, string[]>) => {
+  if (statusCode + method + redirectUrl + responseHeaders) request.followRedirect()
+})
+request.on('upload-progress', (position: number, total: number) => position / total)
+request.on('error', (error: Error) => error.message)
+const progress: UploadProgress = request.getUploadProgress()
+request.write(Buffer.from('chunk'))
+request.end('last', 'utf8', () => undefined)
+request.abort()
+
+const ses: Session = session.fromPartition('persist:typed', { cache: false })
+ses.setUserAgent('agent/1.0', 'en-US,fr')
+const ua: string = ses.getUserAgent()
+const stored: string | null = ses.storagePath
+const cleared: Promise<void> = ses.clearAuthCache()
+const n: number = inflightCount()
+const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
+
+export { value, progress, ua, stored, cleared, n, viaString }

@@ -1,0 +1,151 @@
+// Types for electron-net-rs: Electron's `net` module, with Electron's type names.
+
+/// <reference types="node" />
+
+import { Writable, Readable } from 'node:stream'
+
+export interface ClientRequestConstructorOptions {
+  /** The HTTP request method. Defaults to GET; upper-cased. */
+  method?: string
+  /** The request URL, absolute, http: or https:. */
+  url?: string
+  /** Headers to send; arrays are sent comma-joined, names as spelled. */
+  headers?: Record<string, string | string[]>
+  /** The session the request belongs to; supersedes `partition`. */
+  session?: Session
+  /** The name of the partition whose session is used. Defaults to the default session. */
+  partition?: string
+  /** `include`, `omit` or `same-origin` (which needs `origin`). */
+  credentials?: 'include' | 'omit' | 'same-origin'
+  /** Whether to send the session's cookies. Default false. */
+  useSessionCookies?: boolean
+  /** `http:` or `https:`, used when `url` is absent. */
+  protocol?: string
+  /** `hostname:port`, used when `url` is absent. */
+  host?: string
+  hostname?: string
+  port?: number
+  path?: string
+  /** Redirect mode. Default `follow`. */
+  redirect?: 'follow' | 'error' | 'manual'
+  /** The origin URL of the request (its initiator). */
+  origin?: string
+  referrerPolicy?: '' | 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin' | 'unsafe-url' | 'same-origin' | 'strict-origin' | 'strict-origin-when-cross-origin'
+  cache?: 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached'
+  priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest'
+  priorityIncremental?: boolean
+  /** Accepted for compatibility; there are no custom protocols outside Electron. */
+  bypassCustomProtocolHandlers?: boolean
+  /** electron-net-rs extension (Node's option): milliseconds without network activity before 'timeout'. */
+  timeout?: number
+}
+
+export interface UploadProgress {
+  /** Whether the request is currently active. If false no other property is meaningful. */
+  active: boolean
+  /** Whether the upload has started. */
+  started: boolean
+  /** Bytes uploaded so far. */
+  current: number
+  /** Bytes that will be uploaded (for a chunked body: the bytes sent so far). */
+  total: number
+}
+
+export interface AuthInfo {
+  isProxy: boolean
+  /** Lower-case scheme, e.g. `basic` or `digest`. */
+  scheme: string
+  host: string
+  port: number
+  realm: string
+}
+
+export class IncomingMessage extends Readable {
+  readonly statusCode: number
+  readonly statusMessage: string
+  readonly headers: Record<string, string | string[]>
+  readonly rawHeaders: string[]
+  readonly httpVersion: string
+  readonly httpVersionMajor: number
+  readonly httpVersionMinor: number
+  /** Throws: HTTP trailers are not supported. */
+  readonly trailers: Record<string, string>
+  /** Throws: HTTP trailers are not supported. */
+  readonly rawTrailers: string[]
+
+  on(event: 'data', listener: (chunk: Buffer) => void): this
+  on(event: 'end', listener: () => void): this
+  on(event: 'error', listener: (error: Error) => void): this
+  on(event: 'close', listener: () => void): this
+  on(event: 'download-progress', listener: (current: number) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'data', listener: (chunk: Buffer) => void): this
+  once(event: 'end', listener: () => void): this
+  once(event: 'error', listener: (error: Error) => void): this
+  once(event: 'close', listener: () => void): this
+  once(event: 'download-progress', listener: (current: number) => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+export class ClientRequest extends Writable {
+  constructor(options: ClientRequestConstructorOptions | string, callback?: (response: IncomingMessage) => void)
+  /** Whether the body is sent with chunked transfer encoding. Set before the first write. */
+  chunkedEncoding: boolean
+  setHeader(name: string, value: string | number | string[]): void
+  getHeader(name: string): any
+  removeHeader(name: string): void
+  write(chunk: string | Buffer | Uint8Array, callback?: (error?: Error | null) => void): boolean
+  write(chunk: string | Buffer | Uint8Array, encoding?: BufferEncoding, callback?: (error?: Error | null) => void): boolean
+  end(callback?: () => void): this
+  end(chunk: string | Buffer | Uint8Array, callback?: () => void): this
+  end(chunk: string | Buffer | Uint8Array, encoding?: BufferEncoding, callback?: () => void): this
+  abort(): void
+  followRedirect(): void
+  getUploadProgress(): UploadProgress
+  /** electron-net-rs extension (Node's method): 'timeout' after `ms` without network activity. */
+  setTimeout(ms: number, callback?: () => void): this
+
+  on(event: 'response', listener: (response: IncomingMessage) => void): this
+  on(event: 'login', listener: (authInfo: AuthInfo, callback: (username?: string, password?: string) => void) => void): this
+  on(event: 'redirect', listener: (statusCode: number, method: string, redirectUrl: string, responseHeaders: Record<string, string[]>) => void): this
+  on(event: 'upload-progress', listener: (position: number, total: number) => void): this
+  on(event: 'finish' | 'abort' | 'close' | 'timeout', listener: () => void): this
+  on(event: 'error', listener: (error: Error) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'response', listener: (response: IncomingMessage) => void): this
+  once(event: 'login', listener: (authInfo: AuthInfo, callback: (username?: string, password?: string) => void) => void): this
+  once(event: 'redirect', listener: (statusCode: number, method: string, redirectUrl: string, responseHeaders: Record<string, string[]>) => void): this
+  once(event: 'upload-progress', listener: (position: number, total: number) => void): this
+  once(event: 'finish' | 'abort' | 'close' | 'timeout', listener: () => void): this
+  once(event: 'error', listener: (error: Error) => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+export class Session {
+  private constructor()
+  isPersistent(): boolean
+  /** Where a `persist:` partition keeps its data; null for in-memory sessions. */
+  readonly storagePath: string | null
+  setUserAgent(userAgent: string, acceptLanguages?: string): void
+  getUserAgent(): string
+  clearAuthCache(): Promise<void>
+}
+
+export interface FromPartitionOptions {
+  /** Whether to enable the HTTP cache (accepted; the cache is not implemented yet). */
+  cache?: boolean
+}
+
+export interface Net {
+  request(options: ClientRequestConstructorOptions | string, callback?: (response: IncomingMessage) => void): ClientRequest
+}
+
+export interface SessionModule {
+  readonly defaultSession: Session
+  fromPartition(partition: string, options?: FromPartitionOptions): Session
+}
+
+export const net: Net
+export const session: SessionModule
+/** Requests started and not yet finished (diagnostics). */
+export function inflightCount(): number
