@@ -140,10 +140,24 @@ unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys:
   }
   let ptr = bytes.as_ptr() as *mut u8;
   let len = bytes.len();
+  // V8 does not see memory behind an external buffer: tell it, so that garbage collection keeps
+  // pace with a large download instead of letting lent chunks pile up.
+  adjust_external_memory(env, len as i64);
   // SAFETY: `ptr..ptr+len` stays valid while `bytes` (the finalize hint) is alive; the
   // finalizer drops it once V8 collects the Buffer. JS never gets another view of the memory.
-  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, |_, owner| drop(owner))?;
+  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, move |env, owner| {
+    adjust_external_memory(env.raw(), -(len as i64));
+    drop(owner);
+  })?;
   <&BufferSlice>::to_napi_value(env, &slice)
+}
+
+fn adjust_external_memory(env: sys::napi_env, change: i64) {
+  let mut total = 0i64;
+  // SAFETY: called on the JS thread with a live env; failure only loses a GC hint.
+  unsafe {
+    sys::napi_adjust_external_memory(env, change, &mut total);
+  }
 }
 
 fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {

@@ -17,11 +17,11 @@ async function listen (t, handler) {
   return { server, port, url: `http://127.0.0.1:${port}` }
 }
 
-// Runs a request to completion and resolves with what a user observes: the events of the
+// Runs a request to completion (ending it unless `end: false`) and resolves with what a user observes: the events of the
 // request (R:) and response (S:) in order, the response and its body, or the error.
 // 'login' is not listened to here: a listener that never answers would hang the request (as in
 // Electron), so tests that expect a login listen for it themselves and may pass `events`.
-function collect (request, { body, chunked, events = [] } = {}) {
+function collect (request, { body, chunked, events = [], end = true } = {}) {
   return new Promise((resolve) => {
     const result = { events, response: null, body: '', error: null }
     let settled = false
@@ -41,7 +41,7 @@ function collect (request, { body, chunked, events = [] } = {}) {
     })
     if (chunked) request.chunkedEncoding = true
     if (body !== undefined) request.write(body)
-    request.end()
+    if (end) request.end()
   })
 }
 

@@ -1,0 +1,225 @@
+'use strict'
+
+// Request and response bodies: buffered and chunked uploads, progress, backpressure both ways
+// and bounded memory (reference §2.4, §2.7, §5).
+
+const { execFile } = require('node:child_process')
+const path = require('node:path')
+const test = require('ava')
+const { net } = require('..')
+const { listen, collect } = require('./helpers/listen')
+
+function runFixture (name) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, 'fixtures', name)], { timeout: 60000 }, (err, stdout) => {
+      if (err) reject(err)
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)))
+    })
+  })
+}
+
+// Echo server recording what arrived and when.
+async function sink (t) {
+  const seen = []
+  const srv = await listen(t, (req, res) => {
+    const entry = { headers: req.headers, body: Buffer.alloc(0), headersAt: Date.now() }
+    seen.push(entry)
+    req.on('data', (c) => { entry.body = Buffer.concat([entry.body, c]) })
+    req.on('end', () => res.end(`${entry.body.length}`))
+  })
+  return { ...srv, seen }
+}
+
+test('should send a buffered body with Content-Length, starting only at end()', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'POST', url: srv.url })
+  request.write('hello ')
+  request.write(Buffer.from('wörld'))
+  request.write(new Uint8Array([33]))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.is(srv.seen.length, 0, 'nothing reaches the server before end()')
+  const r = await collect(request)
+  t.is(srv.seen[0].headers['content-length'], String(Buffer.byteLength('hello wörld!')))
+  t.is(srv.seen[0].headers['transfer-encoding'], undefined)
+  t.is(srv.seen[0].body.toString(), 'hello wörld!')
+  t.is(r.body, String(Buffer.byteLength('hello wörld!')))
+})
+
+test('should encode string chunks with the given encoding', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'PUT', url: srv.url })
+  request.write('68656c6c6f', 'hex')
+  await collect(request)
+  t.is(srv.seen[0].body.toString(), 'hello')
+})
+
+test('should send Content-Length: 0 for a bodyless POST but none for a bodyless GET', async (t) => {
+  const srv = await sink(t)
+  await collect(net.request({ method: 'POST', url: srv.url }))
+  await collect(net.request({ method: 'GET', url: srv.url }))
+  await collect(net.request({ method: 'GET', url: srv.url }), { body: '' })
+  t.is(srv.seen[0].headers['content-length'], '0')
+  t.is(srv.seen[1].headers['content-length'], undefined)
+  t.is(srv.seen[2].headers['content-length'], '0', 'write(\'\') still sends a zero-length body')
+})
+
+test('should start a chunked request at the first write and stream it', async (t) => {
+  let headersArrived
+  const arrived = new Promise((resolve) => { headersArrived = resolve })
+  const srv = await listen(t, (req, res) => {
+    headersArrived(req.headers)
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => res.end(Buffer.concat(chunks)))
+  })
+  const request = net.request({ method: 'POST', url: srv.url })
+  request.chunkedEncoding = true
+  const r = collect(request, { end: false })
+  request.write('first,')
+  const headers = await arrived
+  t.is(headers['transfer-encoding'], 'chunked')
+  t.is(headers['content-length'], undefined)
+  request.write('second')
+  request.end()
+  t.is((await r).body, 'first,second')
+})
+
+test('should send an empty chunked body for chunkedEncoding without writes', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'POST', url: srv.url })
+  request.chunkedEncoding = true
+  const r = await collect(request)
+  t.is(r.error, null)
+  t.is(srv.seen[0].headers['transfer-encoding'], 'chunked')
+  t.is(srv.seen[0].body.length, 0)
+})
+
+test('should apply backpressure to chunked writes: false, then drain once the server reads', async (t) => {
+  let paused
+  let release
+  const pausedReq = new Promise((resolve) => { paused = resolve })
+  const srv = await listen(t, (req, res) => {
+    req.pause()
+    release = () => req.resume()
+    paused()
+    let n = 0
+    req.on('data', (c) => { n += c.length })
+    req.on('end', () => res.end(String(n)))
+  })
+  const request = net.request({ method: 'POST', url: srv.url })
+  request.chunkedEncoding = true
+  const r = collect(request, { end: false })
+  const chunk = Buffer.alloc(256 * 1024, 'b')
+  t.false(request.write(chunk), 'a chunk above the 16 KiB highWaterMark fills the buffer')
+  let written = chunk.length
+  let writing = true
+  // Keep writing whenever 'drain' allows, while the server does not read.
+  const pump = () => {
+    while (writing) {
+      written += chunk.length
+      if (!request.write(chunk)) return request.once('drain', pump)
+    }
+  }
+  request.once('drain', pump)
+  await pausedReq
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const whilePaused = written
+  // Only the kernel's socket buffers and one chunk in the engine can be in flight.
+  t.true(whilePaused < 32 * 1024 * 1024, `${whilePaused} bytes accepted while the server did not read`)
+  writing = false
+  release()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  request.end()
+  t.is((await r).body, String(written))
+})
+
+test('should report upload progress for a buffered body', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'POST', url: srv.url })
+  t.deepEqual(request.getUploadProgress(), { active: false, started: false, current: 0, total: 0 })
+  const progress = []
+  request.on('upload-progress', (position, total) => progress.push([position, total]))
+  const body = Buffer.alloc(3 * 1024 * 1024, 'p')
+  await collect(request, { body })
+  t.true(progress.length >= 1)
+  t.deepEqual(progress.at(-1), [body.length, body.length])
+  t.deepEqual(request.getUploadProgress(), { active: true, started: true, current: body.length, total: body.length })
+  const copy = request.getUploadProgress()
+  copy.current = 0
+  t.is(request.getUploadProgress().current, body.length, 'a copy is returned')
+})
+
+test('should report upload progress for a chunked body with the bytes sent so far', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'POST', url: srv.url })
+  const progress = []
+  request.on('upload-progress', (position, total) => progress.push([position, total]))
+  await collect(request, { body: 'x'.repeat(5000), chunked: true })
+  t.deepEqual(progress.at(-1), [5000, 5000])
+})
+
+test('should keep RSS under 150 MiB while uploading 1 GiB chunked', async (t) => {
+  const result = await runFixture('upload-1gib.js')
+  t.is(result.received, 1024 * 1024 * 1024)
+  t.true(result.peakMiB < 150, `peak RSS ${result.peakMiB} MiB`)
+})
+
+test('should throttle a server writing to a client that never reads', async (t) => {
+  let written = 0
+  const srv = await listen(t, (req, res) => {
+    const block = Buffer.alloc(1024 * 1024, 'w')
+    const pump = () => {
+      while (written < 30) {
+        written++
+        if (!res.write(block)) return res.once('drain', pump)
+      }
+      res.end()
+    }
+    pump()
+  })
+  const request = net.request(srv.url)
+  const response = await new Promise((resolve) => { request.on('response', resolve); request.end() })
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  t.true(written <= 25, `${written} chunks of 1 MiB written`)
+  t.true(written < 30)
+  // Reading now gets every byte.
+  let read = 0
+  response.on('data', (c) => { read += c.length })
+  await new Promise((resolve) => response.on('end', resolve))
+  t.is(read, 30 * 1024 * 1024)
+})
+
+test('should keep RSS under 150 MiB while downloading 1 GiB read slowly', async (t) => {
+  const result = await runFixture('download-1gib.js')
+  t.is(result.read, 1024 * 1024 * 1024)
+  t.true(result.peakMiB < 150, `peak RSS ${result.peakMiB} MiB`)
+})
+
+test('should emit download-progress with the bytes received so far', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    res.write('a'.repeat(1000))
+    setTimeout(() => res.end('b'.repeat(500)), 20)
+  })
+  const progress = []
+  const request = net.request(srv.url)
+  request.on('response', (response) => response.on('download-progress', (current) => progress.push(current)))
+  const r = await collect(request)
+  t.is(r.body.length, 1500)
+  t.deepEqual(progress, [1000, 1500])
+})
+
+test('should deliver a large body intact', async (t) => {
+  const payload = Buffer.alloc(5 * 1024 * 1024)
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff
+  const srv = await listen(t, (req, res) => res.end(payload))
+  const chunks = []
+  const request = net.request(srv.url)
+  await new Promise((resolve) => {
+    request.on('response', (response) => {
+      response.on('data', (c) => chunks.push(c))
+      response.on('end', resolve)
+    })
+    request.end()
+  })
+  t.true(Buffer.concat(chunks).equals(payload))
+})
