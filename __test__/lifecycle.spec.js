@@ -1,0 +1,75 @@
+'use strict'
+
+// The process stays alive while a request is in flight and can exit as soon as none is
+// (reference §12; the issue's "never crashes, never hangs"). Each case runs in a child process.
+
+const { execFile } = require('node:child_process')
+const path = require('node:path')
+const test = require('ava')
+const { listen } = require('./helpers/listen')
+
+function runChild (fixture, url, { flags = [] } = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    execFile(process.execPath, [...flags, path.join(__dirname, 'fixtures', fixture), url], { timeout: 15000 },
+      (error, stdout, stderr) => {
+        const lines = stdout.trim().split('\n').filter(Boolean)
+        resolve({
+          code: error ? error.code : 0,
+          killed: error ? error.killed : false,
+          stderr,
+          exitedAt: Date.now(),
+          startedAt: started,
+          output: lines.length ? JSON.parse(lines.at(-1)) : null
+        })
+      })
+  })
+}
+
+test('should let a script that makes one request exit right after close', async (t) => {
+  const srv = await listen(t, (req, res) => res.end('bye'))
+  const r = await runChild('one-request.js', srv.url)
+  t.is(r.code, 0, r.stderr)
+  t.false(r.killed)
+  t.is(r.output.status, 200)
+  t.true(r.exitedAt - r.output.closedAt < 1000, `exited ${r.exitedAt - r.output.closedAt} ms after close`)
+})
+
+test('should stay alive while a request is in flight', async (t) => {
+  const srv = await listen(t, (req, res) => setTimeout(() => res.end('late'), 1500))
+  const r = await runChild('one-request.js', srv.url)
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.status, 200)
+  t.true(r.exitedAt - r.startedAt >= 1500)
+})
+
+test('should not be kept alive by requests that never started', async (t) => {
+  let hits = 0
+  const srv = await listen(t, (req, res) => { hits++; res.end() })
+  const r = await runChild('never-started.js', srv.url)
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.created, 10)
+  t.true(r.exitedAt - r.startedAt < 5000)
+  t.is(hits, 0)
+})
+
+test('should finish an upload whose request object is no longer referenced', async (t) => {
+  let received = 0
+  let ended
+  const done = new Promise((resolve) => { ended = resolve })
+  const srv = await listen(t, (req, res) => {
+    req.on('data', (c) => { received += c.length })
+    req.on('end', () => { res.end('ok'); ended() })
+  })
+  const r = await runChild('unreferenced-upload.js', srv.url, { flags: ['--expose-gc'] })
+  await done
+  t.is(r.code, 0, r.stderr)
+  t.is(received, 10 * 1024 * 1024)
+})
+
+test('should garbage-collect never-started requests without a crash', async (t) => {
+  const srv = await listen(t, (req, res) => res.end())
+  const r = await runChild('gc-never-started.js', srv.url, { flags: ['--expose-gc'] })
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.status, 200)
+})
