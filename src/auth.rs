@@ -102,6 +102,11 @@ fn unquote(v: &str) -> String {
 }
 
 fn digest_header(ch: &Challenge) -> Option<digest_auth::WwwAuthenticateHeader> {
+  // digest_auth 0.3 slices its input by char index and panics on non-ASCII (found by the
+  // property tests); RFC 7616 parameters are ASCII, so anything else is not a usable challenge.
+  if !ch.params.is_ascii() {
+    return None;
+  }
   digest_auth::WwwAuthenticateHeader::parse(&ch.params).ok()
 }
 
@@ -328,6 +333,12 @@ mod tests {
     let chosen = choose(&chs).unwrap();
     assert!(chosen.params.contains("SHA-256"));
     assert_eq!(choose(&parse_challenges(["Negotiate"].into_iter())), None);
+  }
+
+  #[test]
+  fn non_ascii_digest_challenge_is_ignored_not_a_panic() {
+    let chs = parse_challenges([r#"Digest realm="¡𐀀", a=b, nonce="n""#].into_iter());
+    assert_eq!(choose(&chs), None);
   }
 
   #[test]

@@ -68,6 +68,16 @@ pub fn check_request_headers_safe(headers: &[(String, String)]) -> Result<(), Ne
   Ok(())
 }
 
+/// A method must be a token (RFC 9110 §9.1), as Chromium's URL loader requires; anything else
+/// could break the request line.
+pub fn check_method(method: &str) -> Result<(), NetError> {
+  if !method.is_empty() && method.bytes().all(is_token_byte) {
+    Ok(())
+  } else {
+    Err(NetError::ERR_INVALID_ARGUMENT)
+  }
+}
+
 /// RFC 9110 §5.6.2 `tchar`.
 fn is_token_byte(b: u8) -> bool {
   b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -282,6 +292,17 @@ mod tests {
         "{n}: {v}"
       );
     }
+  }
+
+  #[test]
+  fn methods_must_be_tokens() {
+    assert_eq!(check_method("PATCH"), Ok(()));
+    assert_eq!(check_method("M-SEARCH"), Ok(()));
+    assert_eq!(
+      check_method("GET / HTTP/1.1\r\nX: y"),
+      Err(NetError::ERR_INVALID_ARGUMENT)
+    );
+    assert_eq!(check_method(""), Err(NetError::ERR_INVALID_ARGUMENT));
   }
 
   #[test]

@@ -23,6 +23,9 @@ mod tls;
 mod transport;
 mod upload;
 
+#[cfg(test)]
+mod proptests;
+
 use napi::bindgen_prelude::Function;
 use napi::Env;
 use napi_derive::napi;

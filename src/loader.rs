@@ -275,6 +275,7 @@ impl Request<'_> {
       chunked: _,
       options,
     } = spec;
+    headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
     let omit_credentials = options.credentials.as_deref() == Some("omit");
     let mut policy = referrer::parse_policy(options.referrer_policy.as_deref());
