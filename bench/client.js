@@ -1,0 +1,54 @@
+'use strict'
+
+// Runs one workload with one client in this process and prints {"value": ...}.
+// Usage: node client.js <client> <workload> <base-url> <upload-url> <n>
+// Each client checks it got the right bytes before its time counts.
+
+const [clientName, workload, base, uploadUrl, nArg] = process.argv.slice(2)
+const client = require(`./clients/${clientName}`)
+const n = Number(nArg)
+const MiB = 1024 * 1024
+
+function check (got, want, what) {
+  if (got !== want) throw new Error(`${clientName} ${what}: got ${got}, want ${want}`)
+}
+
+async function many (url, total, concurrency, expect) {
+  let next = 0
+  const start = process.hrtime.bigint()
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next++ < total) check(await client.get(url), expect, url)
+  }))
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+
+async function main () {
+  const url1k = `${base}/1k`
+  // Node clients keep speeding up for the first few thousand requests: warm up first.
+  await many(url1k, workload === 'W1' || workload === 'W2' ? 3000 : 1000, 8, 1024)
+  let value
+  switch (workload) {
+    case 'W1': value = n / await many(url1k, n, 1, 1024); break
+    case 'W2': value = n / await many(url1k, n, 64, 1024); break
+    case 'W3': {
+      const start = process.hrtime.bigint()
+      check(await client.get(`${base}/256m`), 256 * MiB, '/256m')
+      value = (256 * MiB) / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9)
+      break
+    }
+    case 'W4': {
+      const chunk = Buffer.alloc(MiB, 'u')
+      const start = process.hrtime.bigint()
+      check(await client.upload(uploadUrl, chunk, 256), String(256 * MiB), 'upload')
+      value = (256 * MiB) / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9)
+      break
+    }
+    case 'W5': value = (await many(`${base}/64k`, 1000, 1000, 65536)) * 1000; break
+    default: throw new Error(`unknown workload ${workload}`)
+  }
+  console.log(JSON.stringify({ value }))
+  // Pooled keep-alive sockets would keep some clients alive.
+  process.exit(0)
+}
+
+main().catch((error) => { console.error(error); process.exit(1) })

@@ -1,0 +1,95 @@
+'use strict'
+
+// The server, in processes of its own: nginx from Debian when present (one worker, files on
+// disk), else the Rust server; the Rust server is always the upload sink (it answers with the
+// byte count, so uploads are checked).
+
+const { spawn, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const readline = require('node:readline')
+
+const RUST_BIN = path.join(__dirname, '..', 'rust', 'target', 'release')
+
+function buildRust () {
+  const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(__dirname, '..', 'rust', 'Cargo.toml')], { stdio: 'inherit' })
+  if (r.status !== 0) throw new Error('building the Rust bench helpers failed')
+}
+
+function startRustServer () {
+  const child = spawn(path.join(RUST_BIN, 'server'), { stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve) => {
+    readline.createInterface({ input: child.stdout }).once('line', (port) => {
+      resolve({ port: Number(port), stop: () => child.kill() })
+    })
+  })
+}
+
+function hasNginx () {
+  return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).status === 0
+}
+
+async function startNginx () {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enrs-bench-nginx-'))
+  fs.writeFileSync(path.join(dir, '1k'), Buffer.alloc(1024, 'k'))
+  fs.writeFileSync(path.join(dir, '64k'), Buffer.alloc(64 * 1024, 'k'))
+  const big = fs.openSync(path.join(dir, '256m'), 'w')
+  const block = Buffer.alloc(1024 * 1024, 'm')
+  for (let i = 0; i < 256; i++) fs.writeSync(big, block)
+  fs.closeSync(big)
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  client_body_temp_path ${dir};
+  proxy_temp_path ${dir};
+  fastcgi_temp_path ${dir};
+  uwsgi_temp_path ${dir};
+  scgi_temp_path ${dir};
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir};
+    location / { default_type application/octet-stream; }
+  }
+}
+`)
+  const child = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' })
+  // Wait until it accepts connections.
+  const net = require('node:net')
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
+      s.on('error', () => resolve(false))
+    })
+    if (ok) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    port,
+    stop: () => { child.kill('SIGQUIT'); fs.rmSync(dir, { recursive: true, force: true }) }
+  }
+}
+
+async function startServers () {
+  buildRust()
+  const sink = await startRustServer()
+  const files = hasNginx() ? await startNginx() : sink
+  return {
+    kind: files === sink ? 'Rust (hyper) server' : 'nginx (1 worker) for GETs, Rust (hyper) sink for uploads',
+    base: `http://127.0.0.1:${files.port}`,
+    upload: `http://127.0.0.1:${sink.port}/upload`,
+    stop: () => { sink.stop(); if (files !== sink) files.stop() }
+  }
+}
+
+module.exports = { startServers, RUST_BIN }

@@ -1,0 +1,118 @@
+'use strict'
+
+// npm run bench [-- --quick]: every client runs every workload, interleaved round by round
+// (A B C, A B C, ...) so machine drift hits all alike. Reports medians, each as a ratio to
+// undici in the same run, and each client's peak RSS (read from /proc, outside the process).
+// Writes results/latest.json and results/latest.md; chart.js draws results/latest.svg.
+
+const { spawn } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { startServers, RUST_BIN } = require('./lib/servers')
+const { watchPeakRss } = require('./lib/rss')
+
+const quick = process.argv.includes('--quick')
+const ROUNDS = quick ? 3 : 5
+const WORKLOADS = {
+  W1: { title: 'W1 GET 1 KiB, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true },
+  W2: { title: 'W2 GET 1 KiB, concurrency 64', unit: 'req/s', n: quick ? 10000 : 50000, higherIsBetter: true },
+  W3: { title: 'W3 GET 256 MiB, body discarded', unit: 'MB/s', n: 1, higherIsBetter: true },
+  W4: { title: 'W4 POST 256 MiB streamed (chunked)', unit: 'MB/s', n: 1, higherIsBetter: true },
+  W5: { title: 'W5 1,000 concurrent GET 64 KiB', unit: 'ms', n: 1000, higherIsBetter: false }
+}
+const CLIENTS = ['undici', 'electron-net-rs', 'node-http', 'fetch', 'reqwest']
+
+function runOne (client, workload, servers) {
+  const args = [workload, servers.base, servers.upload, String(WORKLOADS[workload].n)]
+  const [cmd, argv] = client === 'reqwest'
+    ? [path.join(RUST_BIN, 'reqwest-client'), args]
+    : [process.execPath, [path.join(__dirname, 'client.js'), client, ...args]]
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const peak = watchPeakRss(child.pid)
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => { out += d })
+    child.stderr.on('data', (d) => { err += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      const rssMiB = peak()
+      const line = out.trim().split('\n').at(-1)
+      if (code !== 0 || !line) return resolve({ error: (err || `exit ${code}`).trim().split('\n').slice(-3).join(' ') })
+      resolve({ value: JSON.parse(line).value, rssMiB })
+    })
+  })
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+function fmt (value, unit) {
+  return unit === 'ms' ? `${Math.round(value)} ms` : `${Math.round(value).toLocaleString('en-US')} ${unit}`
+}
+
+async function main () {
+  const started = Date.now()
+  const servers = await startServers()
+  console.log(`server: ${servers.kind}; ${ROUNDS} rounds${quick ? ' (quick)' : ''}; ${os.cpus().length} cores; Node ${process.version}`)
+  const samples = {}
+  try {
+    for (const workload of Object.keys(WORKLOADS)) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const client of CLIENTS) {
+          const r = await runOne(client, workload, servers)
+          const key = `${workload}/${client}`
+          samples[key] = samples[key] || { values: [], rss: [], errors: [] }
+          if (r.error) samples[key].errors.push(r.error)
+          else { samples[key].values.push(r.value); samples[key].rss.push(r.rssMiB) }
+          process.stdout.write(`\r${workload} round ${round}/${ROUNDS} ${client.padEnd(16)}`)
+        }
+      }
+    }
+  } finally {
+    servers.stop()
+  }
+  process.stdout.write('\n')
+
+  const results = { date: new Date().toISOString(), server: servers.kind, rounds: ROUNDS, quick, node: process.version, cores: os.cpus().length, workloads: {} }
+  for (const [workload, spec] of Object.entries(WORKLOADS)) {
+    const base = median(samples[`${workload}/undici`].values)
+    results.workloads[workload] = { title: spec.title, unit: spec.unit, higherIsBetter: spec.higherIsBetter, clients: {} }
+    for (const client of CLIENTS) {
+      const s = samples[`${workload}/${client}`]
+      if (!s.values.length) {
+        results.workloads[workload].clients[client] = { error: s.errors[0] }
+        continue
+      }
+      const value = median(s.values)
+      // A ratio above 1 is always better than undici: for times it is undici's time / ours.
+      const ratio = spec.higherIsBetter ? value / base : base / value
+      results.workloads[workload].clients[client] = { value, ratio, peakRssMiB: Math.max(...s.rss), errors: s.errors.length }
+    }
+  }
+
+  const header = `| workload | ${CLIENTS.join(' | ')} |\n|---|${CLIENTS.map(() => '---:').join('|')}|`
+  const rows = Object.values(results.workloads).map((w) => {
+    const cells = CLIENTS.map((c) => {
+      const r = w.clients[c]
+      if (r.error) return `failed: ${r.error.slice(0, 60)}`
+      const figure = c === 'undici' ? fmt(r.value, w.unit) : `${r.ratio.toFixed(2)}x`
+      return `${figure} (${Math.round(r.peakRssMiB)} MiB)`
+    })
+    return `| ${w.title} | ${cells.join(' | ')} |`
+  })
+  const table = [header, ...rows].join('\n')
+  const note = `undici: absolute median; others: ratio to undici in the same run (>1 is better; for W5, undici's time / the client's). Peak RSS in parentheses. Server: ${results.server}. ${ROUNDS} interleaved rounds, medians.`
+  console.log(`\n${table}\n\n${note}`)
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
+  fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n')
+  fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), `${table}\n\n${note}\n`)
+  require('./chart').draw(results, path.join(__dirname, 'results', 'latest.svg'))
+  console.log(`\nfinished in ${Math.round((Date.now() - started) / 1000)} s; results/latest.{json,md,svg} written`)
+}
+
+main().catch((error) => { console.error(error); process.exit(1) })
