@@ -24,22 +24,29 @@ let nextId = 1
 
 // Electron delivers each network event in its own task, and Node stream events queued with
 // nextTick ('finish', 'close') run between them; reference §4's orders depend on that. So a
-// request gets at most one event per macrotask: the rest of its events wait for setImmediate.
-// Different requests still share a batch.
+// request gets one event per macrotask — the rest wait for setImmediate — except that a
+// response's head, body chunks and end may share one (nothing can run between them that
+// they would reorder). Different requests share a batch.
+function mayFollow (previous, kind) {
+  return (previous === EventKind.RESPONSE || previous === EventKind.DATA) &&
+    (kind === EventKind.DATA || kind === EventKind.END)
+}
+
 function dispatch (batch) {
-  const delivered = new Set()
+  const delivered = new Map()
   let failure = null
   for (let i = 0; i < batch.length; i += 6) {
     const id = batch[i]
     if (!handlers.has(id)) continue
     const event = [id, batch[i + 1], batch[i + 2], batch[i + 3], batch[i + 4], batch[i + 5]]
     const waiting = deferred.get(id)
+    const previous = delivered.get(id)
     if (waiting !== undefined) {
       waiting.push(event)
-    } else if (delivered.has(id)) {
+    } else if (previous !== undefined && !mayFollow(previous, event[1])) {
       deferred.set(id, [event])
     } else {
-      delivered.add(id)
+      delivered.set(id, event[1])
       failure = deliver(event) || failure
     }
   }

@@ -105,9 +105,13 @@ class ClientRequest extends Writable {
       const error = this._startRequest(null)
       if (error) return callback(error)
     }
-    // One write outstanding: its callback runs once the engine has handed it to the socket.
-    this[kPendingWrite] = callback
-    this[kNative].write(chunk)
+    // Accepted at once while the engine's small upload window has room; otherwise the callback
+    // waits until the engine has handed the chunk to the socket (WRITE_ACK).
+    if (this[kNative].write(chunk)) {
+      callback()
+    } else {
+      this[kPendingWrite] = callback
+    }
   }
 
   _final (callback) {

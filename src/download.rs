@@ -16,23 +16,31 @@ pub async fn deliver(
   pool: &Pool,
 ) -> Result<(), NetError> {
   let mut received = 0u64;
-  while let Some(raw) = body.next().await? {
+  let mut next = body.next().await?;
+  while let Some(raw) = next.take() {
     let data = match decoder.as_mut() {
       Some(d) => d.feed(&raw).await?,
       None => raw,
     };
-    if data.is_empty() {
-      continue;
+    let delivered = !data.is_empty();
+    if delivered {
+      received += data.len() as u64;
+      reporter.emit(Event::Data {
+        chunk: data,
+        received,
+      });
     }
-    received += data.len() as u64;
-    reporter.emit(Event::Data {
-      chunk: data,
-      received,
-    });
     if body.settle()? {
       break;
     }
-    reporter.wait_for_credit().await;
+    if delivered {
+      // Read the next chunk while JS handles this one, but hand it over only once JS asks:
+      // at most one chunk waits here, so backpressure still reaches the socket.
+      let (read, ()) = tokio::join!(body.next(), reporter.wait_for_credit());
+      next = read?;
+    } else {
+      next = body.next().await?;
+    }
   }
   if let Some(d) = decoder.as_mut() {
     let tail = d.finish().await?;

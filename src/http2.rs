@@ -29,9 +29,10 @@ pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
   Ok(sender)
 }
 
-/// Called for each streamed chunk handed to hyper (and once with `None` at the end), so the
-/// loader can acknowledge JS writes and report upload progress.
-pub type ChunkListener = Box<dyn FnMut(Option<usize>) + Send>;
+/// Called for each streamed chunk handed to hyper (its length, and whether JS was told it was
+/// accepted at once) and once with `None` at the end, to acknowledge JS writes and report
+/// upload progress.
+pub type ChunkListener = Box<dyn FnMut(Option<(usize, bool)>) + Send>;
 
 /// A request body for hyper: nothing, a buffered body, or chunks streamed from JS.
 pub enum H2Body {
@@ -60,8 +61,8 @@ impl Body for H2Body {
           return Poll::Ready(None);
         }
         match rx.poll_recv(cx) {
-          Poll::Ready(Some(UploadMsg::Chunk(buffer))) => {
-            listener(Some(buffer.len()));
+          Poll::Ready(Some(UploadMsg::Chunk(buffer, accepted))) => {
+            listener(Some((buffer.len(), accepted)));
             Poll::Ready(Some(Ok(Frame::data(Bytes::from_owner(buffer)))))
           }
           Poll::Ready(Some(UploadMsg::End)) => {

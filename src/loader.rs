@@ -23,7 +23,7 @@ use crate::referrer;
 use crate::reporter::{next_decision, Decision, Reporter};
 use crate::session::{NativeSession, SessionInner};
 use crate::transport::{self, Outgoing, ResponseStart};
-use crate::upload::{UploadBody, UploadMsg};
+use crate::upload::{ChunkedUpload, Queued, UploadBody, UploadMsg};
 
 /// Request options beyond method, URL and headers, validated in JS (reference §1.2).
 #[napi(object)]
@@ -61,6 +61,7 @@ pub struct NativeRequest {
   lifeline: Arc<Lifeline>,
   credit: Arc<Semaphore>,
   upload: Option<mpsc::UnboundedSender<UploadMsg>>,
+  queued: Arc<Queued>,
   decisions: Option<mpsc::UnboundedSender<Decision>>,
   task: Option<tokio::task::AbortHandle>,
 }
@@ -97,6 +98,7 @@ impl NativeRequest {
       lifeline: Arc::new(Lifeline::default()),
       credit: Arc::new(Semaphore::new(0)),
       upload: None,
+      queued: Arc::new(Queued::default()),
       decisions: None,
       task: None,
     })
@@ -115,7 +117,10 @@ impl NativeRequest {
     let upload = if spec.chunked {
       let (tx, rx) = mpsc::unbounded_channel();
       self.upload = Some(tx);
-      UploadBody::Chunked(rx)
+      UploadBody::Chunked(ChunkedUpload {
+        rx,
+        queued: self.queued.clone(),
+      })
     } else {
       match body {
         Some(b) => UploadBody::buffered(b),
@@ -149,12 +154,16 @@ impl NativeRequest {
     Ok(())
   }
 
-  /// Queues one chunk of a chunked body; acknowledged by a `WriteAck` event.
+  /// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
+  /// a `WriteAck` event follows once it has been handed to the socket.
   #[napi(catch_unwind)]
-  pub fn write(&self, chunk: Buffer) {
-    if let Some(tx) = &self.upload {
-      let _ = tx.send(UploadMsg::Chunk(chunk));
-    }
+  pub fn write(&self, chunk: Buffer) -> bool {
+    let Some(tx) = &self.upload else {
+      return true;
+    };
+    let accepted = self.queued.add(chunk.len());
+    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
+    accepted
   }
 
   /// Ends a chunked body; acknowledged by a `WriteAck` event.

@@ -4,6 +4,9 @@
 //! keeps Node alive while a request is in flight is the bridge's threadsafe-function reference.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Runtime};
@@ -28,15 +31,11 @@ where
   F: Future<Output = ()> + Send + 'static,
   P: FnOnce() + Send + 'static,
 {
-  let rt = runtime();
-  let handle = rt.spawn(fut);
-  let abort = handle.abort_handle();
-  rt.spawn(async move {
-    if let Err(e) = handle.await {
-      if e.is_panic() {
+  runtime()
+    .spawn(async move {
+      if AssertUnwindSafe(fut).catch_unwind().await.is_err() {
         on_panic();
       }
-    }
-  });
-  abort
+    })
+    .abort_handle()
 }

@@ -5,7 +5,6 @@
 use bytes::Bytes;
 use http_body::Body as _;
 use http_body_util::BodyExt;
-use tokio::sync::mpsc;
 use url::Url;
 
 use crate::bridge::{self, Event};
@@ -15,7 +14,7 @@ use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHea
 use crate::http2::{H2Body, H2Sender};
 use crate::pool::{Conn, Origin, Pool};
 use crate::reporter::Reporter;
-use crate::upload::{ProgressClock, UploadBody, UploadMsg};
+use crate::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadMsg};
 
 /// The request as it goes out on this hop.
 pub struct Outgoing<'a> {
@@ -297,17 +296,21 @@ async fn send_buffered(
 
 async fn send_chunked(
   conn: &mut http1::Connection,
-  mut rx: mpsc::UnboundedReceiver<UploadMsg>,
+  upload: ChunkedUpload,
   reporter: &Reporter,
 ) -> Result<(), NetError> {
+  let ChunkedUpload { mut rx, queued } = upload;
   let mut sent = 0u64;
   let mut clock = ProgressClock::new();
   loop {
     match rx.recv().await {
-      Some(UploadMsg::Chunk(chunk)) => {
+      Some(UploadMsg::Chunk(chunk, accepted)) => {
         conn.write_chunk(&chunk).await?;
         sent += chunk.len() as u64;
-        reporter.emit(Event::WriteAck);
+        queued.sent(chunk.len());
+        if !accepted {
+          reporter.emit(Event::WriteAck);
+        }
         // The total of a chunked body is unknown until it ends (Electron leaves it open,
         // reference §2.7): we report the bytes sent so far as both position and total.
         if clock.due() {
@@ -443,16 +446,22 @@ fn h2_body(body: UploadBody, reporter: &Reporter) -> H2Body {
       }
       H2Body::Full(Some(bytes))
     }
-    UploadBody::Chunked(rx) => {
+    UploadBody::Chunked(ChunkedUpload { rx, queued }) => {
       let id = reporter.id;
       let lifeline = reporter.lifeline.clone();
       let mut sent = 0u64;
       H2Body::Stream {
         rx,
         done: false,
-        listener: Box::new(move |len| {
-          match len {
-            Some(len) => sent += len as u64,
+        listener: Box::new(move |chunk| {
+          match chunk {
+            Some((len, accepted)) => {
+              sent += len as u64;
+              queued.sent(len);
+              if accepted {
+                return;
+              }
+            }
             None => bridge::emit(
               id,
               &lifeline,

@@ -1,25 +1,53 @@
 //! The request body: replayable bytes (buffered mode, `Content-Length`) or a one-shot stream of
 //! chunks written from JS (chunked mode). As in reqwest's `body.rs`, only the first can be re-sent.
 //!
-//! Chunks arrive from JS through an unbounded channel, but JS never has more than one write
-//! outstanding: the next `write()` waits for this chunk's `WriteAck`, which is sent once the
-//! chunk has been handed to the socket. So memory stays bounded by one chunk, and a slow
-//! upload slows the writer (Electron's behaviour, reference §2.4).
+//! Chunks arrive from JS through an unbounded channel, bounded by credit: a chunk is accepted at
+//! once while less than [`UPLOAD_WINDOW`] bytes wait for the socket (JS's write callback runs
+//! immediately, so JS and the socket work in parallel); otherwise JS waits for its `WriteAck`,
+//! sent once the chunk has been handed to the socket. JS has at most one unaccepted write, so
+//! memory stays bounded by the window plus one chunk, and a slow upload slows the writer
+//! (Electron's behaviour, reference §2.4).
 
 use bytes::Bytes;
 use napi::bindgen_prelude::Buffer;
 use tokio::sync::mpsc;
 
+/// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`.
+pub const UPLOAD_WINDOW: usize = 1024 * 1024;
+
 pub enum UploadMsg {
-  Chunk(Buffer),
+  /// A chunk, and whether JS was told at once that it was accepted (no `WriteAck` then).
+  Chunk(Buffer, bool),
   End,
+}
+
+/// Bytes written by JS and not yet handed to the socket.
+#[derive(Default)]
+pub struct Queued(std::sync::atomic::AtomicUsize);
+
+impl Queued {
+  /// Counts a new chunk; true when it fits in the window (accepted at once).
+  pub fn add(&self, len: usize) -> bool {
+    use std::sync::atomic::Ordering;
+    self.0.fetch_add(len, Ordering::SeqCst) + len <= UPLOAD_WINDOW
+  }
+
+  pub fn sent(&self, len: usize) {
+    self.0.fetch_sub(len, std::sync::atomic::Ordering::SeqCst);
+  }
 }
 
 pub enum UploadBody {
   Empty,
   /// The whole body, held without copying the JS Buffer.
   Buffered(Bytes),
-  Chunked(mpsc::UnboundedReceiver<UploadMsg>),
+  Chunked(ChunkedUpload),
+}
+
+/// The receiving end of a chunked body.
+pub struct ChunkedUpload {
+  pub rx: mpsc::UnboundedReceiver<UploadMsg>,
+  pub queued: std::sync::Arc<Queued>,
 }
 
 impl UploadBody {
