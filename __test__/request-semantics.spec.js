@@ -188,3 +188,52 @@ test('should never send priority over HTTP/1.1', async (t) => {
   const h = await received(net.request({ url: srv.url, priority: 'highest' }))
   t.is(h.priority, undefined)
 })
+
+// A server that redirects /start to `to` and echoes the request head elsewhere.
+async function redirectingEcho (t, headers = {}) {
+  const seen = []
+  const srv = await listen(t, (req, res) => {
+    seen.push({ url: req.url, headers: req.headers })
+    const to = new URL(req.url, 'http://x').searchParams.get('to')
+    if (to) {
+      res.writeHead(302, { Location: to, ...headers })
+      return res.end()
+    }
+    res.end('ok')
+  })
+  return { ...srv, seen }
+}
+
+test('should reduce the Referer to the origin on a cross-origin redirect', async (t) => {
+  const target = await redirectingEcho(t)
+  const srv = await redirectingEcho(t)
+  const referer = `${srv.url}/page?secret=1`
+  const r = await collect(net.request({ url: `${srv.url}/start?to=${encodeURIComponent(target.url + '/landing')}`, headers: { Referer: referer } }))
+  t.is(r.body, 'ok')
+  t.is(srv.seen[0].headers.referer, referer)
+  t.is(target.seen[0].headers.referer, `${srv.url}/`)
+})
+
+test('should apply a Referrer-Policy sent with the redirect', async (t) => {
+  const target = await redirectingEcho(t)
+  const srv = await redirectingEcho(t, { 'Referrer-Policy': 'no-referrer' })
+  await collect(net.request({ url: `${srv.url}/start?to=${encodeURIComponent(target.url + '/x')}`, headers: { Referer: `${srv.url}/p` } }))
+  t.is(target.seen[0].headers.referer, undefined)
+})
+
+test('should recompute Sec-Fetch-Site over the redirect chain', async (t) => {
+  const target = await redirectingEcho(t)
+  const srv = await redirectingEcho(t)
+  await collect(net.request({ url: `${srv.url}/start?to=${encodeURIComponent(target.url + '/x')}`, origin: srv.url }))
+  t.is(srv.seen[0].headers['sec-fetch-site'], 'same-origin')
+  // Another port of the same host: same site, not same origin.
+  t.is(target.seen[0].headers['sec-fetch-site'], 'same-site')
+})
+
+test('should set Origin to null on a cross-origin redirect', async (t) => {
+  const target = await redirectingEcho(t)
+  const srv = await redirectingEcho(t)
+  await collect(net.request({ url: `${srv.url}/start?to=${encodeURIComponent(target.url + '/x')}`, headers: { Origin: srv.url } }))
+  t.is(srv.seen[0].headers.origin, srv.url)
+  t.is(target.seen[0].headers.origin, 'null')
+})
