@@ -16,8 +16,9 @@ use crate::http2::{self, H2Sender};
 /// Idle HTTP/1.1 connections older than this are closed rather than reused; servers commonly
 /// time out keep-alive at 5–60 s, and a stale socket only costs a retry.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Idle connections kept per origin (Chromium keeps 6 sockets per group).
-const MAX_IDLE_PER_ORIGIN: usize = 16;
+/// Idle connections kept per origin. Chromium caps a session at 256 sockets (6 per host, which
+/// we do not impose); dropping connections a busy client will want again costs a handshake each.
+const MAX_IDLE_PER_ORIGIN: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {

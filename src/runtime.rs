@@ -17,7 +17,14 @@ pub fn runtime() -> &'static Runtime {
   RUNTIME.get_or_init(|| {
     Builder::new_multi_thread()
       // Two cores is the common case for the machines this runs on; the JS thread needs one.
-      .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)))
+      .worker_threads(
+        std::env::var("ENRS_WORKERS")
+          .ok()
+          .and_then(|v| v.parse().ok())
+          .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+          }),
+      )
       .thread_name("electron-net-rs")
       .enable_all()
       .build()

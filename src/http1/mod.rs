@@ -19,8 +19,11 @@ use crate::errors::{classify_io, NetError, Stage};
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-/// Size of one socket read; also the largest body chunk handed to JS at once.
-pub const READ_CHUNK: usize = 256 * 1024;
+/// Largest socket read, and so the largest body chunk handed to JS at once. Reads start small
+/// and double while they come back full (as hyper's adaptive read buffer does), so a small
+/// response costs little memory and a large download crosses into JS in few, large chunks.
+pub const READ_CHUNK: usize = 1024 * 1024;
+const FIRST_READ: usize = 16 * 1024;
 
 pub struct Connection {
   io: Box<dyn Io>,
@@ -29,6 +32,8 @@ pub struct Connection {
   /// server-side keep-alive close, which is retried once, as hyper and Chromium do).
   pub reused: bool,
   secure: bool,
+  /// Size of the next socket read (see [`READ_CHUNK`]).
+  read_size: usize,
 }
 
 /// A failure while waiting for the response head.
@@ -43,9 +48,10 @@ impl Connection {
   pub fn new(io: Box<dyn Io>, secure: bool) -> Connection {
     Connection {
       io,
-      buf: BytesMut::with_capacity(16 * 1024),
+      buf: BytesMut::with_capacity(FIRST_READ),
       reused: false,
       secure,
+      read_size: FIRST_READ,
     }
   }
 
@@ -111,14 +117,19 @@ impl Connection {
 
   /// Reads more bytes into the buffer; `Ok(0)` is the peer closing.
   async fn fill(&mut self, stage: Stage) -> Result<usize, NetError> {
-    if self.buf.capacity() - self.buf.len() < 8 * 1024 {
-      self.buf.reserve(READ_CHUNK);
+    if self.buf.capacity() - self.buf.len() < self.read_size / 2 {
+      self.buf.reserve(self.read_size);
     }
-    self
+    let spare = self.buf.capacity() - self.buf.len();
+    let n = self
       .io
       .read_buf(&mut self.buf)
       .await
-      .map_err(|e| read_error(&e, stage))
+      .map_err(|e| read_error(&e, stage))?;
+    if n == spare && self.read_size < READ_CHUNK {
+      self.read_size *= 2;
+    }
+    Ok(n)
   }
 
   /// Reads the final response head, skipping 1xx interim responses (RFC 9110 §15.2).
