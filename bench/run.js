@@ -13,6 +13,9 @@ const { startServers, RUST_BIN } = require('./lib/servers')
 const { watchPeakRss } = require('./lib/rss')
 
 const quick = process.argv.includes('--quick')
+// --only W1,W3 runs a subset (for quick iterations; the README's table uses every workload).
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))
+const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null
 const ROUNDS = quick ? 3 : 5
 const WORKLOADS = {
   W1: { title: 'W1 GET 1 KiB, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true },
@@ -61,7 +64,7 @@ async function main () {
   console.log(`server: ${servers.kind}; ${ROUNDS} rounds${quick ? ' (quick)' : ''}; ${os.cpus().length} cores; Node ${process.version}`)
   const samples = {}
   try {
-    for (const workload of Object.keys(WORKLOADS)) {
+    for (const workload of Object.keys(WORKLOADS).filter((w) => !only || only.includes(w))) {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const client of CLIENTS) {
           const r = await runOne(client, workload, servers)
@@ -79,7 +82,7 @@ async function main () {
   process.stdout.write('\n')
 
   const results = { date: new Date().toISOString(), server: servers.kind, rounds: ROUNDS, quick, node: process.version, cores: os.cpus().length, workloads: {} }
-  for (const [workload, spec] of Object.entries(WORKLOADS)) {
+  for (const [workload, spec] of Object.entries(WORKLOADS).filter(([w]) => !only || only.includes(w))) {
     const base = median(samples[`${workload}/undici`].values)
     results.workloads[workload] = { title: spec.title, unit: spec.unit, higherIsBetter: spec.higherIsBetter, clients: {} }
     for (const client of CLIENTS) {
@@ -108,6 +111,7 @@ async function main () {
   const table = [header, ...rows].join('\n')
   const note = `undici: absolute median; others: ratio to undici in the same run (>1 is better; for W5, undici's time / the client's). Peak RSS in parentheses. Server: ${results.server}. ${ROUNDS} interleaved rounds, medians.`
   console.log(`\n${table}\n\n${note}`)
+  if (only) return console.log('\n(--only: results/ left as they were)')
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
   fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n')
   fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), `${table}\n\n${note}\n`)

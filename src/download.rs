@@ -52,7 +52,8 @@ pub async fn deliver(
       });
     }
   }
-  reporter.emit(Event::End);
+  // Back to the pool before JS hears of the end, so a request it starts right away finds it.
   body.finish(pool);
+  reporter.emit(Event::End);
   Ok(())
 }
