@@ -172,3 +172,16 @@ test('should not send login credentials to another protection space', async (t) 
   const r = await collect(net.request({ url: other.url, session: ses }))
   t.is(r.body, 'undefined')
 })
+
+test('should fail a 407 from a server reached without a proxy with net::ERR_UNEXPECTED_PROXY_AUTH', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="proxy"' })
+    res.end('proxy auth')
+  })
+  const request = net.request(srv.url)
+  let logins = 0
+  request.on('login', () => logins++)
+  const r = await collect(request)
+  t.is(r.error.message, 'net::ERR_UNEXPECTED_PROXY_AUTH')
+  t.is(logins, 0)
+})

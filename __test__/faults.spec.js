@@ -145,13 +145,18 @@ test('should emit \'timeout\' to a listener and keep the request open', async (t
   request.abort()
 })
 
-test('should fail with net::ERR_TIMED_OUT when nobody handles the timeout', async (t) => {
-  const srv = await rawServer(t, () => {})
-  const request = net.request(srv.url)
-  request.setTimeout(150)
-  const started = Date.now()
-  const r = await collect(request)
-  t.is(r.error.message, 'net::ERR_TIMED_OUT')
-  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:error'])
-  t.true(Date.now() - started >= 140)
-})
+for (const [kind, make] of Object.entries(KINDS)) {
+  test(`should fail with net::ERR_TIMED_OUT when nobody handles the timeout (${kind})`, async (t) => {
+    const srv = await rawServer(t, () => {})
+    const { options, body, chunked } = make()
+    const request = net.request({ ...options, url: srv.url })
+    request.setTimeout(150)
+    const started = Date.now()
+    const r = await collect(request, { body, chunked })
+    t.is(r.error.message, 'net::ERR_TIMED_OUT')
+    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:error'])
+    t.true(Date.now() - started >= 140)
+    const ok = await listen(t, (req, res) => res.end('fine'))
+    t.is((await collect(net.request(ok.url))).body, 'fine')
+  })
+}

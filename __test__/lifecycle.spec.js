@@ -8,10 +8,10 @@ const path = require('node:path')
 const test = require('ava')
 const { listen } = require('./helpers/listen')
 
-function runChild (fixture, url, { flags = [] } = {}) {
+function runChild (fixture, url, { flags = [], env = {} } = {}) {
   return new Promise((resolve) => {
     const started = Date.now()
-    execFile(process.execPath, [...flags, path.join(__dirname, 'fixtures', fixture), url], { timeout: 15000 },
+    execFile(process.execPath, [...flags, path.join(__dirname, 'fixtures', fixture), url], { timeout: 15000, env: { ...process.env, ...env } },
       (error, stdout, stderr) => {
         const lines = stdout.trim().split('\n').filter(Boolean)
         resolve({
@@ -72,4 +72,22 @@ test('should garbage-collect never-started requests without a crash', async (t) 
   const r = await runChild('gc-never-started.js', srv.url, { flags: ['--expose-gc'] })
   t.is(r.code, 0, r.stderr)
   t.is(r.output.status, 200)
+})
+
+test('should exit promptly after requests aborted at random points', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    res.write('x'.repeat(1000))
+    setTimeout(() => res.end('y'.repeat(1000)), 10)
+  })
+  const r = await runChild('random-aborts.js', srv.url)
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.inflight, 0)
+  t.true(r.exitedAt - r.output.doneAt < 1000, `exited ${r.exitedAt - r.output.doneAt} ms after the last abort`)
+})
+
+test('should turn a panic in the engine into net::ERR_FAILED, never a crash', async (t) => {
+  const srv = await listen(t, (req, res) => res.end())
+  const r = await runChild('engine-panic.js', srv.url, { env: { ELECTRON_NET_RS_PANIC_FOR_HOST: 'localhost' } })
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.output, { error: 'net::ERR_FAILED', after: 200 })
 })

@@ -41,15 +41,25 @@ const failures = [
   ['an expired certificate', certs.expired, 'net::ERR_CERT_DATE_INVALID'],
   ['a certificate for another name', certs.wrongName, 'net::ERR_CERT_COMMON_NAME_INVALID']
 ]
+const KINDS = {
+  GET: {},
+  'buffered POST': { method: 'POST', body: 'x'.repeat(1000) },
+  'chunked POST': { method: 'POST', body: 'x'.repeat(1000), chunked: true }
+}
 for (const [what, cert, message] of failures) {
-  test(`should refuse ${what} with ${message}`, async (t) => {
-    let reached = false
-    const url = await httpsServer(t, cert, (req, res) => { reached = true; res.end() })
-    const r = await collect(net.request(url))
-    t.is(r.error && r.error.message, message)
-    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:error'])
-    t.false(reached)
-  })
+  for (const [kind, { method, body, chunked }] of Object.entries(KINDS)) {
+    test(`should refuse ${what} with ${message} (${kind})`, async (t) => {
+      let reached = false
+      const url = await httpsServer(t, cert, (req, res) => { reached = true; res.end() })
+      const r = await collect(net.request({ url, method }), { body, chunked })
+      t.is(r.error && r.error.message, message)
+      t.deepEqual(r.events, chunked ? ['R:error', 'R:close'] : ['R:finish', 'R:close', 'R:error'])
+      t.false(reached)
+      // The process is healthy: a good TLS request right after succeeds.
+      const good = await httpsServer(t, certs.valid)
+      t.is((await collect(net.request(good))).body, 'tls 1.1')
+    })
+  }
 }
 
 test('should fail a server that only speaks TLS 1.0 with a version error', async (t) => {

@@ -162,17 +162,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
   use super::*;
-
-  fn url(s: &str) -> Url {
-    Url::parse(s).unwrap()
-  }
-
-  fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-      .iter()
-      .map(|(n, v)| (n.to_string(), v.to_string()))
-      .collect()
-  }
+  use crate::test_support::{h, url};
 
   #[test]
   fn trustworthy_urls() {

@@ -146,6 +146,17 @@ pub fn has(headers: &[(String, String)], name: &str) -> bool {
   find(headers, name).is_some()
 }
 
+/// Every value of `name` (case-insensitive), in order.
+pub fn values<'a>(
+  headers: &'a [(String, String)],
+  name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+  headers
+    .iter()
+    .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+    .map(|(_, v)| v.as_str())
+}
+
 /// The caller's value of `name`, if set.
 pub fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
   find(headers, name).map(|i| headers[i].1.as_str())
@@ -189,13 +200,7 @@ pub fn compose_h2(
 #[cfg(test)]
 mod tests {
   use super::*;
-
-  fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-      .iter()
-      .map(|(n, v)| (n.to_string(), v.to_string()))
-      .collect()
-  }
+  use crate::test_support::h;
 
   fn engine(last: &[(&str, &str)]) -> EngineHeaders {
     EngineHeaders {

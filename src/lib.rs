@@ -25,6 +25,8 @@ mod upload;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod test_support;
 
 use napi::bindgen_prelude::Function;
 use napi::Env;

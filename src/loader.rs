@@ -284,6 +284,7 @@ impl Request<'_> {
       chunked: _,
       options,
     } = spec;
+    crate::runtime::panic_if_requested(url.host_str());
     headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
     let omit_credentials = options.credentials.as_deref() == Some("omit");
@@ -368,6 +369,11 @@ impl Request<'_> {
         continue;
       }
 
+      if response.status == 407 {
+        // A proxy challenge from a server reached directly (Chromium's
+        // `HttpNetworkTransaction::HandleAuthChallenge`); proxies and their login come later.
+        return Err(NetError::ERR_UNEXPECTED_PROXY_AUTH);
+      }
       if response.status == 401 && !omit_credentials {
         let challenges = auth::parse_challenges(response.header_values("www-authenticate"));
         if let Some(next) = self

@@ -122,10 +122,7 @@ pub fn for_redirect(policy: Policy, referer: &str, target: &Url) -> Option<Strin
 #[cfg(test)]
 mod tests {
   use super::*;
-
-  fn url(s: &str) -> Url {
-    Url::parse(s).unwrap()
-  }
+  use crate::test_support::url;
 
   #[test]
   fn policy_names() {

@@ -46,3 +46,13 @@ where
     })
     .abort_handle()
 }
+
+/// The test suite proves that a panic in the engine becomes `net::ERR_FAILED` instead of a
+/// crash: requests to the host named by `ELECTRON_NET_RS_PANIC_FOR_HOST` panic on purpose.
+pub fn panic_if_requested(host: Option<&str>) {
+  static HOST: OnceLock<Option<String>> = OnceLock::new();
+  let wanted = HOST.get_or_init(|| std::env::var("ELECTRON_NET_RS_PANIC_FOR_HOST").ok());
+  if wanted.is_some() && wanted.as_deref() == host {
+    panic!("panic requested by ELECTRON_NET_RS_PANIC_FOR_HOST");
+  }
+}

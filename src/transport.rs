@@ -42,11 +42,7 @@ impl ResponseStart {
   }
 
   pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    self
-      .headers
-      .iter()
-      .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-      .map(|(_, v)| v.as_str())
+    headers::values(&self.headers, name)
   }
 
   pub fn flat_headers(&self) -> Vec<String> {

@@ -21,11 +21,7 @@ pub struct ResponseHead {
 impl ResponseHead {
   /// Values of every header called `name` (case-insensitive), in wire order.
   pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    self
-      .headers
-      .iter()
-      .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-      .map(|(_, v)| v.as_str())
+    crate::headers::values(&self.headers, name)
   }
 }
 

@@ -1,0 +1,15 @@
+//! Helpers shared by the unit tests.
+
+use url::Url;
+
+pub fn url(s: &str) -> Url {
+  Url::parse(s).expect("test URL parses")
+}
+
+/// Header pairs from string literals.
+pub fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+  pairs
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect()
+}
