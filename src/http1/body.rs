@@ -113,6 +113,14 @@ impl Decoder {
     }
   }
 
+  /// Body bytes still expected, when the framing says (a `Content-Length` body).
+  pub fn remaining_hint(&self) -> Option<u64> {
+    match self.framing {
+      Framing::Length(_) => Some(self.remaining),
+      _ => None,
+    }
+  }
+
   /// Whether the connection can carry another request once the body is done.
   pub fn reusable(&self) -> bool {
     self.framing != Framing::UntilClose

@@ -115,10 +115,15 @@ impl Connection {
     Ok(())
   }
 
-  /// Reads more bytes into the buffer; `Ok(0)` is the peer closing.
-  async fn fill(&mut self, stage: Stage) -> Result<usize, NetError> {
-    if self.buf.capacity() - self.buf.len() < self.read_size / 2 {
-      self.buf.reserve(self.read_size);
+  /// Reads more bytes into the buffer; `Ok(0)` is the peer closing. `expected` bounds the read
+  /// buffer to what the body still needs, so many small responses at once stay small in memory.
+  async fn fill(&mut self, stage: Stage, expected: Option<u64>) -> Result<usize, NetError> {
+    let want = match expected {
+      Some(left) => self.read_size.min((left as usize).max(FIRST_READ)),
+      None => self.read_size,
+    };
+    if self.buf.capacity() - self.buf.len() < want / 2 {
+      self.buf.reserve(want);
     }
     let spare = self.buf.capacity() - self.buf.len();
     let n = self
@@ -155,7 +160,7 @@ impl Connection {
       }
       let before = self.buf.len();
       let n = self
-        .fill(Stage::ReadHeaders)
+        .fill(Stage::ReadHeaders, None)
         .await
         .map_err(|error| HeadError {
           error,
@@ -193,7 +198,7 @@ impl Connection {
       if decoder.is_done() {
         return Ok(None);
       }
-      let n = self.fill(Stage::ReadBody).await?;
+      let n = self.fill(Stage::ReadBody, decoder.remaining_hint()).await?;
       if n == 0 {
         decoder.at_eof()?;
         return Ok(None);
