@@ -64,7 +64,7 @@ function parseOptions (optionsIn, isSession) {
   // origin becomes the request's initiator.
   const options = typeof optionsIn === 'string' ? new URL(optionsIn) : { ...optionsIn }
   let urlStr = options.url || options.href
-  if (!urlStr) urlStr = buildUrl(options)
+  urlStr = urlStr ? String(urlStr) : buildUrl(options)
 
   const redirect = options.redirect || 'follow'
   if (!REDIRECT_MODES.includes(redirect)) {
@@ -95,7 +95,7 @@ function parseOptions (optionsIn, isSession) {
     partition = options.partition
   }
 
-  const protocol = new URL(urlStr).protocol
+  const protocol = typeof optionsIn === 'string' ? options.protocol : new URL(urlStr).protocol
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new Error('ClientRequest only supports http: and https: protocols')
   }
@@ -111,6 +111,18 @@ function parseOptions (optionsIn, isSession) {
     ? options.referrerPolicy.toLowerCase()
     : undefined
 
+  const native = {
+    credentials,
+    // Read by truthiness; ignored by the engine once `credentials` is recognised (§7.1).
+    useSessionCookies: options.useSessionCookies ? true : undefined,
+    cache: pick(options.cache, CACHE_MODES),
+    priority: pick(options.priority, PRIORITIES),
+    // Only forwarded when the key is present; an explicit undefined means false (§1.2).
+    priorityIncremental: 'priorityIncremental' in options ? !!options.priorityIncremental : undefined,
+    referrerPolicy,
+    origin,
+    redirect: redirect === 'follow' ? undefined : redirect
+  }
   return {
     method: String(options.method || 'GET').toUpperCase(),
     url: urlStr,
@@ -118,18 +130,8 @@ function parseOptions (optionsIn, isSession) {
     session,
     partition,
     redirect,
-    native: {
-      credentials,
-      // Read by truthiness; ignored by the engine once `credentials` is recognised (§7.1).
-      useSessionCookies: !!options.useSessionCookies,
-      cache: pick(options.cache, CACHE_MODES),
-      priority: pick(options.priority, PRIORITIES),
-      // Only forwarded when the key is present; an explicit undefined means false (§1.2).
-      priorityIncremental: 'priorityIncremental' in options ? !!options.priorityIncremental : undefined,
-      referrerPolicy,
-      origin,
-      redirect
-    }
+    // Only what differs from the defaults crosses into native code (less to convert per request).
+    native: Object.values(native).some((v) => v !== undefined) ? native : undefined
   }
 }
 
