@@ -142,3 +142,19 @@ test('should keep TLS verification on: a raw TLS server with an unknown CA never
   t.is(r.error.message, 'net::ERR_CERT_AUTHORITY_INVALID')
   t.false(data)
 })
+
+test('should deliver a large HTTP/2 body intact, coalescing its small DATA frames', async (t) => {
+  const payload = Buffer.alloc(8 * 1024 * 1024)
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 13) & 0xff
+  const server = http2.createSecureServer({ ...certs.valid }, (req, res) => res.end(payload))
+  const url = await serve(t, server)
+  const chunks = []
+  await new Promise((resolve) => {
+    net.request(url, (response) => {
+      response.on('data', (c) => chunks.push(c))
+      response.on('end', resolve)
+    }).end()
+  })
+  t.true(Buffer.concat(chunks).equals(payload))
+  t.true(chunks.length < payload.length / (16 * 1024), `${chunks.length} chunks for 512 frames`)
+})

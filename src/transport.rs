@@ -3,6 +3,7 @@
 //! body. Redirects, auth and delivery to JS are the loader's business.
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http_body::Body as _;
 use http_body_util::BodyExt;
 use url::Url;
@@ -55,6 +56,23 @@ impl ResponseStart {
   }
 }
 
+/// The next non-empty DATA frame of an HTTP/2 body (trailers are skipped: Electron has none).
+async fn next_h2_data(body: &mut hyper::body::Incoming) -> Result<Option<Bytes>, NetError> {
+  loop {
+    match body.frame().await {
+      None => return Ok(None),
+      Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
+      Some(Ok(frame)) => {
+        if let Ok(data) = frame.into_data() {
+          if !data.is_empty() {
+            return Ok(Some(data));
+          }
+        }
+      }
+    }
+  }
+}
+
 /// Reads a response body, whichever protocol carries it.
 pub enum BodyReader {
   H1 {
@@ -71,19 +89,34 @@ impl BodyReader {
   pub async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
     match self {
       BodyReader::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
-      BodyReader::H2(body) => loop {
-        match body.frame().await {
-          None => return Ok(None),
-          Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
-          Some(Ok(frame)) => {
-            if let Ok(data) = frame.into_data() {
-              if !data.is_empty() {
-                return Ok(Some(data));
-              }
+      BodyReader::H2(body) => {
+        let Some(first) = next_h2_data(body).await? else {
+          return Ok(None);
+        };
+        // HTTP/2 delivers small DATA frames (16 KiB by default): hand JS whatever else has
+        // already arrived with this one, up to the HTTP/1 read size, in one chunk.
+        let mut more = Vec::new();
+        let mut total = first.len();
+        while total < http1::READ_CHUNK {
+          match next_h2_data(body).now_or_never() {
+            Some(Ok(Some(data))) => {
+              total += data.len();
+              more.push(data);
             }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(None)) | None => break,
           }
         }
-      },
+        if more.is_empty() {
+          return Ok(Some(first));
+        }
+        let mut joined = bytes::BytesMut::with_capacity(total);
+        joined.extend_from_slice(&first);
+        for data in more {
+          joined.extend_from_slice(&data);
+        }
+        Ok(Some(joined.freeze()))
+      }
     }
   }
 
