@@ -185,3 +185,17 @@ test('should fail a 407 from a server reached without a proxy with net::ERR_UNEX
   t.is(r.error.message, 'net::ERR_UNEXPECTED_PROXY_AUTH')
   t.is(logins, 0)
 })
+
+test('should use server credentials with credentials: same-origin only for the origin given', async (t) => {
+  const srv = await authServer(t)
+  const same = net.request({ url: srv.url, credentials: 'same-origin', origin: srv.url, partition: 'auth-same-origin' })
+  let logins = 0
+  same.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  t.is((await collect(same)).response.statusCode, 200)
+  const other = net.request({ url: srv.url, credentials: 'same-origin', origin: 'http://elsewhere.test', partition: 'auth-same-origin' })
+  other.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  const r = await collect(other)
+  t.is(r.response.statusCode, 401)
+  t.is(logins, 1)
+  t.is(srv.seen.at(-1).auth, undefined, 'cached credentials were not sent cross-origin')
+})

@@ -287,7 +287,12 @@ impl Request<'_> {
     crate::runtime::panic_if_requested(url.host_str());
     headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
-    let omit_credentials = options.credentials.as_deref() == Some("omit");
+    let credentials_mode = options.credentials.clone();
+    let credentials_origin = options
+      .origin
+      .as_deref()
+      .and_then(|o| Url::parse(o).ok())
+      .map(|u| u.origin());
     let mut policy = referrer::parse_policy(options.referrer_policy.as_deref());
     let initiator = fetch_metadata::initiator(options.origin.as_deref(), &user);
     let h2_priority = priority_header(options.priority.as_deref(), options.priority_incremental);
@@ -302,6 +307,13 @@ impl Request<'_> {
     let mut attempt: Option<AuthAttempt> = None;
     loop {
       let origin = pool::origin_of(&url)?;
+      // `omit` never sends credentials; `same-origin` only while the URL is same-origin with
+      // the `origin` option, checked on every hop (reference §7.1).
+      let omit_credentials = match credentials_mode.as_deref() {
+        Some("omit") => true,
+        Some("same-origin") => credentials_origin.as_ref() != Some(&url.origin()),
+        _ => false,
+      };
       let (user_out, sec_fetch) = fetch_metadata::apply(&user, &url, site, initiator.is_some())?;
       let (engine, decodes) = self.engine_headers(
         &origin,
