@@ -114,7 +114,9 @@ test('should apply backpressure to chunked writes: false, then drain once the se
   let writing = true
   // Keep writing whenever 'drain' allows, while the server does not read.
   const pump = () => {
-    while (writing) {
+    // `writing` is turned off from outside, between drains.
+    for (;;) {
+      if (!writing) return
       written += chunk.length
       if (!request.write(chunk)) return request.once('drain', pump)
     }

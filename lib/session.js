@@ -48,12 +48,12 @@ class Session {
   }
 }
 
-function fromPartition (partition = '', options = {}) {
+// Electron reads `options` ({ cache }) only the first time a partition is used (reference
+// §10); nothing in it has an effect yet, as there is no HTTP cache.
+function fromPartition (partition = '') {
   if (typeof partition !== 'string') throw new TypeError('Must pass partition as a string')
   let session = sessions.get(partition)
   if (!session) {
-    // Options are only read the first time a partition is used (reference §10).
-    void options
     session = new Session(partition, kPartition)
     sessions.set(partition, session)
   }
