@@ -7,6 +7,7 @@ const tls = require('node:tls')
 const test = require('ava')
 const { net } = require('..')
 const { collect } = require('./helpers/listen')
+const { observe, expectHealthy, expectEvents, KINDS: FAULT_KINDS, ORDERS } = require('./helpers/raw-server')
 
 // Listens on 127.0.0.1; teardown destroys open connections (our pool keeps them alive, and
 // an HTTP/2 server's close() waits for its sessions).
@@ -51,9 +52,10 @@ for (const [what, cert, message] of failures) {
     test(`should refuse ${what} with ${message} (${kind})`, async (t) => {
       let reached = false
       const url = await httpsServer(t, cert, (req, res) => { reached = true; res.end() })
-      const r = await collect(net.request({ url, method }), { body, chunked })
+      const r = await observe(net.request({ url, method }), { body, chunked })
       t.is(r.error && r.error.message, message)
-      t.deepEqual(r.events, chunked ? ['R:error', 'R:close'] : ['R:finish', 'R:close', 'R:error'])
+      t.is(r.errors, 1, 'one error')
+      expectEvents(t, r, chunked ? ORDERS.failedDuringUpload : ORDERS.failedBeforeHeaders)
       t.false(reached)
       // The process is healthy: a good TLS request right after succeeds.
       const good = await httpsServer(t, certs.valid)
@@ -62,25 +64,32 @@ for (const [what, cert, message] of failures) {
   }
 }
 
-test('should fail a server that only speaks TLS 1.0 with a version error', async (t) => {
-  const url = await httpsServer(t, { ...certs.valid, minVersion: 'TLSv1', maxVersion: 'TLSv1' })
-  const r = await collect(net.request(url))
-  t.true(['net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH', 'net::ERR_SSL_PROTOCOL_ERROR'].includes(r.error && r.error.message), r.error && r.error.message)
-})
-
-test('should fail plain HTTP on an https URL with net::ERR_SSL_PROTOCOL_ERROR', async (t) => {
-  const server = require('node:net').createServer((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'))
-  const url = await serve(t, server)
-  const r = await collect(net.request(url))
-  t.is(r.error && r.error.message, 'net::ERR_SSL_PROTOCOL_ERROR')
-})
-
-test('should fail a server that closes during the handshake with net::ERR_CONNECTION_CLOSED', async (t) => {
-  const server = require('node:net').createServer((s) => s.once('data', () => s.end()))
-  const url = await serve(t, server)
-  const r = await collect(net.request(url))
-  t.is(r.error && r.error.message, 'net::ERR_CONNECTION_CLOSED')
-})
+// Handshake failures below TLS: each against every body kind, with one exact error, Electron's
+// event order (B, or C for a chunked upload that never got a connection), one 'close' and nothing
+// after it, and a healthy process afterwards.
+const HANDSHAKE_FAILURES = [
+  ['a server that only speaks TLS 1.0', 'net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH',
+    () => https.createServer({ ...certs.valid, minVersion: 'TLSv1', maxVersion: 'TLSv1' }, (req, res) => res.end())],
+  ['plain HTTP on an https URL', 'net::ERR_SSL_PROTOCOL_ERROR',
+    () => require('node:net').createServer((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'))],
+  ['a server that closes during the handshake', 'net::ERR_CONNECTION_CLOSED',
+    () => require('node:net').createServer((s) => s.once('data', () => s.end()))]
+]
+for (const [what, message, makeServer] of HANDSHAKE_FAILURES) {
+  for (const [kind, make] of Object.entries(FAULT_KINDS)) {
+    test(`should fail ${what} with ${message} (${kind})`, async (t) => {
+      const url = await serve(t, makeServer())
+      const { options, body, chunked } = make()
+      const r = await observe(net.request({ ...options, url }), { body, chunked })
+      t.is(r.error && r.error.message, message)
+      t.is(r.errors, 1, 'one error')
+      expectEvents(t, r, chunked ? ORDERS.failedDuringUpload : ORDERS.failedBeforeHeaders)
+      await expectHealthy(t)
+      const good = await httpsServer(t, certs.valid)
+      t.is((await collect(net.request(good))).body, 'tls 1.1')
+    })
+  }
+}
 
 test('should negotiate HTTP/2 by ALPN and report httpVersion 2.0', async (t) => {
   let seen

@@ -4,7 +4,8 @@
 // the request head (and, for requests with a body, the whole body) has arrived; `request` is
 // { head, body } as received. Closed when the ava test ends.
 
-const net = require('node:net')
+const netModule = require('node:net')
+const { net } = require('../..')
 
 function headEnd (buffer) {
   const i = buffer.indexOf('\r\n\r\n')
@@ -27,7 +28,7 @@ function chunkedEnd (buffer) {
 async function rawServer (t, behave, { waitForBody = true } = {}) {
   const sockets = new Set()
   const requests = []
-  const server = net.createServer((socket) => {
+  const server = netModule.createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
@@ -61,4 +62,67 @@ async function rawServer (t, behave, { waitForBody = true } = {}) {
   return { port, url: `http://127.0.0.1:${port}`, requests }
 }
 
-module.exports = { rawServer }
+// Runs `request` (writing `body`, chunked or buffered, then ending it) and records every event
+// the request (R:) and the response (S:) emit, in order, until `quiet` ms after both have gone
+// quiet: anything emitted after 'close' is caught. Resolves with { events, errors, closes,
+// error, response, body }.
+function observe (request, { body, chunked, quiet = 100 } = {}) {
+  return new Promise((resolve) => {
+    const events = []
+    const result = { events, errors: 0, closes: 0, error: null, response: null, body: '' }
+    let timer = null
+    const touch = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => resolve(result), quiet)
+    }
+    const record = (name) => { events.push(name); touch() }
+    for (const name of ['finish', 'abort', 'redirect', 'response', 'timeout']) request.on(name, () => record(`R:${name}`))
+    request.on('close', () => { result.closes++; record('R:close') })
+    request.on('error', (e) => { result.errors++; result.error = e; record('R:error') })
+    request.on('response', (res) => {
+      result.response = res
+      res.on('data', (c) => { result.body += c })
+      for (const name of ['end', 'error', 'close', 'aborted']) res.on(name, () => record(`S:${name}`))
+    })
+    if (chunked) request.chunkedEncoding = true
+    if (body !== undefined) request.write(body)
+    request.end()
+    touch()
+  })
+}
+
+// The request kinds every fault case runs against.
+const KINDS = {
+  GET: () => ({ options: {}, body: undefined }),
+  'buffered POST': () => ({ options: { method: 'POST' }, body: 'x'.repeat(1000) }),
+  'chunked POST': () => ({ options: { method: 'POST' }, body: 'x'.repeat(1000), chunked: true })
+}
+
+// Electron's event orders (reference §4), as observe() records them.
+const ORDERS = {
+  // B: failed after end(), before headers.
+  failedBeforeHeaders: ['R:finish', 'R:close', 'R:error'],
+  // C: failed while a chunked upload was still open (no 'finish').
+  failedDuringUpload: ['R:error', 'R:close'],
+  // D: failed mid-body: R's 'error' first, then S's, then S's 'close'.
+  failedMidBody: ['R:finish', 'R:close', 'R:response', 'R:error', 'S:error', 'S:close'],
+  // A: a complete response.
+  success: ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close']
+}
+
+// The process is healthy after a fault: a normal request to a fresh local server succeeds.
+async function expectHealthy (t) {
+  const { listen, collect } = require('./listen')
+  const ok = await listen(t, (req, res) => res.end('fine'))
+  const after = await collect(net.request(ok.url))
+  t.is(after.error, null, 'the follow-up request succeeded')
+  t.is(after.body, 'fine', 'the follow-up request got its body')
+}
+
+// Asserts the exact event sequence and that 'close' came exactly once.
+function expectEvents (t, r, order) {
+  t.deepEqual(r.events, order)
+  t.is(r.closes, 1, 'the request emitted close exactly once')
+}
+
+module.exports = { rawServer, observe, expectHealthy, expectEvents, KINDS, ORDERS }
