@@ -63,19 +63,24 @@ async function rawServer (t, behave, { waitForBody = true } = {}) {
 }
 
 // Runs `request` (writing `body`, chunked or buffered, then ending it) and records every event
-// the request (R:) and the response (S:) emit, in order, until `quiet` ms after both have gone
-// quiet: anything emitted after 'close' is caught. Resolves with { events, errors, closes,
-// error, response, body }.
-function observe (request, { body, chunked, quiet = 100 } = {}) {
+// the request (R:) and the response (S:) emit, in order. It resolves `quiet` ms after the
+// request has settled (R 'close' plus an 'error', 'abort' or S 'close') and the last event, so
+// anything emitted after 'close' is caught; or after `limit` ms with whatever it saw. Resolves
+// with { events, errors, closes, error, response, body }.
+function observe (request, { body, chunked, quiet = 100, limit = 10000 } = {}) {
   return new Promise((resolve) => {
     const events = []
     const result = { events, errors: 0, closes: 0, error: null, response: null, body: '' }
     let timer = null
-    const touch = () => {
+    const give = setTimeout(() => resolve(result), limit)
+    const done = () => { clearTimeout(give); resolve(result) }
+    const settled = () => events.includes('R:close') &&
+      (events.includes('R:error') || events.includes('R:abort') || events.includes('S:close'))
+    const record = (name) => {
+      events.push(name)
       clearTimeout(timer)
-      timer = setTimeout(() => resolve(result), quiet)
+      if (settled()) timer = setTimeout(done, quiet)
     }
-    const record = (name) => { events.push(name); touch() }
     for (const name of ['finish', 'abort', 'redirect', 'response', 'timeout']) request.on(name, () => record(`R:${name}`))
     request.on('close', () => { result.closes++; record('R:close') })
     request.on('error', (e) => { result.errors++; result.error = e; record('R:error') })
@@ -87,7 +92,6 @@ function observe (request, { body, chunked, quiet = 100 } = {}) {
     if (chunked) request.chunkedEncoding = true
     if (body !== undefined) request.write(body)
     request.end()
-    touch()
   })
 }
 
