@@ -5,7 +5,6 @@
 use url::Url;
 
 use crate::errors::NetError;
-use crate::fetch_metadata::potentially_trustworthy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -62,11 +61,18 @@ fn origin_only(url: &Url) -> Option<Url> {
   Url::parse(&format!("{}/", url.origin().ascii_serialization())).ok()
 }
 
+/// `GURL::SchemeIsCryptographic()`: https and wss only. A downgrade is judged by this, not by
+/// "potentially trustworthy", so https -> http://127.0.0.1 or http://localhost is a downgrade too
+/// (Chromium `URLRequestJob::ComputeReferrerForPolicy`, `secure_referrer_but_insecure_destination`).
+fn is_cryptographic(url: &Url) -> bool {
+  matches!(url.scheme(), "https" | "wss")
+}
+
 /// What `policy` lets through of `referrer` for a request to `target`.
 pub fn reduce(policy: Policy, referrer: &Url, target: &Url) -> Option<Url> {
   let full = stripped(referrer);
   let same_origin = referrer.origin() == target.origin();
-  let downgrade = referrer.scheme() == "https" && !potentially_trustworthy(target);
+  let downgrade = is_cryptographic(referrer) && !is_cryptographic(target);
   match policy {
     Policy::NoReferrer => None,
     Policy::UnsafeUrl => Some(full),
@@ -167,6 +173,62 @@ mod tests {
       Some(url("https://a.com/"))
     );
     assert_eq!(reduce(Policy::NoReferrer, &referrer, &http), None);
+  }
+
+  #[test]
+  fn https_to_loopback_http_is_a_downgrade() {
+    // Loopback is potentially trustworthy but not cryptographic: Chromium still clears.
+    let referrer = url("https://a.com/p?q");
+    let bare = url("https://a.com/");
+    for target in [
+      "http://127.0.0.1:8080/x",
+      "http://localhost/x",
+      "http://[::1]/",
+    ] {
+      let target = url(target);
+      let policy = Policy::StrictOriginWhenCrossOrigin;
+      assert_eq!(reduce(policy, &referrer, &target), None, "{target}");
+      assert_eq!(reduce(policy, &bare, &target), None, "{target}");
+      assert_eq!(
+        check_initial(policy, "https://a.com/", &target),
+        Err(NetError::ERR_BLOCKED_BY_CLIENT),
+        "{target}"
+      );
+      assert_eq!(reduce(Policy::StrictOrigin, &bare, &target), None);
+      assert_eq!(
+        reduce(Policy::NoReferrerWhenDowngrade, &bare, &target),
+        None
+      );
+      // unsafe-url never clears, downgrade or not.
+      assert_eq!(
+        reduce(Policy::UnsafeUrl, &referrer, &target),
+        Some(url("https://a.com/p?q"))
+      );
+      assert!(check_initial(Policy::UnsafeUrl, "https://a.com/p?q", &target).is_ok());
+    }
+    // https -> https, and http -> http, are not downgrades.
+    let https = url("https://b.com/");
+    assert_eq!(
+      reduce(Policy::StrictOriginWhenCrossOrigin, &referrer, &https),
+      Some(bare.clone())
+    );
+    let http_ref = url("http://a.com/p");
+    assert_eq!(
+      reduce(
+        Policy::StrictOriginWhenCrossOrigin,
+        &http_ref,
+        &url("http://127.0.0.1/")
+      ),
+      Some(url("http://a.com/"))
+    );
+    assert_eq!(
+      reduce(
+        Policy::StrictOrigin,
+        &url("wss://a.com/"),
+        &url("ws://a.com/")
+      ),
+      None
+    );
   }
 
   #[test]
