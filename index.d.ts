@@ -129,6 +129,8 @@ export class Session {
   setUserAgent(userAgent: string, acceptLanguages?: string): void
   getUserAgent(): string
   clearAuthCache(): Promise<void>
+  /** Closes every connection of this session; requests in flight fail with `net::ERR_ABORTED`. */
+  closeAllConnections(): Promise<void>
 }
 
 export interface FromPartitionOptions {

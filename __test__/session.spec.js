@@ -52,3 +52,86 @@ test('should route requests through the session or partition option', async (t) 
   t.is(viaSession.body, 'agent-b', '`session` supersedes `partition`')
   t.is(viaDefault.body, session.defaultSession.getUserAgent())
 })
+
+test('should fail a request waiting on a slow server with net::ERR_ABORTED on closeAllConnections()', async (t) => {
+  let serverSocketClosed
+  const socketClosed = new Promise((resolve) => { serverSocketClosed = resolve })
+  const ses = session.fromPartition('close-all-slow')
+  const srv = await listen(t, (req, res) => {
+    if (req.url === '/fresh') return res.end('fresh')
+    // Never answers: only closeAllConnections() can end this request.
+    req.socket.on('close', serverSocketClosed)
+    ses.closeAllConnections()
+  })
+  const { events, error } = await collect(net.request({ url: `${srv.url}/slow`, session: ses }))
+  // Reference §4 scenario B: the request has already finished and closed when the error comes.
+  t.deepEqual(events, ['R:finish', 'R:close', 'R:error'])
+  t.is(error.message, 'net::ERR_ABORTED')
+  await socketClosed
+  const after = await collect(net.request({ url: `${srv.url}/fresh`, session: ses }))
+  t.is(after.error, null)
+  t.is(after.body, 'fresh', 'a request made afterwards opens a new connection and works')
+})
+
+test('should fail a download in progress with net::ERR_ABORTED on closeAllConnections()', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    if (req.url === '/fresh') return res.end('fresh')
+    // One chunk, then silence: the response is mid-body when the connections are closed.
+    res.writeHead(200, { 'content-length': 1024 * 1024 })
+    res.write(Buffer.alloc(64 * 1024, 1))
+  })
+  const ses = session.fromPartition('close-all-download')
+  const request = net.request({ url: `${srv.url}/big`, session: ses })
+  let received = 0
+  let responseError = null
+  request.on('response', (response) => {
+    response.on('error', (e) => { responseError = e })
+    response.on('data', (chunk) => {
+      received += chunk.length
+      if (received === 64 * 1024) ses.closeAllConnections()
+    })
+  })
+  const { events, error } = await collect(request)
+  t.is(received, 64 * 1024)
+  // Reference §4 scenario D: no 'end'; the response's 'close' is its last event.
+  t.deepEqual(events, ['R:finish', 'R:close', 'R:response', 'R:error', 'S:error', 'S:close'])
+  t.is(error.message, 'net::ERR_ABORTED')
+  t.is(responseError, error, 'the response gets the same Error')
+  const after = await collect(net.request({ url: `${srv.url}/fresh`, session: ses }))
+  t.is(after.body, 'fresh')
+})
+
+test('should fail a paused download with net::ERR_ABORTED on closeAllConnections()', async (t) => {
+  let serverSocketClosed
+  const socketClosed = new Promise((resolve) => { serverSocketClosed = resolve })
+  const srv = await listen(t, (req, res) => {
+    req.socket.on('close', serverSocketClosed)
+    res.writeHead(200, { 'content-length': 64 * 1024 * 1024 })
+    res.write(Buffer.alloc(4 * 1024 * 1024, 1))
+  })
+  const ses = session.fromPartition('close-all-paused')
+  const request = net.request({ url: srv.url, session: ses })
+  const error = await new Promise((resolve) => {
+    request.on('error', resolve)
+    // Nobody reads this response: only the engine's read-ahead is pending.
+    request.on('response', (response) => {
+      response.on('error', () => {})
+      setTimeout(() => ses.closeAllConnections(), 100)
+    })
+    request.end()
+  })
+  t.is(error.message, 'net::ERR_ABORTED')
+  await socketClosed
+  t.pass('the server saw the connection closed')
+})
+
+test('should resolve closeAllConnections() and leave other sessions\' requests alone', async (t) => {
+  const srv = await listen(t, (req, res) => setTimeout(() => res.end('done'), 200))
+  const pending = collect(net.request({ url: srv.url, partition: 'close-all-bystander' }))
+  await new Promise((resolve) => srv.server.once('request', resolve))
+  const result = await session.fromPartition('close-all-closer').closeAllConnections()
+  t.is(result, undefined)
+  const { error, body } = await pending
+  t.is(error, null)
+  t.is(body, 'done')
+})

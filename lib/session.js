@@ -42,6 +42,13 @@ class Session {
     return this[kNative].getUserAgent()
   }
 
+  // Electron's closeAllConnections (reference §10): pooled connections close and requests in
+  // flight fail with net::ERR_ABORTED. Resolves on a later task, as Electron's promise does.
+  closeAllConnections () {
+    this[kNative].closeAllConnections()
+    return new Promise((resolve) => setImmediate(resolve))
+  }
+
   clearAuthCache () {
     this[kNative].clearAuthCache()
     return new Promise((resolve) => setImmediate(resolve))

@@ -35,8 +35,14 @@ pub async fn deliver(
     }
     if delivered {
       // Read the next chunk while JS handles this one, but hand it over only once JS asks:
-      // at most one chunk waits here, so backpressure still reaches the socket.
-      let (read, ()) = tokio::join!(body.next(), reporter.wait_for_credit());
+      // at most one chunk waits here, so backpressure still reaches the socket. A consumer
+      // that is not reading still hears of `closeAllConnections()` at once.
+      let mut closed = body.close_watch();
+      let (read, ()) = tokio::select! {
+        biased;
+        () = closed.closed() => return Err(NetError::ERR_ABORTED),
+        both = async { tokio::join!(body.next(), reporter.wait_for_credit()) } => both,
+      };
       next = read?;
     } else {
       next = body.next().await?;

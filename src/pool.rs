@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 
 use crate::errors::{classify, classify_io, NetError, Stage};
 use crate::http1;
@@ -33,15 +34,59 @@ pub enum Conn {
   H2(H2Sender),
 }
 
-#[derive(Default)]
 pub struct Pool {
   idle: Mutex<HashMap<Origin, Vec<(Instant, http1::Connection)>>>,
   h2: Mutex<HashMap<Origin, H2Sender>>,
+  /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
+  generation: watch::Sender<u64>,
+}
+
+impl Default for Pool {
+  fn default() -> Pool {
+    Pool {
+      idle: Mutex::default(),
+      h2: Mutex::default(),
+      generation: watch::channel(0).0,
+    }
+  }
+}
+
+/// Resolves once `closeAllConnections()` runs after this watch was taken. Every exchange takes
+/// one when it starts and races its network I/O against it, so connecting, sending, waiting for
+/// the head and reading the body all end with `net::ERR_ABORTED`.
+#[derive(Clone)]
+pub struct CloseWatch {
+  rx: watch::Receiver<u64>,
+  generation: u64,
+}
+
+impl CloseWatch {
+  pub async fn closed(&mut self) {
+    let generation = self.generation;
+    if self.rx.wait_for(|g| *g != generation).await.is_err() {
+      // The pool is gone, and with it any way to close it: never fires.
+      std::future::pending::<()>().await;
+    }
+  }
 }
 
 impl Pool {
   pub fn new() -> Pool {
     Pool::default()
+  }
+
+  pub fn watch(&self) -> CloseWatch {
+    let rx = self.generation.subscribe();
+    let generation = *rx.borrow();
+    CloseWatch { rx, generation }
+  }
+
+  /// `ses.closeAllConnections()`: drops every pooled connection and fails every exchange in
+  /// flight with `net::ERR_ABORTED` (reference §10; Electron passes `ERR_ABORTED` to
+  /// `HttpNetworkSession::CloseAllConnections`). Dropping their connections closes the sockets.
+  pub fn close_all(&self) {
+    self.generation.send_modify(|g| *g += 1);
+    self.clear();
   }
 
   /// A connection to `origin`: a shared HTTP/2 one, an idle HTTP/1.1 one, or a new one.
@@ -99,7 +144,7 @@ impl Pool {
     }
   }
 
-  pub fn clear(&self) {
+  fn clear(&self) {
     self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
     self.h2.lock().unwrap_or_else(|p| p.into_inner()).clear();
   }

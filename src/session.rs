@@ -104,9 +104,10 @@ impl NativeSession {
     self.inner.user_agent()
   }
 
-  /// Drops idle pooled connections (`closeAllConnections` builds on this).
+  /// Closes every connection of this session; requests in flight fail with
+  /// `net::ERR_ABORTED`.
   #[napi(catch_unwind)]
-  pub fn close_idle_connections(&self) {
-    self.inner.pool.clear();
+  pub fn close_all_connections(&self) {
+    self.inner.pool.close_all();
   }
 }

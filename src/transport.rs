@@ -13,7 +13,7 @@ use crate::errors::{classify, NetError, Stage};
 use crate::headers::{self, BodySize, EngineHeaders};
 use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
 use crate::http2::{H2Body, H2Sender};
-use crate::pool::{Conn, Origin, Pool};
+use crate::pool::{CloseWatch, Conn, Origin, Pool};
 use crate::reporter::Reporter;
 use crate::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadMsg};
 
@@ -73,8 +73,14 @@ async fn next_h2_data(body: &mut hyper::body::Incoming) -> Result<Option<Bytes>,
   }
 }
 
-/// Reads a response body, whichever protocol carries it.
-pub enum BodyReader {
+/// Reads a response body, whichever protocol carries it, until the session closes its
+/// connections.
+pub struct BodyReader {
+  wire: Wire,
+  closed: CloseWatch,
+}
+
+enum Wire {
   H1 {
     conn: Box<http1::Connection>,
     decoder: Decoder,
@@ -87,55 +93,34 @@ pub enum BodyReader {
 impl BodyReader {
   /// The next piece of body, or `None` once it is complete.
   pub async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
-    match self {
-      BodyReader::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
-      BodyReader::H2(body) => {
-        let Some(first) = next_h2_data(body).await? else {
-          return Ok(None);
-        };
-        // HTTP/2 delivers small DATA frames (16 KiB by default): hand JS whatever else has
-        // already arrived with this one, up to the HTTP/1 read size, in one chunk.
-        let mut more = Vec::new();
-        let mut total = first.len();
-        while total < http1::READ_CHUNK {
-          match next_h2_data(body).now_or_never() {
-            Some(Ok(Some(data))) => {
-              total += data.len();
-              more.push(data);
-            }
-            Some(Err(e)) => return Err(e),
-            Some(Ok(None)) | None => break,
-          }
-        }
-        if more.is_empty() {
-          return Ok(Some(first));
-        }
-        let mut joined = bytes::BytesMut::with_capacity(total);
-        joined.extend_from_slice(&first);
-        for data in more {
-          joined.extend_from_slice(&data);
-        }
-        Ok(Some(joined.freeze()))
-      }
+    tokio::select! {
+      biased;
+      () = self.closed.closed() => Err(NetError::ERR_ABORTED),
+      read = self.wire.next() => read,
     }
+  }
+
+  /// What ends this body early: `closeAllConnections()` (see [`CloseWatch`]).
+  pub fn close_watch(&self) -> CloseWatch {
+    self.closed.clone()
   }
 
   /// Whether the body is complete, judged from what is already received.
   pub fn settle(&mut self) -> Result<bool, NetError> {
-    match self {
-      BodyReader::H1 { conn, decoder, .. } => conn.settle(decoder),
-      BodyReader::H2(body) => Ok(body.is_end_stream()),
+    match &mut self.wire {
+      Wire::H1 { conn, decoder, .. } => conn.settle(decoder),
+      Wire::H2(body) => Ok(body.is_end_stream()),
     }
   }
 
   /// Gives a cleanly finished HTTP/1.1 connection back to the pool.
   pub fn finish(self, pool: &Pool) {
-    if let BodyReader::H1 {
+    if let Wire::H1 {
       conn,
       decoder,
       origin,
       reusable,
-    } = self
+    } = self.wire
     {
       if reusable && decoder.is_done() && !conn.has_leftover() {
         pool.checkin(&origin, *conn);
@@ -169,6 +154,42 @@ impl BodyReader {
   }
 }
 
+impl Wire {
+  async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
+    match self {
+      Wire::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
+      Wire::H2(body) => {
+        let Some(first) = next_h2_data(body).await? else {
+          return Ok(None);
+        };
+        // HTTP/2 delivers small DATA frames (16 KiB by default): hand JS whatever else has
+        // already arrived with this one, up to the HTTP/1 read size, in one chunk.
+        let mut more = Vec::new();
+        let mut total = first.len();
+        while total < http1::READ_CHUNK {
+          match next_h2_data(body).now_or_never() {
+            Some(Ok(Some(data))) => {
+              total += data.len();
+              more.push(data);
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(None)) | None => break,
+          }
+        }
+        if more.is_empty() {
+          return Ok(Some(first));
+        }
+        let mut joined = bytes::BytesMut::with_capacity(total);
+        joined.extend_from_slice(&first);
+        for data in more {
+          joined.extend_from_slice(&data);
+        }
+        Ok(Some(joined.freeze()))
+      }
+    }
+  }
+}
+
 fn request_target(url: &Url) -> &str {
   &url[url::Position::BeforePath..url::Position::AfterQuery]
 }
@@ -186,6 +207,8 @@ fn body_size(body: &UploadBody) -> BodySize {
 }
 
 /// Performs one hop and returns once the final (non-1xx) response head has arrived.
+/// `closeAllConnections()` ends it, at any stage, with `net::ERR_ABORTED`; dropping the
+/// exchange drops its connection, which closes the socket.
 pub async fn exchange(
   pool: &Pool,
   origin: &Origin,
@@ -193,12 +216,29 @@ pub async fn exchange(
   body: UploadBody,
   reporter: &Reporter,
 ) -> Result<ResponseStart, NetError> {
+  let mut closed = pool.watch();
+  let watch = closed.clone();
+  tokio::select! {
+    biased;
+    () = closed.closed() => Err(NetError::ERR_ABORTED),
+    result = exchange_on(pool, origin, out, body, reporter, watch) => result,
+  }
+}
+
+async fn exchange_on(
+  pool: &Pool,
+  origin: &Origin,
+  out: &Outgoing<'_>,
+  body: UploadBody,
+  reporter: &Reporter,
+  closed: CloseWatch,
+) -> Result<ResponseStart, NetError> {
   match pool.checkout(origin).await? {
-    Conn::H2(sender) => exchange_h2(sender, out, body, reporter).await,
+    Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
       match send_h1(conn, out, body, reporter).await {
-        Ok((conn, head)) => response_h1(conn, origin, out, head),
+        Ok((conn, head)) => response_h1(conn, origin, out, head, closed),
         // A reused keep-alive connection the server had already closed: retry once on a new
         // one, as hyper and Chromium do, when the body can be sent again.
         Err(SendFailure {
@@ -209,12 +249,12 @@ pub async fn exchange(
             return Err(error);
           };
           match pool.connect(origin).await? {
-            Conn::H2(sender) => exchange_h2(sender, out, body, reporter).await,
+            Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
             Conn::H1(conn) => {
               let (conn, head) = send_h1(conn, out, body, reporter)
                 .await
                 .map_err(|f| f.error)?;
-              response_h1(conn, origin, out, head)
+              response_h1(conn, origin, out, head, closed)
             }
           }
         }
@@ -387,6 +427,7 @@ fn response_h1(
   origin: &Origin,
   out: &Outgoing<'_>,
   head: ResponseHead,
+  closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let decoder = Decoder::new(http1::body::framing(out.method, &head)?);
   let reusable = keep_alive(out, &head) && decoder.reusable();
@@ -399,11 +440,14 @@ fn response_h1(
       "1.1"
     },
     headers: head.headers,
-    body: BodyReader::H1 {
-      conn: Box::new(conn),
-      decoder,
-      origin: origin.clone(),
-      reusable,
+    body: BodyReader {
+      wire: Wire::H1 {
+        conn: Box::new(conn),
+        decoder,
+        origin: origin.clone(),
+        reusable,
+      },
+      closed,
     },
   })
 }
@@ -414,6 +458,7 @@ async fn exchange_h2(
   out: &Outgoing<'_>,
   body: UploadBody,
   reporter: &Reporter,
+  closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let mut engine = out.engine.clone();
   if let Some(priority) = out.h2_priority {
@@ -457,7 +502,10 @@ async fn exchange_h2(
     status_text: String::new(),
     http_version: "2.0",
     headers,
-    body: BodyReader::H2(response.into_body()),
+    body: BodyReader {
+      wire: Wire::H2(response.into_body()),
+      closed,
+    },
   })
 }
 

@@ -46,7 +46,8 @@ ses.setUserAgent('agent/1.0', 'en-US,fr')
 const ua: string = ses.getUserAgent()
 const stored: string | null = ses.storagePath
 const cleared: Promise<void> = ses.clearAuthCache()
+const closed: Promise<void> = ses.closeAllConnections()
 const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
 
-export { value, progress, ua, stored, cleared, n, viaString }
+export { value, progress, ua, stored, cleared, closed, n, viaString }
