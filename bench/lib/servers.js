@@ -30,7 +30,17 @@ function hasNginx () {
   return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).status === 0
 }
 
+// Below Linux's ephemeral range (32768+), so a client connection of an earlier run cannot hold
+// the port; a few tries cover a port some other program listens on.
 async function startNginx () {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const server = await tryNginx(20000 + Math.floor(Math.random() * 12000))
+    if (server) return server
+  }
+  throw new Error('nginx did not start (see its messages above)')
+}
+
+async function tryNginx (port) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enrs-bench-nginx-'))
   fs.writeFileSync(path.join(dir, '1k'), Buffer.alloc(1024, 'k'))
   fs.writeFileSync(path.join(dir, '64k'), Buffer.alloc(64 * 1024, 'k'))
@@ -38,7 +48,6 @@ async function startNginx () {
   const block = Buffer.alloc(1024 * 1024, 'm')
   for (let i = 0; i < 256; i++) fs.writeSync(big, block)
   fs.closeSync(big)
-  const port = 20000 + Math.floor(Math.random() * 20000)
   fs.writeFileSync(path.join(dir, 'nginx.conf'), `
 worker_processes 1;
 daemon off;
@@ -64,15 +73,22 @@ http {
 }
 `)
   const child = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' })
-  // Wait until it accepts connections.
+  const state = { exited: false }
+  child.once('exit', () => { state.exited = true })
+  // Wait until it accepts connections, or has given up (a port already taken).
   const net = require('node:net')
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
+  let ok = false
+  for (let i = 0; i < 100 && !ok && !state.exited; i++) {
+    ok = await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
       s.on('error', () => resolve(false))
     })
-    if (ok) break
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    if (!ok) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  if (!ok || state.exited) {
+    child.kill('SIGKILL')
+    fs.rmSync(dir, { recursive: true, force: true })
+    return null
   }
   return {
     port,
