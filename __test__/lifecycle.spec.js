@@ -91,3 +91,13 @@ test('should turn a panic in the engine into net::ERR_FAILED, never a crash', as
   t.is(r.code, 0, r.stderr)
   t.deepEqual(r.output, { error: 'net::ERR_FAILED', after: 200 })
 })
+
+test('should turn a panic on the JS thread\'s event delivery into net::ERR_FAILED for that request only', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    if (req.url === '/panic') res.statusMessage = 'Bridge Panic'
+    res.end('body')
+  })
+  const r = await runChild('bridge-panic.js', srv.url, { env: { ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT: 'Bridge Panic' } })
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.output.events.sort(), ['after:response 200', 'beside:response 200', 'panicking:error net::ERR_FAILED'])
+})

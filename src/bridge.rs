@@ -19,11 +19,17 @@
 //! After `Redirect` the engine waits for `followRedirect(bool)`, after `Login` for
 //! `login([user, pass])`; JS answers every one of them exactly once.
 //!
+//! Panics: the delivery runs on the JS thread inside an `extern "C"` callback, where a panic
+//! would abort Node. Each event is converted under `catch_unwind` (free unless it panics); an
+//! event that panics fails its request with `net::ERR_FAILED`, and a panic anywhere else in
+//! the delivery becomes an uncaught JS `Error`.
+//!
 //! Keeping Node alive: the threadsafe function is referenced while at least one request is in
 //! flight (from `start()` until its terminal event has been delivered, or `abort()`), and
 //! unreferenced otherwise, so a process with nothing in flight can exit.
 
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -94,7 +100,7 @@ struct Queued {
   lifeline: Arc<Lifeline>,
 }
 
-type DispatchFn = ThreadsafeFunction<(), (), Vec<Slot>, Status, false, false, 0>;
+type DispatchFn = ThreadsafeFunction<(), (), Batch, Status, false, false, 0>;
 
 struct Bridge {
   tsfn: DispatchFn,
@@ -160,7 +166,8 @@ fn adjust_external_memory(env: sys::napi_env, change: i64) {
   }
 }
 
-fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {
+/// The six slots of one event.
+fn slots(id: u32, event: Event) -> [Slot; 6] {
   use Slot::*;
   let (kind, a, b, c, d) = match event {
     Event::Response {
@@ -168,13 +175,16 @@ fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {
       status_text,
       http_version,
       raw_headers,
-    } => (
-      1,
-      Number(status as f64),
-      Str(status_text),
-      Str(http_version.to_string()),
-      Strings(raw_headers),
-    ),
+    } => {
+      crate::runtime::panic_in_bridge_if_requested(&status_text);
+      (
+        1,
+        Number(status as f64),
+        Str(status_text),
+        Str(http_version.to_string()),
+        Strings(raw_headers),
+      )
+    }
     Event::Data { chunk, received } => (
       2,
       Bytes(chunk),
@@ -212,7 +222,7 @@ fn push_slots(out: &mut Vec<Slot>, id: u32, event: Event) {
     ),
     Event::Login(info) => (8, Auth(info), Undefined, Undefined, Undefined),
   };
-  out.extend([Number(id as f64), Number(kind as f64), a, b, c, d]);
+  [Number(id as f64), Number(kind as f64), a, b, c, d]
 }
 
 /// Registers the JS dispatcher. Called once per process by `lib/bridge.js`.
@@ -223,7 +233,7 @@ pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<()> {
   let tsfn: DispatchFn = dispatch
     .build_threadsafe_function::<()>()
     .callee_handled::<false>()
-    .build_callback(|ctx| Ok(drain(&ctx.env)))?;
+    .build_callback(|ctx| deliver(&ctx.env))?;
   // Unreferenced until a request starts: an idle addon must not keep Node alive.
   check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
   let _ = BRIDGE.set(Bridge {
@@ -245,10 +255,35 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
   }
 }
 
-/// Runs on the JS thread: turns everything queued into one flat array for the dispatcher.
-fn drain(env: &Env) -> Vec<Slot> {
+/// The dispatcher's argument, the flat event array, built by [`drain`] itself so that every
+/// conversion runs inside its panic guards (napi-rs converts a callback's result in an
+/// `extern "C"` function, where a panic aborts the process).
+struct Batch(sys::napi_value);
+
+impl ToNapiValue for Batch {
+  unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+    Ok(val.0)
+  }
+}
+
+/// Runs on the JS thread for each delivery. A panic in one event's conversion fails just that
+/// request (see [`drain`]); one anywhere else becomes an uncaught JS `Error` (napi-rs raises a
+/// callback's `Err` with `napi_fatal_exception`) instead of unwinding into Node.
+fn deliver(env: &Env) -> napi::Result<Batch> {
+  match panic::catch_unwind(AssertUnwindSafe(|| drain(env))) {
+    Ok(batch) => batch,
+    Err(_) => Err(napi::Error::new(
+      Status::GenericFailure,
+      "electron-net-rs: internal error while delivering network events",
+    )),
+  }
+}
+
+/// Turns everything queued into one flat JS array for the dispatcher.
+fn drain(env: &Env) -> napi::Result<Batch> {
+  let raw = env.raw();
   let Some(bridge) = BRIDGE.get() else {
-    return Vec::new();
+    return unsafe { array(raw, &[]) };
   };
   // Cleared before draining, so an event queued from now on schedules another delivery.
   bridge.scheduled.store(false, Ordering::SeqCst);
@@ -256,17 +291,63 @@ fn drain(env: &Env) -> Vec<Slot> {
     let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
     q.drain(..).collect()
   };
-  let mut out = Vec::with_capacity(items.len() * 6);
+  let mut values = Vec::with_capacity(items.len() * 6);
   for item in items {
     let terminal = item.event.is_terminal();
     if !item.lifeline.cancelled.load(Ordering::SeqCst) {
-      push_slots(&mut out, item.id, item.event);
+      let start = values.len();
+      // Costs nothing unless something panics (unwinding tables only).
+      let converted = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
+        push_values(raw, &mut values, item.id, item.event)
+      }));
+      if !matches!(converted, Ok(Ok(()))) {
+        values.truncate(start);
+        // This event cannot reach JS: fail its request with Chromium's generic error, and
+        // drop whatever the engine still reports for it (JS aborts it on the error).
+        item.lifeline.cancelled.store(true, Ordering::SeqCst);
+        unsafe {
+          push_values(
+            raw,
+            &mut values,
+            item.id,
+            Event::Error(NetError::ERR_FAILED),
+          )?
+        };
+        release(env, &item.lifeline);
+        continue;
+      }
     }
     if terminal {
       release(env, &item.lifeline);
     }
   }
-  out
+  unsafe { array(raw, &values) }
+}
+
+/// Converts one event's slots to JS values, appended to `out`.
+unsafe fn push_values(
+  env: sys::napi_env,
+  out: &mut Vec<sys::napi_value>,
+  id: u32,
+  event: Event,
+) -> napi::Result<()> {
+  for slot in slots(id, event) {
+    out.push(Slot::to_napi_value(env, slot)?);
+  }
+  Ok(())
+}
+
+unsafe fn array(env: sys::napi_env, values: &[sys::napi_value]) -> napi::Result<Batch> {
+  let mut array = std::ptr::null_mut();
+  napi::check_status!(sys::napi_create_array_with_length(
+    env,
+    values.len(),
+    &mut array
+  ))?;
+  for (i, value) in values.iter().enumerate() {
+    napi::check_status!(sys::napi_set_element(env, array, i as u32, *value))?;
+  }
+  Ok(Batch(array))
 }
 
 /// Queues `event` for request `id`. Safe from any thread; never blocks and never drops.

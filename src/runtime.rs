@@ -58,3 +58,15 @@ pub fn panic_if_requested(host: Option<&str>) {
     panic!("panic requested by ELECTRON_NET_RS_PANIC_FOR_HOST");
   }
 }
+
+/// The test suite proves that a panic on the JS thread, while an event is converted for JS,
+/// fails that request with `net::ERR_FAILED` instead of aborting Node: a response whose status
+/// text equals `ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT` panics there on purpose.
+pub fn panic_in_bridge_if_requested(status_text: &str) {
+  static TEXT: OnceLock<Option<String>> = OnceLock::new();
+  let wanted =
+    TEXT.get_or_init(|| std::env::var("ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT").ok());
+  if wanted.as_deref() == Some(status_text) {
+    panic!("panic requested by ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT");
+  }
+}
