@@ -6,13 +6,14 @@ use bytes::BytesMut;
 use proptest::prelude::*;
 
 use crate::auth;
-use crate::errors::{classify, NetError, Stage};
+use crate::errors::classify;
 use crate::fetch_metadata;
 use crate::headers::{self, BodySize, EngineHeaders};
 use crate::http1::body::{Decoder, Framing};
 use crate::http1::{request_head, response_head};
 use crate::redirect;
 use crate::referrer;
+use classification::{leaf, wrap, wrapper, STAGES};
 
 fn config() -> ProptestConfig {
   let cases = std::env::var("PROPTEST_CASES")
@@ -117,19 +118,16 @@ proptest! {
   }
 
   #[test]
-  fn error_classification_always_names_a_net_error(kind in 0usize..40, stage in 0usize..5, wrap in any::<bool>()) {
-    use std::io::ErrorKind::*;
-    let kinds = [
-      NotFound, PermissionDenied, ConnectionRefused, ConnectionReset, HostUnreachable,
-      NetworkUnreachable, ConnectionAborted, NotConnected, AddrInUse, AddrNotAvailable,
-      NetworkDown, BrokenPipe, AlreadyExists, WouldBlock, InvalidInput, InvalidData, TimedOut,
-      WriteZero, Interrupted, Unsupported, UnexpectedEof, OutOfMemory, Other,
-    ];
-    let stages = [Stage::Connect, Stage::Tls, Stage::SendRequest, Stage::ReadHeaders, Stage::ReadBody];
-    let io = std::io::Error::from(kinds[kind % kinds.len()]);
-    let err = if wrap { std::io::Error::other(io) } else { io };
-    let named: NetError = classify(&err, stages[stage]);
-    prop_assert!(named.name.starts_with("ERR_"));
+  fn error_classification_matches_the_table(
+    leaf in leaf(),
+    wrappers in prop::collection::vec(wrapper(), 0..4),
+    stage in 0usize..5,
+  ) {
+    let stage = STAGES[stage];
+    let (err, innermost_io) = wrap(leaf.build(), &wrappers);
+    let expected = leaf.expected(innermost_io, stage);
+    let named = classify(err.as_ref(), stage);
+    prop_assert_eq!(named, expected, "{:?} in {:?} at {:?}", leaf, wrappers, stage);
     prop_assert!(named.code < 0);
   }
 
@@ -192,5 +190,371 @@ proptest! {
       prop_assert_eq!(text.matches("\r\n").count(), wire.len() + 2);
       prop_assert_eq!(text.matches('\n').count(), wire.len() + 2);
     }
+  }
+}
+
+/// Strategies and the expected-name table for `error_classification_matches_the_table`. The
+/// table is written out from Chromium's mapping (`net/base/net_errors_posix.cc` MapSystemError,
+/// `net/socket/ssl_client_socket_impl.cc` for certificates and handshakes, reference §12), not
+/// derived from `errors.rs`, so a change to the classifier has to change this table too.
+mod classification {
+  use std::error::Error as StdError;
+  use std::fmt;
+  use std::io::{self, ErrorKind};
+  use std::sync::{Arc, OnceLock};
+
+  use proptest::prelude::*;
+  use rustls::pki_types::{ServerName, UnixTime};
+  use rustls::{AlertDescription, CertificateError, Error as TlsError, InvalidMessage, OtherError};
+  use rustls::{PeerIncompatible, PeerMisbehaved};
+
+  use crate::errors::{NetError, Stage};
+
+  pub const STAGES: [Stage; 5] = [
+    Stage::Connect,
+    Stage::Tls,
+    Stage::SendRequest,
+    Stage::ReadHeaders,
+    Stage::ReadBody,
+  ];
+
+  const ALL_NET_ERRORS: &[NetError] = &[
+    NetError::ERR_FAILED,
+    NetError::ERR_ABORTED,
+    NetError::ERR_INVALID_ARGUMENT,
+    NetError::ERR_TIMED_OUT,
+    NetError::ERR_CONNECTION_CLOSED,
+    NetError::ERR_CONNECTION_RESET,
+    NetError::ERR_CONNECTION_REFUSED,
+    NetError::ERR_NAME_NOT_RESOLVED,
+    NetError::ERR_SSL_PROTOCOL_ERROR,
+    NetError::ERR_CERT_AUTHORITY_INVALID,
+    NetError::ERR_EMPTY_RESPONSE,
+    NetError::ERR_RESPONSE_HEADERS_TOO_BIG,
+    NetError::ERR_INCOMPLETE_CHUNKED_ENCODING,
+    NetError::ERR_CONTENT_LENGTH_MISMATCH,
+    NetError::ERR_INVALID_HTTP_RESPONSE,
+    NetError::ERR_HTTP2_PROTOCOL_ERROR,
+    NetError::ERR_TOO_MANY_REDIRECTS,
+    NetError::ERR_UNSAFE_REDIRECT,
+  ];
+
+  const KINDS: &[ErrorKind] = &[
+    ErrorKind::NotFound,
+    ErrorKind::PermissionDenied,
+    ErrorKind::ConnectionRefused,
+    ErrorKind::ConnectionReset,
+    ErrorKind::HostUnreachable,
+    ErrorKind::NetworkUnreachable,
+    ErrorKind::ConnectionAborted,
+    ErrorKind::NotConnected,
+    ErrorKind::AddrInUse,
+    ErrorKind::AddrNotAvailable,
+    ErrorKind::NetworkDown,
+    ErrorKind::BrokenPipe,
+    ErrorKind::WouldBlock,
+    ErrorKind::InvalidInput,
+    ErrorKind::InvalidData,
+    ErrorKind::TimedOut,
+    ErrorKind::WriteZero,
+    ErrorKind::Interrupted,
+    ErrorKind::Unsupported,
+    ErrorKind::UnexpectedEof,
+    ErrorKind::OutOfMemory,
+    ErrorKind::Other,
+  ];
+
+  /// The name an OS-level error of `kind` gets at `stage` (Chromium's MapSystemError).
+  pub fn io_name(kind: ErrorKind, stage: Stage) -> NetError {
+    match (kind, stage) {
+      (ErrorKind::ConnectionRefused, _) => NetError::ERR_CONNECTION_REFUSED,
+      (ErrorKind::ConnectionReset | ErrorKind::BrokenPipe, _) => NetError::ERR_CONNECTION_RESET,
+      (ErrorKind::ConnectionAborted, _) => NetError::ERR_CONNECTION_ABORTED,
+      (ErrorKind::TimedOut, Stage::Connect) => NetError::ERR_CONNECTION_TIMED_OUT,
+      (ErrorKind::TimedOut, _) => NetError::ERR_TIMED_OUT,
+      (ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable, _) => {
+        NetError::ERR_ADDRESS_UNREACHABLE
+      }
+      (ErrorKind::AddrNotAvailable, _) => NetError::ERR_ADDRESS_INVALID,
+      (ErrorKind::NetworkDown, _) => NetError::ERR_INTERNET_DISCONNECTED,
+      (ErrorKind::UnexpectedEof, _) => NetError::ERR_CONNECTION_CLOSED,
+      (_, Stage::Tls) => NetError::ERR_SSL_PROTOCOL_ERROR,
+      (_, Stage::Connect) => NetError::ERR_CONNECTION_FAILED,
+      _ => NetError::ERR_FAILED,
+    }
+  }
+
+  fn time() -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_700_000_000))
+  }
+
+  /// rustls failures and the names they must get, whatever the stage.
+  fn tls_table() -> Vec<(TlsError, NetError)> {
+    use CertificateError as C;
+    let cert = |c| TlsError::InvalidCertificate(c);
+    let name = ServerName::try_from("a.example").unwrap();
+    vec![
+      (cert(C::UnknownIssuer), NetError::ERR_CERT_AUTHORITY_INVALID),
+      (
+        cert(C::Other(OtherError(Arc::new(io::Error::other("chain"))))),
+        NetError::ERR_CERT_AUTHORITY_INVALID,
+      ),
+      (
+        cert(C::NotValidForName),
+        NetError::ERR_CERT_COMMON_NAME_INVALID,
+      ),
+      (
+        cert(C::NotValidForNameContext {
+          expected: name,
+          presented: vec!["b.example".into()],
+        }),
+        NetError::ERR_CERT_COMMON_NAME_INVALID,
+      ),
+      (cert(C::Expired), NetError::ERR_CERT_DATE_INVALID),
+      (
+        cert(C::ExpiredContext {
+          time: time(),
+          not_after: time(),
+        }),
+        NetError::ERR_CERT_DATE_INVALID,
+      ),
+      (cert(C::NotValidYet), NetError::ERR_CERT_DATE_INVALID),
+      (
+        cert(C::NotValidYetContext {
+          time: time(),
+          not_before: time(),
+        }),
+        NetError::ERR_CERT_DATE_INVALID,
+      ),
+      (cert(C::Revoked), NetError::ERR_CERT_REVOKED),
+      (cert(C::BadEncoding), NetError::ERR_CERT_INVALID),
+      (cert(C::BadSignature), NetError::ERR_CERT_INVALID),
+      (
+        cert(C::UnhandledCriticalExtension),
+        NetError::ERR_CERT_INVALID,
+      ),
+      (cert(C::UnknownRevocationStatus), NetError::ERR_CERT_INVALID),
+      (
+        TlsError::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon),
+        NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH,
+      ),
+      (
+        TlsError::PeerIncompatible(PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig),
+        NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH,
+      ),
+      (
+        TlsError::PeerIncompatible(PeerIncompatible::SupportedVersionsExtensionRequired),
+        NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH,
+      ),
+      (
+        TlsError::InvalidMessage(InvalidMessage::InvalidContentType),
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+      (
+        TlsError::InvalidMessage(InvalidMessage::UnknownProtocolVersion),
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+      (
+        TlsError::InvalidMessage(InvalidMessage::MessageTooLarge),
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+      (
+        TlsError::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite),
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+      (TlsError::DecryptError, NetError::ERR_SSL_PROTOCOL_ERROR),
+      (
+        TlsError::PeerSentOversizedRecord,
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+      (
+        TlsError::NoCertificatesPresented,
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+      (
+        TlsError::General("x".into()),
+        NetError::ERR_SSL_PROTOCOL_ERROR,
+      ),
+    ]
+  }
+
+  /// A received alert: the version and cipher refusals are a mismatch, every other alert a
+  /// protocol error.
+  fn alert_name(code: u8) -> NetError {
+    match code {
+      0x28 | 0x46 | 0x47 => NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH,
+      _ => NetError::ERR_SSL_PROTOCOL_ERROR,
+    }
+  }
+
+  /// hyper errors from real HTTP/2 client connections (hyper::Error has no public
+  /// constructor): a peer that answers with garbage, and a peer that closes at once. Neither
+  /// carries an io error, so the stage decides: a failed response is an HTTP/2 protocol error.
+  fn hyper_errors() -> &'static [hyper::Error] {
+    static ERRORS: OnceLock<Vec<hyper::Error>> = OnceLock::new();
+    ERRORS.get_or_init(|| {
+      use tokio::io::{AsyncReadExt, AsyncWriteExt};
+      let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+      let one = |garbage: Option<&'static [u8]>| {
+        rt.block_on(async move {
+          let (client, mut server) = tokio::io::duplex(1 << 16);
+          tokio::spawn(async move {
+            if let Some(bytes) = garbage {
+              let _ = server.write_all(bytes).await;
+              let mut buf = [0u8; 4096];
+              while matches!(server.read(&mut buf).await, Ok(n) if n > 0) {}
+            }
+          });
+          let (mut sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(client),
+          )
+          .await
+          .expect("the client side of the handshake only writes");
+          tokio::spawn(conn);
+          let request = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
+          sender
+            .send_request(request)
+            .await
+            .expect_err("the peer never answers properly")
+        })
+      };
+      vec![
+        one(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+        one(None),
+      ]
+    })
+  }
+
+  /// hyper's own failures (no io inside) at each stage.
+  fn hyper_name(stage: Stage) -> NetError {
+    match stage {
+      Stage::ReadHeaders | Stage::ReadBody => NetError::ERR_HTTP2_PROTOCOL_ERROR,
+      _ => NetError::ERR_FAILED,
+    }
+  }
+
+  /// The innermost failure.
+  #[derive(Debug, Clone)]
+  pub enum Leaf {
+    Net(NetError),
+    Tls(usize),
+    Alert(u8),
+    Io(ErrorKind),
+    Hyper(usize),
+  }
+
+  pub fn leaf() -> impl Strategy<Value = Leaf> {
+    prop_oneof![
+      prop::sample::select(ALL_NET_ERRORS).prop_map(Leaf::Net),
+      (0..tls_table().len()).prop_map(Leaf::Tls),
+      any::<u8>().prop_map(Leaf::Alert),
+      prop::sample::select(KINDS).prop_map(Leaf::Io),
+      (0..2usize).prop_map(Leaf::Hyper),
+    ]
+  }
+
+  /// How a leaf reaches the classifier: inside io errors (as tokio-rustls and hyper hand them
+  /// over) or inside a library's own error type that exposes it as `source()`.
+  #[derive(Debug, Clone)]
+  pub enum Wrapper {
+    Io(ErrorKind),
+    Other,
+    Context,
+  }
+
+  pub fn wrapper() -> impl Strategy<Value = Wrapper> {
+    prop_oneof![
+      prop::sample::select(KINDS).prop_map(Wrapper::Io),
+      Just(Wrapper::Other),
+      Just(Wrapper::Context),
+    ]
+  }
+
+  /// An error type of some library whose `source()` is the failure it wraps.
+  #[derive(Debug)]
+  struct Context(Box<dyn StdError + Send + Sync>);
+
+  impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+      write!(f, "context")
+    }
+  }
+
+  impl StdError for Context {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+      Some(self.0.as_ref())
+    }
+  }
+
+  /// A borrowed hyper error (they cannot be cloned), transparent to the classifier.
+  #[derive(Debug)]
+  struct HyperRef(&'static hyper::Error);
+
+  impl fmt::Display for HyperRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+      self.0.fmt(f)
+    }
+  }
+
+  impl StdError for HyperRef {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+      Some(self.0)
+    }
+  }
+
+  impl Leaf {
+    pub fn build(&self) -> Box<dyn StdError + Send + Sync> {
+      match self {
+        Leaf::Net(e) => Box::new(*e),
+        Leaf::Tls(i) => Box::new(tls_table().swap_remove(*i).0),
+        Leaf::Alert(code) => Box::new(TlsError::AlertReceived(AlertDescription::from(*code))),
+        Leaf::Io(kind) => Box::new(io::Error::from(*kind)),
+        Leaf::Hyper(i) => Box::new(HyperRef(&hyper_errors()[*i])),
+      }
+    }
+
+    /// The table: NetError and rustls names win through any wrapping; an io error's own kind
+    /// decides; a hyper error without io inside takes the innermost io wrapper's kind, or the
+    /// stage's default.
+    pub fn expected(&self, innermost_io: Option<ErrorKind>, stage: Stage) -> NetError {
+      match self {
+        Leaf::Net(e) => *e,
+        Leaf::Tls(i) => tls_table()[*i].1,
+        Leaf::Alert(code) => alert_name(*code),
+        Leaf::Io(kind) => io_name(*kind, stage),
+        Leaf::Hyper(_) => match innermost_io {
+          Some(kind) => io_name(kind, stage),
+          None => hyper_name(stage),
+        },
+      }
+    }
+  }
+
+  /// Wraps `leaf` (innermost first); returns the error and the kind of the io wrapper closest
+  /// to the leaf, if any.
+  pub fn wrap(
+    leaf: Box<dyn StdError + Send + Sync>,
+    wrappers: &[Wrapper],
+  ) -> (Box<dyn StdError + Send + Sync>, Option<ErrorKind>) {
+    let mut err = leaf;
+    let mut innermost_io = None;
+    for w in wrappers {
+      err = match w {
+        Wrapper::Io(kind) => {
+          innermost_io.get_or_insert(*kind);
+          Box::new(io::Error::new(*kind, err))
+        }
+        Wrapper::Other => {
+          innermost_io.get_or_insert(ErrorKind::Other);
+          Box::new(io::Error::other(err))
+        }
+        Wrapper::Context => Box::new(Context(err)),
+      };
+    }
+    (err, innermost_io)
   }
 }
