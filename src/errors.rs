@@ -3,7 +3,10 @@
 //! Rust never builds JS `Error`s: it reports a [`NetError`] (Chromium's `ERR_*` name and number,
 //! from `net/base/net_error_list.h`) and `lib/errors.js` turns it into the `Error` users see.
 //! Classification walks an error's `source()` chain, as reqwest's `error.rs` does, so the same
-//! io/rustls/hyper failure gets the same name wherever it surfaced.
+//! io/rustls/hyper failure gets the same name wherever it surfaced. Decisions that depend on
+//! what the connection saw (a close during the head or the body, a failed name lookup) are
+//! named pure functions here too; only malformed input is named by the parser that finds it
+//! (`http1/response_head.rs`, `http1/body.rs`, each unit-tested there).
 
 use std::error::Error as StdError;
 use std::io;
@@ -134,6 +137,38 @@ pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
   }
 }
 
+/// The peer closed the connection before the final response head was complete (Chromium's
+/// `HttpStreamParser::HandleReadHeaderResult`): nothing at all is an empty response; part of a
+/// head is a closed connection over http, where Chromium would try to parse it, and truncated
+/// headers over https, where a truncation may be an attack.
+pub fn closed_during_head(got_bytes: bool, secure: bool) -> NetError {
+  if !got_bytes {
+    NetError::ERR_EMPTY_RESPONSE
+  } else if secure {
+    NetError::ERR_RESPONSE_HEADERS_TRUNCATED
+  } else {
+    NetError::ERR_CONNECTION_CLOSED
+  }
+}
+
+/// The peer closed the connection before a framed body was complete: the name depends on the
+/// framing, as hyper's single "incomplete message" cannot tell (Chromium's `HttpStreamParser`).
+pub fn closed_during_body(chunked: bool) -> NetError {
+  if chunked {
+    NetError::ERR_INCOMPLETE_CHUNKED_ENCODING
+  } else {
+    NetError::ERR_CONTENT_LENGTH_MISMATCH
+  }
+}
+
+/// A host name lookup failed (`err`) or found no address (`None`). Chromium reports every
+/// resolver failure as `ERR_NAME_NOT_RESOLVED` (`HostResolverSystemTask`), whatever the OS
+/// error says: a refused or timed-out DNS query is not a refused or timed-out connection.
+pub fn resolve_failed(err: Option<&io::Error>) -> NetError {
+  let _ = err;
+  NetError::ERR_NAME_NOT_RESOLVED
+}
+
 /// Maps an OS-level socket error the way Chromium's `MapSystemError` does.
 pub fn classify_io(err: &io::Error, stage: Stage) -> NetError {
   use io::ErrorKind::*;
@@ -142,6 +177,8 @@ pub fn classify_io(err: &io::Error, stage: Stage) -> NetError {
     ConnectionReset => NetError::ERR_CONNECTION_RESET,
     // Chromium maps EPIPE to ERR_CONNECTION_RESET (net/base/net_errors_posix.cc).
     BrokenPipe => NetError::ERR_CONNECTION_RESET,
+    // A socket that accepts no more bytes mid-request has gone away.
+    WriteZero => NetError::ERR_CONNECTION_RESET,
     ConnectionAborted => NetError::ERR_CONNECTION_ABORTED,
     TimedOut if stage == Stage::Connect => NetError::ERR_CONNECTION_TIMED_OUT,
     TimedOut => NetError::ERR_TIMED_OUT,
@@ -204,6 +241,86 @@ mod tests {
       classify(&e, Stage::SendRequest),
       NetError::ERR_CONNECTION_RESET
     );
+  }
+
+  #[test]
+  fn connection_reset_is_err_connection_reset_at_every_stage() {
+    for stage in [
+      Stage::Connect,
+      Stage::Tls,
+      Stage::SendRequest,
+      Stage::ReadHeaders,
+      Stage::ReadBody,
+    ] {
+      let e = io::Error::from(io::ErrorKind::ConnectionReset);
+      assert_eq!(
+        classify(&e, stage),
+        NetError::ERR_CONNECTION_RESET,
+        "{stage:?}"
+      );
+    }
+    // Found inside the wrappers hyper and tokio-rustls put around it.
+    let wrapped = io::Error::other(io::Error::from(io::ErrorKind::ConnectionReset));
+    assert_eq!(
+      classify(&wrapped, Stage::ReadBody),
+      NetError::ERR_CONNECTION_RESET
+    );
+  }
+
+  #[test]
+  fn a_socket_that_takes_no_more_bytes_is_a_reset() {
+    let e = io::Error::from(io::ErrorKind::WriteZero);
+    assert_eq!(
+      classify_io(&e, Stage::SendRequest),
+      NetError::ERR_CONNECTION_RESET
+    );
+  }
+
+  #[test]
+  fn a_close_during_the_head_depends_on_bytes_and_scheme() {
+    assert_eq!(
+      closed_during_head(false, false),
+      NetError::ERR_EMPTY_RESPONSE
+    );
+    assert_eq!(
+      closed_during_head(false, true),
+      NetError::ERR_EMPTY_RESPONSE
+    );
+    assert_eq!(
+      closed_during_head(true, false),
+      NetError::ERR_CONNECTION_CLOSED
+    );
+    assert_eq!(
+      closed_during_head(true, true),
+      NetError::ERR_RESPONSE_HEADERS_TRUNCATED
+    );
+  }
+
+  #[test]
+  fn a_close_during_the_body_names_its_framing() {
+    assert_eq!(
+      closed_during_body(true),
+      NetError::ERR_INCOMPLETE_CHUNKED_ENCODING
+    );
+    assert_eq!(
+      closed_during_body(false),
+      NetError::ERR_CONTENT_LENGTH_MISMATCH
+    );
+  }
+
+  #[test]
+  fn every_resolver_failure_is_name_not_resolved() {
+    assert_eq!(resolve_failed(None), NetError::ERR_NAME_NOT_RESOLVED);
+    for kind in [
+      io::ErrorKind::ConnectionRefused,
+      io::ErrorKind::TimedOut,
+      io::ErrorKind::Other,
+    ] {
+      assert_eq!(
+        resolve_failed(Some(&io::Error::from(kind))),
+        NetError::ERR_NAME_NOT_RESOLVED
+      );
+    }
   }
 
   #[test]

@@ -10,7 +10,7 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::errors::{classify, classify_io, NetError, Stage};
+use crate::errors::{classify, classify_io, resolve_failed, NetError, Stage};
 use crate::http1;
 use crate::http2::{self, H2Sender};
 
@@ -173,10 +173,10 @@ async fn connect(origin: &Origin) -> Result<Conn, NetError> {
 async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
   let addrs: Vec<_> = tokio::net::lookup_host((host, port))
     .await
-    .map_err(|_| NetError::ERR_NAME_NOT_RESOLVED)?
+    .map_err(|e| resolve_failed(Some(&e)))?
     .collect();
   if addrs.is_empty() {
-    return Err(NetError::ERR_NAME_NOT_RESOLVED);
+    return Err(resolve_failed(None));
   }
   let mut last = NetError::ERR_CONNECTION_FAILED;
   for addr in addrs {

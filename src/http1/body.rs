@@ -224,10 +224,9 @@ impl Decoder {
     if self.is_done() || self.framing == Framing::UntilClose {
       return Ok(());
     }
-    Err(match self.framing {
-      Framing::Chunked => NetError::ERR_INCOMPLETE_CHUNKED_ENCODING,
-      _ => NetError::ERR_CONTENT_LENGTH_MISMATCH,
-    })
+    Err(crate::errors::closed_during_body(
+      self.framing == Framing::Chunked,
+    ))
   }
 }
 

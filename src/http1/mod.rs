@@ -108,7 +108,10 @@ impl Connection {
         .await
         .map_err(|e| classify_io(&e, Stage::SendRequest))?;
       if n == 0 {
-        return Err(NetError::ERR_CONNECTION_RESET);
+        return Err(classify_io(
+          &io::Error::from(io::ErrorKind::WriteZero),
+          Stage::SendRequest,
+        ));
       }
       written += n;
     }
@@ -170,22 +173,10 @@ impl Connection {
         // Only bytes of the final head count: a close right after `100 Continue` is an empty
         // response, as in Chromium.
         return Err(HeadError {
-          error: self.truncated_head(before > 0),
+          error: crate::errors::closed_during_head(before > 0, self.secure),
           nothing_received: !seen_any && before == 0,
         });
       }
-    }
-  }
-
-  /// Chromium's answer when the peer closes before the head is complete
-  /// (`HttpStreamParser::HandleReadHeaderResult`).
-  fn truncated_head(&self, got_bytes: bool) -> NetError {
-    if !got_bytes {
-      NetError::ERR_EMPTY_RESPONSE
-    } else if self.secure {
-      NetError::ERR_RESPONSE_HEADERS_TRUNCATED
-    } else {
-      NetError::ERR_CONNECTION_CLOSED
     }
   }
 
