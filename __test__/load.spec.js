@@ -2,8 +2,10 @@
 
 // Load and leaks. CI runs the short variants; `npm run test:soak` (SOAK=1) runs the long ones
 // the reliability issue asks for: 10,000 requests at concurrency 500, 100,000 sequential
-// requests, 1,000 random aborts.
+// requests, 1,000 random aborts in process and 1,000 in a child that must exit promptly.
 
+const { execFile } = require('node:child_process')
+const path = require('node:path')
 const test = require('ava')
 const { net, inflightCount } = require('..')
 const { listen } = require('./helpers/listen')
@@ -29,8 +31,9 @@ async function bodyServer (t) {
     res.end(bodyFor(n))
   })
   let open = 0
-  srv.server.on('connection', (socket) => { open++; socket.on('close', () => open--) })
-  return { ...srv, openConnections: () => open }
+  let accepted = 0
+  srv.server.on('connection', (socket) => { open++; accepted++; socket.on('close', () => open--) })
+  return { ...srv, openConnections: () => open, accepted: () => accepted }
 }
 
 function get (url) {
@@ -46,6 +49,14 @@ function get (url) {
     request.end()
   })
 }
+
+// Node's active resources by name, e.g. { TCPSocketWrap: 2, Timeout: 1 }.
+function resourceCounts () {
+  const out = {}
+  for (const name of process.getActiveResourcesInfo()) out[name] = (out[name] || 0) + 1
+  return out
+}
+const grownResources = (before, after) => Object.keys(after).filter((k) => after[k] > (before[k] || 0))
 
 const waitFor = async (predicate, ms = 3000) => {
   const until = Date.now() + ms
@@ -94,6 +105,7 @@ test.serial(`should keep RSS and handles flat over ${sizes.sequential} sequentia
 
 test.serial(`should leak nothing when ${sizes.aborts} requests are aborted at random points`, async (t) => {
   const srv = await bodyServer(t)
+  const baseline = resourceCounts()
   const points = ['before-write', 'mid-upload', 'after-response', 'mid-download']
   for (let n = 0; n < sizes.aborts; n++) {
     const point = points[n % points.length]
@@ -120,5 +132,37 @@ test.serial(`should leak nothing when ${sizes.aborts} requests are aborted at ra
     })
   }
   t.true(await waitFor(() => inflightCount() === 0), `in flight: ${inflightCount()}`)
-  t.true(await waitFor(() => srv.openConnections() <= 16, 5000), `server-side connections still open: ${srv.openConnections()}`)
+  // Every request was aborted before its body ended, so its connection was closed; the only one
+  // that may be left is a single idle pooled connection (requests run one at a time and reuse
+  // it), when a body's end raced its abort.
+  t.true(await waitFor(() => srv.openConnections() <= 1, 2000), `server-side connections still open: ${srv.openConnections()} (accepted ${srv.accepted()})`)
+  // Node's handles and timers (this process's server included) come back to where they were.
+  // The server's own sockets that are still open are allowed for.
+  const allowing = () => ({ ...baseline, TCPSocketWrap: (baseline.TCPSocketWrap || 0) + srv.openConnections() })
+  await waitFor(() => grownResources(allowing(), resourceCounts()).length === 0, 2000)
+  const grown = grownResources(allowing(), resourceCounts())
+  t.deepEqual(grown, [], `active resources grew: ${JSON.stringify(baseline)} -> ${JSON.stringify(resourceCounts())}`)
+})
+
+test.serial(`should exit promptly after ${sizes.aborts} requests aborted at seeded random points in a child process`, async (t) => {
+  const srv = await listen(t, (req, res) => {
+    res.write('x'.repeat(1000))
+    setTimeout(() => res.end('y'.repeat(1000)), 10)
+  })
+  const fixture = path.join(__dirname, 'fixtures', 'random-aborts.js')
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, [fixture, srv.url, String(sizes.aborts)], { timeout: 60000 }, (error, stdout, stderr) => {
+      const last = stdout.trim().split('\n').filter(Boolean).at(-1)
+      resolve({ code: error ? error.code : 0, stderr, exitedAt: Date.now(), output: last ? JSON.parse(last) : null })
+    })
+  })
+  // The fixture checks no 'error'/'response'/data after abort(), that every request closed, and
+  // that inflightCount() and getActiveResourcesInfo() are back to its baseline; the seed is in
+  // stderr when it fails.
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.count, sizes.aborts)
+  t.is(r.output.failures, 0)
+  t.is(r.output.inflight, 0)
+  t.log(`seed ${r.output.seed}, points ${JSON.stringify(r.output.points)}`)
+  t.true(r.exitedAt - r.output.doneAt < 1000, `exited ${r.exitedAt - r.output.doneAt} ms after the last abort`)
 })
