@@ -53,25 +53,38 @@ test('should not be kept alive by requests that never started', async (t) => {
   t.is(hits, 0)
 })
 
-test('should finish an upload whose request object is no longer referenced', async (t) => {
-  let received = 0
-  let ended
-  const done = new Promise((resolve) => { ended = resolve })
+test('should finish buffered and chunked uploads whose request objects are no longer referenced', async (t) => {
+  const received = {}
+  const ends = {}
+  const done = ['/buffered', '/chunked'].map((path) => new Promise((resolve) => { ends[path] = resolve }))
   const srv = await listen(t, (req, res) => {
-    req.on('data', (c) => { received += c.length })
-    req.on('end', () => { res.end('ok'); ended() })
+    const body = []
+    req.on('data', (c) => body.push(c))
+    req.on('end', () => { received[req.url] = Buffer.concat(body); res.end('ok'); ends[req.url]() })
   })
   const r = await runChild('unreferenced-upload.js', srv.url, { flags: ['--expose-gc'] })
-  await done
+  await Promise.all(done)
   t.is(r.code, 0, r.stderr)
-  t.is(received, 10 * 1024 * 1024)
+  t.is(received['/buffered'].length, 10 * 1024 * 1024)
+  t.true(received['/buffered'].every((b) => b === 0x75), 'every buffered byte is the one written')
+  const chunked = received['/chunked']
+  t.is(chunked.length, 128 * 64 * 1024)
+  let wrong = -1
+  for (let k = 0; k < chunked.length; k++) {
+    if (chunked[k] !== (Math.floor(k / (64 * 1024)) & 0xff)) { wrong = k; break }
+  }
+  t.is(wrong, -1, 'every chunked byte arrives, in order')
 })
 
 test('should garbage-collect never-started requests without a crash', async (t) => {
-  const srv = await listen(t, (req, res) => res.end())
+  let hits = 0
+  const srv = await listen(t, (req, res) => { hits++; res.end() })
   const r = await runChild('gc-never-started.js', srv.url, { flags: ['--expose-gc'] })
   t.is(r.code, 0, r.stderr)
+  t.is(r.output.collected, r.output.created, 'every never-started request was collected')
+  t.true(r.output.sampleCleared)
   t.is(r.output.status, 200)
+  t.is(hits, 1, 'only the final request reached the server')
 })
 
 test('should exit promptly after requests aborted at random points', async (t) => {
