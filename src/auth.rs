@@ -194,6 +194,111 @@ impl Answer {
   }
 }
 
+/// Where the credentials being tried came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+  /// The URL's `user:pass@`.
+  Url,
+  /// The session's auth cache (forgotten if the server rejects them).
+  Cache,
+  /// The user, through `'login'`.
+  Login,
+}
+
+/// The credentials the request just tried, as far as the next decision needs them.
+#[derive(Debug, Clone)]
+pub struct Tried {
+  pub realm: String,
+  pub creds: Credentials,
+  pub source: Source,
+}
+
+/// What to do with a response, as far as authentication goes.
+#[derive(Debug)]
+pub enum Step {
+  /// Deliver the response. `remember`: the credentials tried were accepted (the response is not
+  /// a 401), so they go into the auth cache for their protection space.
+  Deliver { remember: bool },
+  /// Fail the request.
+  Fail(NetError),
+  /// Send the request again with `creds` answering `challenge`.
+  Retry {
+    challenge: Challenge,
+    answer: Answer,
+    creds: Credentials,
+    source: Source,
+  },
+  /// Emit `'login'` for `challenge`; `forget_cached`: first drop the cached credentials the
+  /// server just rejected.
+  AskUser {
+    challenge: Challenge,
+    answer: Answer,
+    forget_cached: bool,
+  },
+}
+
+/// The auth decision for one response, as a pure function of what the loader knows (Chromium's
+/// `HttpAuthController::SelectNextAuthIdentityToTry` order: URL identity, then the auth cache,
+/// then the user; reference §4.1):
+/// - a 407 from a server reached directly fails with `ERR_UNEXPECTED_PROXY_AUTH`, as
+///   `HttpNetworkTransaction::HandleAuthChallenge` does without a proxy;
+/// - any other non-401 delivers, remembering credentials that were being tried;
+/// - a 401 under `omit` (`omit_server_auth`), or with no challenge we can answer, is delivered;
+/// - the first 401 of a protection space is answered by the URL's credentials, else the cached
+///   ones (`cached(realm)`), else the user;
+/// - a 401 after a try for the same realm means they were wrong, except a Digest `stale=true`
+///   (RFC 7616 §3.3), which retries the same credentials with the new nonce. Wrong cached
+///   credentials are forgotten before asking the user.
+pub fn next_step(
+  status: u16,
+  challenges: &[Challenge],
+  omit_server_auth: bool,
+  url_creds: Option<&Credentials>,
+  cached: impl FnOnce(&str) -> Option<Credentials>,
+  tried: Option<&Tried>,
+) -> Step {
+  match status {
+    407 => return Step::Fail(NetError::ERR_UNEXPECTED_PROXY_AUTH),
+    401 if !omit_server_auth => {}
+    401 => return Step::Deliver { remember: false },
+    _ => {
+      return Step::Deliver {
+        remember: tried.is_some(),
+      }
+    }
+  }
+  let Some(challenge) = choose(challenges) else {
+    return Step::Deliver { remember: false };
+  };
+  let Some(answer) = Answer::for_challenge(&challenge) else {
+    return Step::Deliver { remember: false };
+  };
+  let retry = |challenge, answer, creds, source| Step::Retry {
+    challenge,
+    answer,
+    creds,
+    source,
+  };
+  let mut forget_cached = false;
+  if let Some(tried) = tried {
+    if tried.realm == challenge.realm {
+      if matches!(&answer, Answer::Digest(h) if h.stale) {
+        return retry(challenge, answer, tried.creds.clone(), tried.source);
+      }
+      forget_cached = tried.source == Source::Cache;
+    }
+  } else if let Some(creds) = url_creds {
+    return retry(challenge, answer, creds.clone(), Source::Url);
+  } else if let Some(creds) = cached(&challenge.realm) {
+    return retry(challenge, answer, creds, Source::Cache);
+  }
+  Step::AskUser {
+    challenge,
+    answer,
+    forget_cached,
+  }
+}
+
 struct CacheEntry {
   origin: Origin,
   is_proxy: bool,
@@ -373,6 +478,183 @@ mod tests {
       .header_value(&creds, "GET", "/dir/index.html")
       .unwrap();
     assert!(again.contains("nc=00000002"));
+  }
+
+  fn creds(user: &str) -> Credentials {
+    Credentials {
+      username: user.into(),
+      password: "p".into(),
+    }
+  }
+
+  fn basic() -> Vec<Challenge> {
+    parse_challenges([r#"Basic realm="r""#].into_iter())
+  }
+
+  fn tried(realm: &str, user: &str, source: Source) -> Tried {
+    Tried {
+      realm: realm.into(),
+      creds: creds(user),
+      source,
+    }
+  }
+
+  #[test]
+  fn step_407_fails_even_under_omit() {
+    for omit in [false, true] {
+      assert!(matches!(
+        next_step(407, &basic(), omit, None, |_| None, None),
+        Step::Fail(NetError::ERR_UNEXPECTED_PROXY_AUTH)
+      ));
+    }
+  }
+
+  #[test]
+  fn step_non_401_delivers_and_remembers_what_was_tried() {
+    for status in [200, 204, 302, 404, 500] {
+      assert!(matches!(
+        next_step(status, &basic(), false, None, |_| None, None),
+        Step::Deliver { remember: false }
+      ));
+      let t = tried("r", "u", Source::Login);
+      assert!(matches!(
+        next_step(status, &[], false, None, |_| None, Some(&t)),
+        Step::Deliver { remember: true }
+      ));
+    }
+  }
+
+  #[test]
+  fn step_401_under_omit_or_unanswerable_is_delivered() {
+    let url = creds("from-url");
+    assert!(matches!(
+      next_step(401, &basic(), true, Some(&url), |_| Some(creds("c")), None),
+      Step::Deliver { remember: false }
+    ));
+    let ntlm = parse_challenges(["NTLM", "Negotiate"].into_iter());
+    assert!(matches!(
+      next_step(401, &ntlm, false, Some(&url), |_| None, None),
+      Step::Deliver { remember: false }
+    ));
+    assert!(matches!(
+      next_step(401, &[], false, None, |_| None, None),
+      Step::Deliver { remember: false }
+    ));
+  }
+
+  #[test]
+  fn step_first_401_tries_url_then_cache_then_user() {
+    let url = creds("from-url");
+    match next_step(401, &basic(), false, Some(&url), |_| Some(creds("c")), None) {
+      Step::Retry { creds, source, .. } => {
+        assert_eq!(creds.username, "from-url");
+        assert_eq!(source, Source::Url);
+      }
+      other => panic!("{other:?}"),
+    }
+    let mut asked = None;
+    let step = next_step(
+      401,
+      &basic(),
+      false,
+      None,
+      |realm| {
+        asked = Some(realm.to_string());
+        Some(creds("c"))
+      },
+      None,
+    );
+    assert_eq!(
+      asked.as_deref(),
+      Some("r"),
+      "the cache is asked for the realm"
+    );
+    match step {
+      Step::Retry {
+        creds,
+        source,
+        challenge,
+        ..
+      } => {
+        assert_eq!(creds.username, "c");
+        assert_eq!(source, Source::Cache);
+        assert_eq!(challenge.scheme, "basic");
+      }
+      other => panic!("{other:?}"),
+    }
+    match next_step(401, &basic(), false, None, |_| None, None) {
+      Step::AskUser {
+        forget_cached,
+        challenge,
+        ..
+      } => {
+        assert!(!forget_cached);
+        assert_eq!(challenge.realm, "r");
+      }
+      other => panic!("{other:?}"),
+    }
+  }
+
+  #[test]
+  fn step_rejected_credentials_ask_the_user_and_forget_cached_ones() {
+    let url = creds("from-url");
+    for (source, forget) in [
+      (Source::Login, false),
+      (Source::Url, false),
+      (Source::Cache, true),
+    ] {
+      let t = tried("r", "u", source);
+      // URL and cached credentials are not tried again on the same request.
+      match next_step(
+        401,
+        &basic(),
+        false,
+        Some(&url),
+        |_| Some(creds("c")),
+        Some(&t),
+      ) {
+        Step::AskUser { forget_cached, .. } => assert_eq!(forget_cached, forget, "{source:?}"),
+        other => panic!("{other:?}"),
+      }
+    }
+    // A challenge for another realm after a try: ask, and keep the other realm's cache entry.
+    let t = tried("other", "u", Source::Cache);
+    assert!(matches!(
+      next_step(401, &basic(), false, None, |_| Some(creds("c")), Some(&t)),
+      Step::AskUser {
+        forget_cached: false,
+        ..
+      }
+    ));
+  }
+
+  #[test]
+  fn step_stale_digest_nonce_retries_the_same_credentials() {
+    let stale = parse_challenges(
+      [r#"Digest realm="r", nonce="new", qop="auth", algorithm=MD5, stale=true"#].into_iter(),
+    );
+    for source in [Source::Login, Source::Cache, Source::Url] {
+      let t = tried("r", "u", source);
+      match next_step(401, &stale, false, None, |_| None, Some(&t)) {
+        Step::Retry {
+          creds,
+          source: s,
+          answer,
+          ..
+        } => {
+          assert_eq!(creds.username, "u");
+          assert_eq!(s, source);
+          assert!(matches!(answer, Answer::Digest(_)));
+        }
+        other => panic!("{other:?}"),
+      }
+    }
+    let fresh = parse_challenges([r#"Digest realm="r", nonce="new", qop="auth""#].into_iter());
+    let t = tried("r", "u", Source::Login);
+    assert!(matches!(
+      next_step(401, &fresh, false, None, |_| None, Some(&t)),
+      Step::AskUser { .. }
+    ));
   }
 
   #[test]

@@ -223,11 +223,8 @@ impl NativeRequest {
 /// Credentials being tried for a protection space on this request.
 struct AuthAttempt {
   origin: Origin,
-  realm: String,
-  creds: Credentials,
+  tried: auth::Tried,
   answer: Answer,
-  /// They came from the auth cache (dropped from it if the server rejects them).
-  from_cache: bool,
 }
 
 /// The RFC 9218 `priority` value for Chromium's priority names (reference §8.3).
@@ -381,34 +378,75 @@ impl Request<'_> {
         continue;
       }
 
-      if response.status == 407 {
-        // A proxy challenge from a server reached directly (Chromium's
-        // `HttpNetworkTransaction::HandleAuthChallenge`); proxies and their login come later.
-        return Err(NetError::ERR_UNEXPECTED_PROXY_AUTH);
-      }
-      if response.status == 401 && !omit_credentials {
-        let challenges = auth::parse_challenges(response.header_values("www-authenticate"));
-        if let Some(next) = self
-          .answer_challenge(&challenges, &origin, attempt.take(), &mut url_creds)
-          .await?
-        {
-          if let Some(again) = replay {
-            response.body.discard(&self.session.pool).await;
-            body = again;
-            attempt = Some(next);
-            continue;
+      let challenges = if response.status == 401 {
+        auth::parse_challenges(response.header_values("www-authenticate"))
+      } else {
+        Vec::new()
+      };
+      let previous = attempt.take();
+      let step = auth::next_step(
+        response.status,
+        &challenges,
+        omit_credentials,
+        url_creds.as_ref(),
+        |realm| self.session.auth.lookup(&origin, false, realm),
+        previous.as_ref().map(|a| &a.tried),
+      );
+      let next = match step {
+        auth::Step::Fail(e) => return Err(e),
+        auth::Step::Deliver { remember } => {
+          if let (true, Some(done)) = (remember, previous) {
+            self.remember(done, &url);
           }
+          None
         }
-      } else if let Some(done) = attempt.take() {
-        // The server accepted the credentials: remember them for the protection space.
-        self.session.auth.store(
-          &done.origin,
-          false,
-          &done.realm,
-          url.path(),
-          done.creds,
-          done.answer,
-        );
+        auth::Step::Retry {
+          challenge,
+          answer,
+          creds,
+          source,
+        } => {
+          if source == auth::Source::Url {
+            url_creds = None;
+          }
+          Some(AuthAttempt {
+            origin: origin.clone(),
+            tried: auth::Tried {
+              realm: challenge.realm,
+              creds,
+              source,
+            },
+            answer,
+          })
+        }
+        auth::Step::AskUser {
+          challenge,
+          answer,
+          forget_cached,
+        } => {
+          if forget_cached {
+            self.session.auth.remove(&origin, false, &challenge.realm);
+          }
+          self
+            .ask_user(&challenge, &origin)
+            .await?
+            .map(|creds| AuthAttempt {
+              origin: origin.clone(),
+              tried: auth::Tried {
+                realm: challenge.realm,
+                creds,
+                source: auth::Source::Login,
+              },
+              answer,
+            })
+        }
+      };
+      // A chunked body cannot be sent again: the 401 is delivered instead (README).
+      if let (Some(next), Some(again)) = (next, replay) {
+        response.body.discard(&self.session.pool).await;
+        body = again;
+        attempt = Some(next);
+        continue;
       }
       return self.deliver(response, decodes).await;
     }
@@ -430,7 +468,7 @@ impl Request<'_> {
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     if !omit_credentials && !headers::has(user, "authorization") {
       let value = match attempt {
-        Some(a) => a.answer.header_value(&a.creds, method, target).ok(),
+        Some(a) => a.answer.header_value(&a.tried.creds, method, target).ok(),
         None => self
           .session
           .auth
@@ -462,46 +500,26 @@ impl Request<'_> {
     (engine, decodes)
   }
 
-  /// Decides how to answer a 401: URL credentials, cached ones, or the user's through
-  /// `'login'`. `None` delivers the 401 as the response.
-  async fn answer_challenge(
+  /// Remembers credentials the server accepted for their protection space, covering the
+  /// directory of `url` (the URL they were accepted on) and below.
+  fn remember(&self, done: AuthAttempt, url: &Url) {
+    self.session.auth.store(
+      &done.origin,
+      false,
+      &done.tried.realm,
+      url.path(),
+      done.tried.creds,
+      done.answer,
+    );
+  }
+
+  /// Emits `'login'` for `challenge` and waits for the user's answer: credentials to retry
+  /// with, or `None` to deliver the 401 (reference §4.1).
+  async fn ask_user(
     &mut self,
-    challenges: &[auth::Challenge],
+    challenge: &auth::Challenge,
     origin: &Origin,
-    previous: Option<AuthAttempt>,
-    url_creds: &mut Option<Credentials>,
-  ) -> Result<Option<AuthAttempt>, NetError> {
-    let Some(challenge) = auth::choose(challenges) else {
-      return Ok(None);
-    };
-    let Some(answer) = Answer::for_challenge(&challenge) else {
-      return Ok(None);
-    };
-    let attempt = |creds: Credentials, from_cache: bool| AuthAttempt {
-      origin: origin.clone(),
-      realm: challenge.realm.clone(),
-      creds,
-      answer: answer.clone(),
-      from_cache,
-    };
-    if let Some(prev) = previous {
-      if prev.realm == challenge.realm {
-        // A Digest nonce that merely went stale is retried with the same credentials
-        // (RFC 7616 §3.3); otherwise the credentials were wrong.
-        if let Answer::Digest(h) = &answer {
-          if h.stale {
-            return Ok(Some(attempt(prev.creds, prev.from_cache)));
-          }
-        }
-        if prev.from_cache {
-          self.session.auth.remove(origin, false, &prev.realm);
-        }
-      }
-    } else if let Some(creds) = url_creds.take() {
-      return Ok(Some(attempt(creds, false)));
-    } else if let Some(creds) = self.session.auth.lookup(origin, false, &challenge.realm) {
-      return Ok(Some(attempt(creds, true)));
-    }
+  ) -> Result<Option<Credentials>, NetError> {
     self.reporter.emit(Event::Login(AuthInfo {
       is_proxy: false,
       scheme: challenge.scheme.clone(),
@@ -510,7 +528,7 @@ impl Request<'_> {
       realm: challenge.realm.clone(),
     }));
     match next_decision(self.decisions).await? {
-      Decision::Login(Some(creds)) => Ok(Some(attempt(creds, false))),
+      Decision::Login(Some(creds)) => Ok(Some(creds)),
       _ => Ok(None),
     }
   }
