@@ -12,16 +12,30 @@ function basicOk (header) {
   return header === 'Basic ' + Buffer.from(`${USER}:${PASS}`).toString('base64')
 }
 
-// An RFC 7616 Digest verifier (qop=auth), written from the RFC rather than from our client.
-function digestOk (header, method, algorithm, nonce) {
+const REALM = 'the realm'
+const OPAQUE = 'xyz'
+
+// An RFC 7616 Digest verifier (qop=auth), written from the RFC rather than from our client. It
+// checks the response against the request the server really received (its method and target,
+// §3.4.6 `uri`) and that the client echoed the challenge's realm, nonce, opaque and algorithm.
+function digestOk (header, req, algorithm, nonce) {
   if (!header || !header.startsWith('Digest ')) return false
   const params = {}
   for (const m of header.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[m[1]] = m[2] ?? m[3]
   const hash = (s) => crypto.createHash(algorithm === 'SHA-256' ? 'sha256' : 'md5').update(s).digest('hex')
-  const ha1 = hash(`${params.username}:${params.realm}:${PASS}`)
-  const ha2 = hash(`${method}:${params.uri}`)
+  const ha1 = hash(`${USER}:${REALM}:${PASS}`)
+  const ha2 = hash(`${req.method}:${req.url}`)
   const expected = hash(`${ha1}:${nonce}:${params.nc}:${params.cnonce}:auth:${ha2}`)
-  return params.username === USER && params.nonce === nonce && params.qop === 'auth' && params.response === expected
+  return params.username === USER &&
+    params.realm === REALM &&
+    params.uri === req.url &&
+    params.nonce === nonce &&
+    params.opaque === OPAQUE &&
+    params.algorithm === algorithm &&
+    params.qop === 'auth' &&
+    /^[0-9a-f]{8}$/.test(params.nc) &&
+    !!params.cnonce &&
+    params.response === expected
 }
 
 // Requires `scheme` auth on every path; records what each request carried.
@@ -34,11 +48,11 @@ async function authServer (t, scheme = 'Basic', algorithm = 'MD5') {
     req.on('end', () => {
       const auth = req.headers.authorization
       seen.push({ url: req.url, auth, body: Buffer.concat(chunks).toString() })
-      const ok = scheme === 'Basic' ? basicOk(auth) : digestOk(auth, req.method, algorithm, nonce)
+      const ok = scheme === 'Basic' ? basicOk(auth) : digestOk(auth, req, algorithm, nonce)
       if (ok) return res.end('authenticated')
       const challenge = scheme === 'Basic'
-        ? 'Basic realm="the realm"'
-        : `Digest realm="the realm", qop="auth", algorithm=${algorithm}, nonce="${nonce}", opaque="xyz"`
+        ? `Basic realm="${REALM}"`
+        : `Digest realm="${REALM}", qop="auth", algorithm=${algorithm}, nonce="${nonce}", opaque="${OPAQUE}"`
       res.writeHead(401, { 'WWW-Authenticate': challenge })
       res.end('unauthenticated')
     })
@@ -71,6 +85,21 @@ for (const algorithm of ['MD5', 'SHA-256']) {
     t.is(r.body, 'authenticated')
   })
 }
+
+test('should re-send the request body with Digest credentials', async (t) => {
+  const srv = await authServer(t, 'Digest', 'SHA-256')
+  const request = net.request({ method: 'PUT', url: `${srv.url}/upload?id=1`, partition: 'auth-digest-body' })
+  request.setHeader('Content-Type', 'text/plain')
+  let logins = 0
+  request.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  const r = await collect(request, { body: 'the digest body' })
+  t.is(logins, 1)
+  t.is(r.response.statusCode, 200)
+  t.is(r.body, 'authenticated')
+  t.deepEqual(srv.seen.map((s) => s.body), ['the digest body', 'the digest body'])
+  t.is(srv.seen[0].auth, undefined)
+  t.true(srv.seen[1].auth.startsWith('Digest '))
+})
 
 test('should re-send the request body with the credentials', async (t) => {
   const srv = await authServer(t)

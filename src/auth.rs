@@ -169,6 +169,18 @@ impl Answer {
     method: &str,
     uri: &str,
   ) -> Result<String, NetError> {
+    self.header_value_with_cnonce(creds, method, uri, None)
+  }
+
+  /// `header_value` with a chosen Digest client nonce (random when `None`), so the RFC 7616
+  /// §3.9.1 example can be checked byte for byte.
+  fn header_value_with_cnonce(
+    &mut self,
+    creds: &Credentials,
+    method: &str,
+    uri: &str,
+    cnonce: Option<&str>,
+  ) -> Result<String, NetError> {
     match self {
       Answer::Basic => {
         let raw = format!("{}:{}", creds.username, creds.password);
@@ -178,13 +190,16 @@ impl Answer {
         ))
       }
       Answer::Digest(header) => {
-        let context = digest_auth::AuthContext::new_with_method(
+        let mut context = digest_auth::AuthContext::new_with_method(
           creds.username.as_str(),
           creds.password.as_str(),
           uri,
           Option::<&[u8]>::None,
           digest_auth::HttpMethod::from(method.to_string()),
         );
+        if let Some(cnonce) = cnonce {
+          context.set_custom_cnonce(cnonce);
+        }
         header
           .respond(&context)
           .map(|h| h.to_header_string())
@@ -478,6 +493,81 @@ mod tests {
       .header_value(&creds, "GET", "/dir/index.html")
       .unwrap();
     assert!(again.contains("nc=00000002"));
+  }
+
+  #[test]
+  fn digest_sha256_matches_the_rfc_7616_example() {
+    // RFC 7616 §3.9.1, with the RFC's client nonce.
+    let ch = &parse_challenges(
+      [r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#]
+        .into_iter(),
+    )[0];
+    let mut answer = Answer::for_challenge(ch).unwrap();
+    let value = answer
+      .header_value_with_cnonce(
+        &mufasa(),
+        "GET",
+        "/dir/index.html",
+        Some("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+      )
+      .unwrap();
+    let params = digest_params(&value);
+    assert_eq!(
+      params.get("response").map(String::as_str),
+      Some("753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
+      "{value}"
+    );
+    for (k, v) in [
+      ("username", "Mufasa"),
+      ("realm", "http-auth@example.org"),
+      ("uri", "/dir/index.html"),
+      ("nonce", "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
+      ("nc", "00000001"),
+      ("qop", "auth"),
+      ("cnonce", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+      ("opaque", "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"),
+      ("algorithm", "SHA-256"),
+    ] {
+      assert_eq!(params.get(k).map(String::as_str), Some(v), "{k} in {value}");
+    }
+  }
+
+  #[test]
+  fn digest_md5_matches_the_rfc_7616_example() {
+    let ch = &parse_challenges(
+      [r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#]
+        .into_iter(),
+    )[0];
+    let value = Answer::for_challenge(ch)
+      .unwrap()
+      .header_value_with_cnonce(
+        &mufasa(),
+        "GET",
+        "/dir/index.html",
+        Some("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+      )
+      .unwrap();
+    assert_eq!(
+      digest_params(&value).get("response").map(String::as_str),
+      Some("8ca523f5e9506fed4657c9700eebdbec")
+    );
+  }
+
+  fn mufasa() -> Credentials {
+    Credentials {
+      username: "Mufasa".into(),
+      password: "Circle of Life".into(),
+    }
+  }
+
+  /// The parameters of an `Authorization: Digest ...` value, unquoted.
+  fn digest_params(value: &str) -> std::collections::HashMap<String, String> {
+    let rest = value.strip_prefix("Digest ").expect("a Digest value");
+    split_outside_quotes(rest, ',')
+      .into_iter()
+      .filter_map(|p| p.split_once('='))
+      .map(|(k, v)| (k.trim().to_string(), unquote(v.trim())))
+      .collect()
   }
 
   fn creds(user: &str) -> Credentials {
