@@ -228,3 +228,37 @@ test('should use server credentials with credentials: same-origin only for the o
   t.is(logins, 1)
   t.is(srv.seen.at(-1).auth, undefined, 'cached credentials were not sent cross-origin')
 })
+
+// Reference §4.1: a success is any response that is not another 401, a redirect included; the
+// credentials then go into the auth cache for their protection space.
+test('should cache credentials accepted on a redirect and send them pre-emptively later', async (t) => {
+  const seen = []
+  const srv = await listen(t, (req, res) => {
+    seen.push({ url: req.url, auth: req.headers.authorization })
+    if (req.url === '/open') return res.end('open')
+    if (!basicOk(req.headers.authorization)) {
+      res.writeHead(401, { 'WWW-Authenticate': `Basic realm="${REALM}"` })
+      return res.end('unauthenticated')
+    }
+    if (req.url === '/dir/login') {
+      res.writeHead(302, { Location: '/open' })
+      return res.end()
+    }
+    res.end('authenticated')
+  })
+  const ses = session.fromPartition('auth-redirect-cache')
+  let logins = 0
+  const first = net.request({ url: `${srv.url}/dir/login`, session: ses })
+  first.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  const r1 = await collect(first)
+  t.is(r1.body, 'open')
+  t.is(logins, 1)
+
+  const second = net.request({ url: `${srv.url}/dir/page`, session: ses })
+  second.on('login', (authInfo, callback) => { logins++; callback(USER, PASS) })
+  const r2 = await collect(second)
+  t.is(r2.body, 'authenticated')
+  t.is(logins, 1, 'no second login')
+  t.deepEqual(seen.map((s) => s.url), ['/dir/login', '/dir/login', '/open', '/dir/page'])
+  t.true(basicOk(seen.at(-1).auth), 'the first try of the second request carried the credentials')
+})

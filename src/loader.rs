@@ -367,6 +367,11 @@ impl Request<'_> {
             user.push(("Referer".to_string(), value));
           }
         }
+        // A redirect is not a 401: the credentials just tried were accepted, so remember them
+        // for the space they answered, as for any other non-401 response.
+        if let Some(done) = attempt.take() {
+          self.remember(done, &url);
+        }
         if url.origin() != plan.url.origin() {
           url_creds = None;
         }
@@ -374,7 +379,6 @@ impl Request<'_> {
         method = plan.method;
         redirects += 1;
         site = site.max(fetch_metadata::site_for(initiator.as_ref(), &url));
-        attempt = None;
         continue;
       }
 
