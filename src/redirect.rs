@@ -218,14 +218,33 @@ mod tests {
   #[test]
   fn body_headers_go_with_the_body() {
     let from = url("http://a.com/");
+    // Chromium's `RedirectUtil::UpdateHttpRequest` list, in mixed spellings.
     let headers = h(&[
       ("Content-Type", "text/plain"),
+      ("content-length", "7"),
+      ("CONTENT-ENCODING", "gzip"),
+      ("Content-Language", "en"),
+      ("Content-Location", "/x"),
       ("Origin", "http://a.com"),
       ("X-Keep", "1"),
+      ("Content-Disposition", "inline"),
     ]);
-    let p = plan(302, Some("/y"), &from, "POST", 0).unwrap().unwrap();
-    assert_eq!(next_headers(&headers, &from, &p), h(&[("X-Keep", "1")]));
-    let keep = plan(307, Some("/y"), &from, "POST", 0).unwrap().unwrap();
-    assert_eq!(next_headers(&headers, &from, &keep), headers);
+    let kept = h(&[("X-Keep", "1"), ("Content-Disposition", "inline")]);
+    for (status, method) in [(301, "POST"), (302, "POST"), (303, "POST"), (303, "PUT")] {
+      let p = plan(status, Some("/y"), &from, method, 0).unwrap().unwrap();
+      assert!(p.drop_body, "{status} {method}");
+      assert_eq!(p.method, "GET");
+      assert_eq!(next_headers(&headers, &from, &p), kept, "{status} {method}");
+    }
+    // The method is kept: so are the body and every header that describes it.
+    for (status, method) in [(307, "POST"), (308, "PUT"), (301, "PUT"), (303, "HEAD")] {
+      let keep = plan(status, Some("/y"), &from, method, 0).unwrap().unwrap();
+      assert!(!keep.drop_body, "{status} {method}");
+      assert_eq!(
+        next_headers(&headers, &from, &keep),
+        headers,
+        "{status} {method}"
+      );
+    }
   }
 }
