@@ -238,6 +238,19 @@ test('should fail a corrupt compressed body with net::ERR_CONTENT_DECODING_FAILE
   t.is(r.error.message, 'net::ERR_CONTENT_DECODING_FAILED')
 })
 
+for (const coding of ['br', 'zstd']) {
+  test(`should fail a corrupt ${coding} body with net::ERR_CONTENT_DECODING_FAILED`, async (t) => {
+    const srv = await listen(t, (req, res) => {
+      res.writeHead(200, { 'Content-Encoding': coding })
+      res.end(`this is not ${coding} at all`)
+    })
+    const r = await collect(net.request(srv.url))
+    t.is(r.response.statusCode, 200)
+    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:response', 'R:error', 'S:error', 'S:close'])
+    t.is(r.error.message, 'net::ERR_CONTENT_DECODING_FAILED')
+  })
+}
+
 test('should ask for identity when the caller sends Range', async (t) => {
   const srv = await echoServer(t)
   const h = await received(net.request({ url: srv.url, headers: { Range: 'bytes=0-1' } }))
