@@ -55,13 +55,49 @@ test('should take the caller\'s Sec-Fetch-Mode, -Dest and -User as Chromium does
   t.is(other['sec-fetch-dest'], 'empty')
 })
 
-test('should fail a navigation destination without navigate mode with Electron\'s TypeError', async (t) => {
+const DEST_ERROR = 'sec-fetch-dest of \'document\', \'frame\', \'iframe\' or \'fencedframe\' requires sec-fetch-mode \'navigate\''
+
+// Reference §8.1 / §2.4: Electron throws in some body modes; we always report an 'error' event
+// (README), with no 'finish' and nothing sent.
+for (const mode of ['bodyless', 'buffered', 'chunked']) {
+  test(`should fail a navigation destination without navigate mode with Electron's TypeError (${mode})`, async (t) => {
+    let hits = 0
+    const srv = await listen(t, (req, res) => { hits++; res.end() })
+    for (const dest of ['document', 'frame', 'iframe', 'fencedframe']) {
+      for (const fetchMode of [undefined, 'no-cors', 'cors', 'bogus']) {
+        const headers = { 'Sec-Fetch-Dest': dest }
+        if (fetchMode) headers['Sec-Fetch-Mode'] = fetchMode
+        const request = net.request({ method: 'POST', url: srv.url, origin: srv.url, headers })
+        const r = await collect(request, {
+          body: mode === 'bodyless' ? undefined : 'payload',
+          chunked: mode === 'chunked'
+        })
+        const label = `${dest} / ${fetchMode}`
+        t.deepEqual(r.events, ['R:error', 'R:close'], label)
+        t.true(r.error instanceof TypeError, label)
+        t.is(r.error.message, DEST_ERROR, label)
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    t.is(hits, 0, 'nothing reached the server')
+  })
+}
+
+test('should let navigation destinations through in navigate mode', async (t) => {
   const srv = await echoServer(t)
-  const request = net.request({ url: srv.url, headers: { 'Sec-Fetch-Dest': 'iframe' } })
-  const r = await collect(request)
-  t.deepEqual(r.events, ['R:error', 'R:close'])
-  t.true(r.error instanceof TypeError)
-  t.is(r.error.message, 'sec-fetch-dest of \'document\', \'frame\', \'iframe\' or \'fencedframe\' requires sec-fetch-mode \'navigate\'')
+  for (const dest of ['document', 'frame', 'iframe', 'fencedframe']) {
+    const h = await received(net.request({ url: srv.url, headers: { 'Sec-Fetch-Dest': dest, 'Sec-Fetch-Mode': 'navigate' } }))
+    t.is(h['sec-fetch-dest'], dest)
+    t.is(h['sec-fetch-mode'], 'navigate')
+  }
+})
+
+// Reference §8.1: Chromium does not overwrite a caller's Sec-Fetch-Mode, even an unknown one.
+test('should send an unknown Sec-Fetch-Mode verbatim', async (t) => {
+  const srv = await echoServer(t)
+  const h = await received(net.request({ url: srv.url, headers: { 'Sec-Fetch-Mode': 'Bogus-Mode' } }))
+  t.is(h['sec-fetch-mode'], 'Bogus-Mode')
+  t.is(h['sec-fetch-dest'], 'empty')
 })
 
 test('should refuse cors mode without an initiator with net::ERR_INVALID_ARGUMENT', async (t) => {
