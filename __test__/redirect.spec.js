@@ -99,10 +99,15 @@ test('should fail a 307 of a chunked body, which cannot be replayed', async (t) 
 
 test('should follow in manual mode only when followRedirect() is called synchronously', async (t) => {
   const srv = await redirectServer(t)
-  const followed = net.request({ url: `${srv.url}/to/302?/done`, redirect: 'manual' })
-  followed.on('redirect', () => followed.followRedirect())
+  const followed = net.request({ url: `${srv.url}/to/302?${encodeURIComponent('/to/307?/done')}`, redirect: 'manual' })
+  const redirects = []
+  followed.on('redirect', (status, method, url) => { redirects.push([status, method, url]); followed.followRedirect() })
   const r = await collect(followed)
+  // Reference §4 K: the same order as follow mode (J), one 'redirect' per hop.
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:redirect', 'R:redirect', 'R:response', 'S:end', 'S:close'])
+  t.deepEqual(redirects, [[302, 'GET', `${srv.url}/to/307?/done`], [307, 'GET', `${srv.url}/done`]])
   t.is(r.body, 'final GET /done')
+  t.is(srv.seen.length, 3)
 
   const cancelled = net.request({ url: `${srv.url}/to/302?/done`, redirect: 'manual' })
   let deferredError
@@ -177,6 +182,34 @@ for (const target of ['file:///etc/passwd', 'data:text/plain,hi', 'about:blank',
     t.is(r.error.message, 'net::ERR_UNSAFE_REDIRECT')
   })
 }
+
+// Reference §6 / §4 O: the unsafe-target check runs after 'redirect', and only if the redirect
+// is followed; error mode fails first, with no 'redirect' event.
+test('should refuse a file: target in manual mode only after followRedirect()', async (t) => {
+  const srv = await redirectServer(t)
+  const target = encodeURIComponent('file:///etc/passwd')
+  const followed = net.request({ url: `${srv.url}/to/302?${target}`, redirect: 'manual' })
+  let args
+  followed.on('redirect', (...a) => { args = a; followed.followRedirect() })
+  const f = await collect(followed)
+  t.deepEqual(f.events, ['R:finish', 'R:close', 'R:redirect', 'R:error'])
+  t.is(f.error.message, 'net::ERR_UNSAFE_REDIRECT')
+  t.deepEqual(args.slice(0, 3), [302, 'GET', 'file:///etc/passwd'])
+
+  const notFollowed = net.request({ url: `${srv.url}/to/302?${target}`, redirect: 'manual' })
+  notFollowed.on('redirect', () => {})
+  const n = await collect(notFollowed)
+  t.deepEqual(n.events, ['R:finish', 'R:close', 'R:redirect', 'R:error'])
+  t.is(n.error.message, 'Redirect was cancelled')
+  t.is(srv.seen.length, 2)
+})
+
+test('should fail a file: target in error mode with the error-mode text and no redirect event', async (t) => {
+  const srv = await redirectServer(t)
+  const r = await collect(net.request({ url: `${srv.url}/to/302?${encodeURIComponent('file:///etc/passwd')}`, redirect: 'error' }))
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:error'])
+  t.is(r.error.message, 'Attempted to redirect, but redirect policy was \'error\'')
+})
 
 test('should fail an unparseable Location with net::ERR_INVALID_REDIRECT', async (t) => {
   const srv = await redirectServer(t)
