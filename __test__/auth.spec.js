@@ -262,3 +262,21 @@ test('should cache credentials accepted on a redirect and send them pre-emptivel
   t.deepEqual(seen.map((s) => s.url), ['/dir/login', '/dir/login', '/open', '/dir/page'])
   t.true(basicOk(seen.at(-1).auth), 'the first try of the second request carried the credentials')
 })
+
+// Reference §4.1 / §7.1: under credentials: 'omit' no server credentials are used, the URL's
+// included; the 401 is delivered.
+test('should not use credentials from the URL with credentials: omit', async (t) => {
+  const srv = await authServer(t)
+  const request = net.request({
+    url: `http://${USER}:${encodeURIComponent(PASS)}@127.0.0.1:${srv.port}/`,
+    credentials: 'omit',
+    partition: 'auth-url-omit'
+  })
+  let logins = 0
+  request.on('login', () => logins++)
+  const r = await collect(request)
+  t.is(logins, 0)
+  t.is(r.response.statusCode, 401)
+  t.is(r.body, 'unauthenticated')
+  t.deepEqual(srv.seen.map((s) => s.auth), [undefined])
+})

@@ -293,6 +293,35 @@ test('should ask for identity when the caller sends Range', async (t) => {
   t.is(h['accept-encoding'], 'identity')
 })
 
+// Reference §8.4 / §2.3 step 3: the cache modes' request headers come after the body framing and
+// before the caller's headers; a caller header of the same name replaces Chromium's in place.
+test('should send the cache mode\'s request headers', async (t) => {
+  const srv = await echoServer(t)
+  const expected = {
+    default: {},
+    'no-store': {},
+    reload: { pragma: 'no-cache', 'cache-control': 'no-cache' },
+    'no-cache': { 'cache-control': 'max-age=0' },
+    'force-cache': {},
+    'only-if-cached': {},
+    bogus: {}
+  }
+  for (const [cache, want] of Object.entries(expected)) {
+    const h = await received(net.request({ url: srv.url, cache }))
+    t.deepEqual({ pragma: h.pragma, 'cache-control': h['cache-control'] }, { pragma: undefined, 'cache-control': undefined, ...want }, cache)
+  }
+  const r = await collect(net.request({ url: srv.url, cache: 'reload', headers: { 'X-First': '1', 'cache-control': 'max-age=60' } }))
+  const raw = JSON.parse(r.body).rawHeaders
+  const names = raw.filter((_, i) => i % 2 === 0)
+  t.deepEqual(raw.slice(0, 6), ['Host', `127.0.0.1:${srv.port}`, 'Connection', 'keep-alive', 'Pragma', 'no-cache'])
+  t.is(names.indexOf('cache-control'), 3, 'the caller\'s value stands where Chromium\'s would')
+  t.is(raw[7], 'max-age=60')
+  t.is(names.filter((n) => n.toLowerCase() === 'cache-control').length, 1)
+  t.true(names.indexOf('X-First') > names.indexOf('cache-control'))
+  const own = await received(net.request({ url: srv.url, cache: 'no-cache', headers: { 'Cache-Control': 'no-transform' } }))
+  t.is(own['cache-control'], 'no-transform')
+})
+
 test('should never send priority over HTTP/1.1', async (t) => {
   const srv = await echoServer(t)
   const h = await received(net.request({ url: srv.url, priority: 'highest' }))

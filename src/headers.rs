@@ -87,8 +87,25 @@ fn find(list: &[(String, String)], name: &str) -> Option<usize> {
   list.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
-/// Headers the engine adds around the caller's: `first` go before them (auth-cache
-/// credentials), `last` after them and only where the caller did not set the same name
+/// The request headers of a `cache` mode (reference §8.4), as Chromium's
+/// `HttpNetworkTransaction::BuildRequestHeaders` writes them for the load flags: `reload`
+/// (LOAD_BYPASS_CACHE) asks caches on the way to bypass themselves, `no-cache`
+/// (LOAD_VALIDATE_CACHE) to revalidate. They go before the caller's headers, so a caller header of
+/// the same name replaces one of them where it stands.
+pub fn cache_mode_headers(cache: Option<&str>) -> HeaderList {
+  let pairs: &[(&str, &str)] = match cache {
+    Some("reload") => &[("Pragma", "no-cache"), ("Cache-Control", "no-cache")],
+    Some("no-cache") => &[("Cache-Control", "max-age=0")],
+    _ => &[],
+  };
+  pairs
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Headers the engine adds around the caller's: `first` go before them (cache-mode headers,
+/// then auth-cache credentials), `last` after them and only where the caller did not set the same name
 /// (Sec-Fetch-*, User-Agent, Accept-Encoding, Accept-Language), as Chromium orders them.
 #[derive(Debug, Default, Clone)]
 pub struct EngineHeaders {
@@ -245,6 +262,48 @@ mod tests {
         ("Host", "a"),
         ("connection", "close"),
         ("user-agent", "mine")
+      ])
+    );
+  }
+
+  #[test]
+  fn cache_modes_add_chromium_headers_that_the_caller_can_replace() {
+    assert_eq!(
+      cache_mode_headers(Some("reload")),
+      h(&[("Pragma", "no-cache"), ("Cache-Control", "no-cache")])
+    );
+    assert_eq!(
+      cache_mode_headers(Some("no-cache")),
+      h(&[("Cache-Control", "max-age=0")])
+    );
+    for other in [
+      None,
+      Some("default"),
+      Some("no-store"),
+      Some("force-cache"),
+      Some("only-if-cached"),
+    ] {
+      assert!(cache_mode_headers(other).is_empty(), "{other:?}");
+    }
+    let engine = EngineHeaders {
+      first: cache_mode_headers(Some("reload")),
+      last: vec![],
+    };
+    let list = compose_h1(
+      "a",
+      "GET",
+      BodySize::None,
+      &engine,
+      &h(&[("X-A", "1"), ("cache-control", "max-age=5")]),
+    );
+    assert_eq!(
+      list,
+      h(&[
+        ("Host", "a"),
+        ("Connection", "keep-alive"),
+        ("Pragma", "no-cache"),
+        ("cache-control", "max-age=5"),
+        ("X-A", "1")
       ])
     );
   }

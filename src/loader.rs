@@ -320,6 +320,7 @@ impl Request<'_> {
         sec_fetch,
         attempt.as_mut(),
         omit_credentials,
+        options.cache.as_deref(),
       );
       let replay = body.replay();
       let out = Outgoing {
@@ -467,8 +468,12 @@ impl Request<'_> {
     sec_fetch: Vec<(String, String)>,
     attempt: Option<&mut AuthAttempt>,
     omit_credentials: bool,
+    cache: Option<&str>,
   ) -> (EngineHeaders, bool) {
-    let mut engine = EngineHeaders::default();
+    let mut engine = EngineHeaders {
+      first: headers::cache_mode_headers(cache),
+      last: Vec::new(),
+    };
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     if !omit_credentials && !headers::has(user, "authorization") {
       let value = match attempt {
