@@ -211,6 +211,18 @@ test('should fail a file: target in error mode with the error-mode text and no r
   t.is(r.error.message, 'Attempted to redirect, but redirect policy was \'error\'')
 })
 
+// Reference §6 "Other schemes": no loader handles them, so Electron's restart fails with
+// net::ERR_UNKNOWN_URL_SCHEME (not ERR_UNSAFE_REDIRECT), after the 'redirect' event.
+for (const target of ['ftp://127.0.0.1/file', 'myapp://open/x']) {
+  test(`should fail a redirect to ${target.split(':')[0]}: with net::ERR_UNKNOWN_URL_SCHEME`, async (t) => {
+    const srv = await redirectServer(t)
+    const r = await collect(net.request(`${srv.url}/to/302?${encodeURIComponent(target)}`))
+    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:redirect', 'R:error'])
+    t.is(r.error.message, 'net::ERR_UNKNOWN_URL_SCHEME')
+    t.is(srv.seen.length, 1)
+  })
+}
+
 test('should fail an unparseable Location with net::ERR_INVALID_REDIRECT', async (t) => {
   const srv = await redirectServer(t)
   const r = await collect(net.request(`${srv.url}/to/302?${encodeURIComponent('http://[::1')}`))

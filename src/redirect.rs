@@ -63,11 +63,27 @@ fn redirect_method(status: u16, method: &str) -> String {
   }
 }
 
-/// Only http(s) targets may be followed from http(s); anything else is an unsafe redirect.
+/// Schemes a redirect from http(s) may never reach (Chromium's `IsSafeRedirectTarget`: about:,
+/// file:, filesystem:, blob:, data: and the WebUI schemes; reference §6).
+const UNSAFE_SCHEMES: [&str; 8] = [
+  "about",
+  "file",
+  "filesystem",
+  "blob",
+  "data",
+  "chrome",
+  "chrome-untrusted",
+  "devtools",
+];
+
+/// http(s) targets are followed; the unsafe schemes fail with `ERR_UNSAFE_REDIRECT`; any other
+/// scheme (ftp:, custom ones) has no loader here and fails with `ERR_UNKNOWN_URL_SCHEME`, as
+/// Electron's restart through another loader factory does (reference §6 "Other schemes").
 pub fn check_target(url: &Url) -> Result<(), NetError> {
   match url.scheme() {
     "http" | "https" => Ok(()),
-    _ => Err(NetError::ERR_UNSAFE_REDIRECT),
+    s if UNSAFE_SCHEMES.contains(&s) => Err(NetError::ERR_UNSAFE_REDIRECT),
+    _ => Err(NetError::ERR_UNKNOWN_URL_SCHEME),
   }
 }
 
@@ -180,7 +196,9 @@ mod tests {
       "data:text/plain,x",
       "about:blank",
       "blob:http://a/x",
-      "ftp://a/",
+      "filesystem:http://a/temporary/x",
+      "chrome://settings",
+      "devtools://devtools/x",
     ] {
       assert_eq!(
         check_target(&url(target)),
@@ -188,7 +206,15 @@ mod tests {
         "{target}"
       );
     }
+    for target in ["ftp://a/", "myapp://open", "mailto:a@b.c"] {
+      assert_eq!(
+        check_target(&url(target)),
+        Err(NetError::ERR_UNKNOWN_URL_SCHEME),
+        "{target}"
+      );
+    }
     assert_eq!(check_target(&url("https://b.com/")), Ok(()));
+    assert_eq!(check_target(&url("http://b.com/")), Ok(()));
   }
 
   #[test]
