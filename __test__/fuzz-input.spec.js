@@ -357,6 +357,12 @@ test('should answer random option bags with Electron\'s error or a request', asy
       // Later keys with the same lower-cased name replace earlier ones (§1.2).
       const byName = new Map()
       for (const [n, v] of entries) byName.set(n.toLowerCase(), wireLine(n, v))
+      // Cache modes add request headers unless the caller set the same name (§8.4); the HTTP
+      // cache itself is not implemented (README), so every mode goes to the network.
+      const cacheHeaders = { reload: [['Pragma', 'no-cache'], ['Cache-Control', 'no-cache']], 'no-cache': [['Cache-Control', 'max-age=0']] }
+      for (const [n, v] of cacheHeaders[opts.cache] || []) {
+        if (!byName.has(n.toLowerCase())) byName.set(n.toLowerCase(), wireLine(n, v))
+      }
       return { target: '/', lines: [...byName.values()] }
     }
     await expectOutcome(srv, outcome(), () => net.request({ ...opts, url: `${srv.url}/` }))
