@@ -8,7 +8,6 @@
 const test = require('ava')
 const { net } = require('..')
 const { rawServer, observe, expectHealthy, expectEvents, KINDS, ORDERS } = require('./helpers/raw-server')
-const { listen, collect } = require('./helpers/listen')
 
 const BIG_HEADER = 'X-Big: ' + 'a'.repeat(300 * 1024) + '\r\n'
 
@@ -92,6 +91,10 @@ for (const kind of ['buffered POST', 'chunked POST']) {
   })
 }
 
+// Request timeouts (Node's `timeout` option and `setTimeout(ms[, cb])`; an extension Electron
+// lacks): 'timeout' after `ms` without network activity; with no listener, net::ERR_TIMED_OUT.
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
 test('should emit \'timeout\' to a listener and keep the request open', async (t) => {
   const srv = await rawServer(t, () => {})
   const request = net.request({ url: srv.url, timeout: 150 })
@@ -102,23 +105,113 @@ test('should emit \'timeout\' to a listener and keep the request open', async (t
     request.on('timeout', () => { events.push('timeout'); resolve() })
     request.end()
   })
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await sleep(50)
   t.deepEqual(events, ['close', 'timeout'])
   request.abort()
 })
 
+test('should call the setTimeout(ms, callback) callback once, as a \'timeout\' listener', async (t) => {
+  const srv = await rawServer(t, () => {})
+  const request = net.request(srv.url)
+  const calls = []
+  const started = Date.now()
+  t.is(request.setTimeout(150, () => calls.push(Date.now() - started)), request, 'returns the request')
+  request.on('error', (e) => calls.push(e.message))
+  request.end()
+  await sleep(450)
+  // A handled timeout does not fail the request, and does not fire again by itself.
+  t.is(calls.length, 1, JSON.stringify(calls))
+  t.true(calls[0] >= 140, `fired after ${calls[0]} ms`)
+  t.is(request.listenerCount('timeout'), 0, 'the callback was a once listener')
+  request.abort()
+  await expectHealthy(t)
+})
+
 for (const [kind, make] of Object.entries(KINDS)) {
-  test(`should fail with net::ERR_TIMED_OUT when nobody handles the timeout (${kind})`, async (t) => {
-    const srv = await rawServer(t, () => {})
-    const { options, body, chunked } = make()
-    const request = net.request({ ...options, url: srv.url })
-    request.setTimeout(150)
-    const started = Date.now()
-    const r = await collect(request, { body, chunked })
-    t.is(r.error.message, 'net::ERR_TIMED_OUT')
-    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:error'])
-    t.true(Date.now() - started >= 140)
-    const ok = await listen(t, (req, res) => res.end('fine'))
-    t.is((await collect(net.request(ok.url))).body, 'fine')
-  })
+  for (const form of ['setTimeout(150)', 'the timeout option']) {
+    test(`should fail with net::ERR_TIMED_OUT when nobody handles the timeout, set by ${form} (${kind})`, async (t) => {
+      const srv = await rawServer(t, () => {})
+      const { options, body, chunked } = make()
+      const request = net.request({ ...options, url: srv.url, ...(form === 'the timeout option' ? { timeout: 150 } : {}) })
+      if (form !== 'the timeout option') request.setTimeout(150)
+      const started = Date.now()
+      const r = await observe(request, { body, chunked })
+      t.is(r.error && r.error.message, 'net::ERR_TIMED_OUT')
+      t.is(r.errors, 1, 'one error')
+      // The raw server read the whole body, so a chunked upload finished too: scenario B.
+      expectEvents(t, r, ORDERS.failedBeforeHeaders)
+      t.true(Date.now() - started >= 140)
+      await expectHealthy(t)
+    })
+  }
 }
+
+test('should time out a body that stalls after \'response\'', async (t) => {
+  const srv = await rawServer(t, (s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nstart'))
+  const started = Date.now()
+  const r = await observe(net.request({ url: srv.url, timeout: 200 }))
+  t.is(r.error && r.error.message, 'net::ERR_TIMED_OUT')
+  t.is(r.body, 'start')
+  t.true(Date.now() - started >= 190)
+  // Scenario D: the failure came mid-body.
+  expectEvents(t, r, ORDERS.failedMidBody)
+  await expectHealthy(t)
+})
+
+test('should emit \'timeout\' to a listener when a body stalls after \'response\'', async (t) => {
+  const srv = await rawServer(t, (s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nstart'))
+  const request = net.request({ url: srv.url })
+  const fired = new Promise((resolve) => request.setTimeout(200, resolve))
+  request.on('response', (response) => response.resume())
+  request.end()
+  await fired
+  t.pass()
+  request.abort()
+})
+
+// The server sends a chunk every 50 ms for 600 ms; a 150 ms timeout must not fire.
+test('should not time out a slow download that stays active', async (t) => {
+  const srv = await rawServer(t, (s) => {
+    s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')
+    let n = 0
+    const tick = setInterval(() => {
+      if (s.destroyed) return clearInterval(tick)
+      if (++n > 12) {
+        clearInterval(tick)
+        return s.end('0\r\n\r\n')
+      }
+      s.write('1\r\nx\r\n')
+    }, 50)
+  })
+  const r = await observe(net.request({ url: srv.url, timeout: 150 }))
+  t.is(r.error, null)
+  t.is(r.body, 'x'.repeat(12))
+  expectEvents(t, r, ORDERS.success)
+})
+
+// The caller writes a small chunk every 50 ms for 600 ms; the server answers once the body ends.
+test('should not time out a slow upload that stays active', async (t) => {
+  const srv = await rawServer(t, (s, req) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${req.body.length}\r\n\r\n${req.body}`))
+  const request = net.request({ method: 'POST', url: srv.url, timeout: 150 })
+  request.chunkedEncoding = true
+  const events = []
+  request.on('timeout', () => events.push('timeout'))
+  request.on('error', (e) => events.push(e.message))
+  const body = await new Promise((resolve) => {
+    request.on('response', (response) => {
+      let text = ''
+      response.on('data', (c) => { text += c })
+      response.on('end', () => resolve(text))
+    })
+    let n = 0
+    const tick = setInterval(() => {
+      if (++n > 12) {
+        clearInterval(tick)
+        return request.end()
+      }
+      request.write('y')
+    }, 50)
+  })
+  t.deepEqual(events, [])
+  t.true(/^1\r\ny\r\n(1\r\ny\r\n){11}0\r\n\r\n$/.test(body), JSON.stringify(body))
+})

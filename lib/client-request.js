@@ -106,7 +106,9 @@ class ClientRequest extends Writable {
       if (error) return callback(error)
     }
     // Accepted at once while the engine's small upload window has room; otherwise the callback
-    // waits until the engine has handed the chunk to the socket (WRITE_ACK).
+    // waits until the engine has handed the chunk to the socket (WRITE_ACK). A chunk taken is
+    // upload activity: it re-arms the timeout as a socket write would in Node.
+    this._armTimeout()
     if (this[kNative].write(chunk)) {
       callback()
     } else {

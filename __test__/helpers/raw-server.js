@@ -81,7 +81,8 @@ function observe (request, { body, chunked, quiet = 100, limit = 10000 } = {}) {
       clearTimeout(timer)
       if (settled()) timer = setTimeout(done, quiet)
     }
-    for (const name of ['finish', 'abort', 'redirect', 'response', 'timeout']) request.on(name, () => record(`R:${name}`))
+    // Not 'timeout': listening to it would handle it, and change what the request does.
+    for (const name of ['finish', 'abort', 'redirect', 'response']) request.on(name, () => record(`R:${name}`))
     request.on('close', () => { result.closes++; record('R:close') })
     request.on('error', (e) => { result.errors++; result.error = e; record('R:error') })
     request.on('response', (res) => {
