@@ -169,30 +169,32 @@ test('should emit \'timeout\' to a listener when a body stalls after \'response\
   request.abort()
 })
 
-// The server sends a chunk every 50 ms for 600 ms; a 150 ms timeout must not fire.
-test('should not time out a slow download that stays active', async (t) => {
+// The server sends a chunk every 100 ms (a third of the timeout) for 700 ms; the timeout must
+// not fire. Serial, so that the other tests of this file do not stall the event loop for long.
+test.serial('should not time out a slow download that stays active', async (t) => {
   const srv = await rawServer(t, (s) => {
     s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')
     let n = 0
     const tick = setInterval(() => {
       if (s.destroyed) return clearInterval(tick)
-      if (++n > 12) {
+      if (++n > 7) {
         clearInterval(tick)
         return s.end('0\r\n\r\n')
       }
       s.write('1\r\nx\r\n')
-    }, 50)
+    }, 100)
   })
-  const r = await observe(net.request({ url: srv.url, timeout: 150 }))
+  const r = await observe(net.request({ url: srv.url, timeout: 300 }))
   t.is(r.error, null)
-  t.is(r.body, 'x'.repeat(12))
+  t.is(r.body, 'x'.repeat(7))
   expectEvents(t, r, ORDERS.success)
 })
 
-// The caller writes a small chunk every 50 ms for 600 ms; the server answers once the body ends.
-test('should not time out a slow upload that stays active', async (t) => {
+// The caller writes a small chunk every 100 ms for 700 ms; the server answers once the body
+// ends. Each chunk the engine takes is activity, so the 300 ms timeout must not fire.
+test.serial('should not time out a slow upload that stays active', async (t) => {
   const srv = await rawServer(t, (s, req) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${req.body.length}\r\n\r\n${req.body}`))
-  const request = net.request({ method: 'POST', url: srv.url, timeout: 150 })
+  const request = net.request({ method: 'POST', url: srv.url, timeout: 300 })
   request.chunkedEncoding = true
   const events = []
   request.on('timeout', () => events.push('timeout'))
@@ -205,13 +207,13 @@ test('should not time out a slow upload that stays active', async (t) => {
     })
     let n = 0
     const tick = setInterval(() => {
-      if (++n > 12) {
+      if (++n > 7) {
         clearInterval(tick)
         return request.end()
       }
       request.write('y')
-    }, 50)
+    }, 100)
   })
   t.deepEqual(events, [])
-  t.true(/^1\r\ny\r\n(1\r\ny\r\n){11}0\r\n\r\n$/.test(body), JSON.stringify(body))
+  t.true(/^1\r\ny\r\n(1\r\ny\r\n){6}0\r\n\r\n$/.test(body), JSON.stringify(body))
 })
