@@ -123,7 +123,7 @@ proptest! {
     wrappers in prop::collection::vec(wrapper(), 0..4),
     stage in 0usize..5,
   ) {
-    let stage = STAGES[stage];
+    let (stage, wrappers) = leaf.situation(STAGES[stage], wrappers);
     let (err, innermost_io) = wrap(leaf.build(), &wrappers);
     let expected = leaf.expected(innermost_io, stage);
     let named = classify(err.as_ref(), stage);
@@ -268,7 +268,10 @@ mod classification {
   pub fn io_name(kind: ErrorKind, stage: Stage) -> NetError {
     match (kind, stage) {
       (ErrorKind::ConnectionRefused, _) => NetError::ERR_CONNECTION_REFUSED,
-      (ErrorKind::ConnectionReset | ErrorKind::BrokenPipe, _) => NetError::ERR_CONNECTION_RESET,
+      // EPIPE, and a socket that takes no more bytes mid-request, are resets.
+      (ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::WriteZero, _) => {
+        NetError::ERR_CONNECTION_RESET
+      }
       (ErrorKind::ConnectionAborted, _) => NetError::ERR_CONNECTION_ABORTED,
       (ErrorKind::TimedOut, Stage::Connect) => NetError::ERR_CONNECTION_TIMED_OUT,
       (ErrorKind::TimedOut, _) => NetError::ERR_TIMED_OUT,
@@ -388,8 +391,8 @@ mod classification {
   }
 
   /// hyper errors from real HTTP/2 client connections (hyper::Error has no public
-  /// constructor): a peer that answers with garbage, and a peer that closes at once. Neither
-  /// carries an io error, so the stage decides: a failed response is an HTTP/2 protocol error.
+  /// constructor): a peer that answers the preface with garbage, which h2 reports as a
+  /// connection protocol error. `io_inside` says whether a socket error lies under it.
   fn hyper_errors() -> &'static [hyper::Error] {
     static ERRORS: OnceLock<Vec<hyper::Error>> = OnceLock::new();
     ERRORS.get_or_init(|| {
@@ -398,15 +401,13 @@ mod classification {
         .enable_all()
         .build()
         .unwrap();
-      let one = |garbage: Option<&'static [u8]>| {
+      let one = |garbage: &'static [u8]| {
         rt.block_on(async move {
           let (client, mut server) = tokio::io::duplex(1 << 16);
           tokio::spawn(async move {
-            if let Some(bytes) = garbage {
-              let _ = server.write_all(bytes).await;
-              let mut buf = [0u8; 4096];
-              while matches!(server.read(&mut buf).await, Ok(n) if n > 0) {}
-            }
+            let _ = server.write_all(garbage).await;
+            let mut buf = [0u8; 4096];
+            while matches!(server.read(&mut buf).await, Ok(n) if n > 0) {}
           });
           let (mut sender, conn) = hyper::client::conn::http2::handshake(
             hyper_util::rt::TokioExecutor::new(),
@@ -422,11 +423,24 @@ mod classification {
             .expect_err("the peer never answers properly")
         })
       };
-      vec![
-        one(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
-        one(None),
-      ]
+      vec![one(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
     })
+  }
+
+  /// The kind of the innermost io error in `err`'s chain (looking inside io errors too).
+  fn io_inside(err: &(dyn StdError + 'static)) -> Option<ErrorKind> {
+    let mut kind = None;
+    let mut current = Some(err);
+    while let Some(e) = current {
+      current = e.source();
+      if let Some(io) = e.downcast_ref::<io::Error>() {
+        kind = Some(io.kind());
+        if let Some(inner) = io.get_ref() {
+          current = Some(inner);
+        }
+      }
+    }
+    kind
   }
 
   /// hyper's own failures (no io inside) at each stage.
@@ -453,7 +467,7 @@ mod classification {
       (0..tls_table().len()).prop_map(Leaf::Tls),
       any::<u8>().prop_map(Leaf::Alert),
       prop::sample::select(KINDS).prop_map(Leaf::Io),
-      (0..2usize).prop_map(Leaf::Hyper),
+      (0..hyper_errors().len()).prop_map(Leaf::Hyper),
     ]
   }
 
@@ -507,6 +521,26 @@ mod classification {
   }
 
   impl Leaf {
+    /// Where a leaf can really be classified: hyper errors reach the classifier from a sent
+    /// request or a body being read, as themselves or inside a library's error, never inside
+    /// an io error of ours.
+    pub fn situation(&self, stage: Stage, wrappers: Vec<Wrapper>) -> (Stage, Vec<Wrapper>) {
+      match self {
+        Leaf::Hyper(_) => (
+          if stage == Stage::ReadBody {
+            Stage::ReadBody
+          } else {
+            Stage::ReadHeaders
+          },
+          wrappers
+            .into_iter()
+            .filter(|w| matches!(w, Wrapper::Context))
+            .collect(),
+        ),
+        _ => (stage, wrappers),
+      }
+    }
+
     pub fn build(&self) -> Box<dyn StdError + Send + Sync> {
       match self {
         Leaf::Net(e) => Box::new(*e),
@@ -518,15 +552,15 @@ mod classification {
     }
 
     /// The table: NetError and rustls names win through any wrapping; an io error's own kind
-    /// decides; a hyper error without io inside takes the innermost io wrapper's kind, or the
-    /// stage's default.
+    /// decides; a hyper error takes the kind of the io error inside it, else of the innermost
+    /// io wrapper, else the stage's default.
     pub fn expected(&self, innermost_io: Option<ErrorKind>, stage: Stage) -> NetError {
       match self {
         Leaf::Net(e) => *e,
         Leaf::Tls(i) => tls_table()[*i].1,
         Leaf::Alert(code) => alert_name(*code),
         Leaf::Io(kind) => io_name(*kind, stage),
-        Leaf::Hyper(_) => match innermost_io {
+        Leaf::Hyper(i) => match io_inside(&hyper_errors()[*i]).or(innermost_io) {
           Some(kind) => io_name(kind, stage),
           None => hyper_name(stage),
         },
