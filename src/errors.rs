@@ -68,6 +68,7 @@ net_errors! {
   ERR_CACHE_MISS = -400;
   ERR_INCOMPLETE_CHUNKED_ENCODING = -355;
   ERR_HTTP2_PROTOCOL_ERROR = -337;
+  ERR_HTTP2_SERVER_REFUSED_STREAM = -351;
   ERR_INVALID_AUTH_CREDENTIALS = -338;
   ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH = -346;
   ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION = -348;
@@ -121,8 +122,18 @@ pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
         continue;
       }
     }
-    if let Some(h2) = e.downcast_ref::<hyper::Error>() {
-      if h2.is_timeout() {
+    if let Some(h2) = e.downcast_ref::<h2::Error>() {
+      // h2's errors have no `source()`: the socket error or the peer's reset is inside.
+      if let Some(io) = h2.get_io() {
+        current = Some(io);
+        continue;
+      }
+      if let Some(reason) = h2.reason() {
+        return classify_h2_reason(reason);
+      }
+    }
+    if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+      if hyper.is_timeout() {
         return NetError::ERR_TIMED_OUT;
       }
     }
@@ -167,6 +178,17 @@ pub fn closed_during_body(chunked: bool) -> NetError {
 pub fn resolve_failed(err: Option<&io::Error>) -> NetError {
   let _ = err;
   NetError::ERR_NAME_NOT_RESOLVED
+}
+
+/// An HTTP/2 stream or connection ended by a RST_STREAM or GOAWAY with `reason`. Chromium's
+/// `SpdyStream::OnResetStreamFrameReceived` reports a refused stream as such and every other
+/// reset as a protocol error.
+pub fn classify_h2_reason(reason: h2::Reason) -> NetError {
+  if reason == h2::Reason::REFUSED_STREAM {
+    NetError::ERR_HTTP2_SERVER_REFUSED_STREAM
+  } else {
+    NetError::ERR_HTTP2_PROTOCOL_ERROR
+  }
 }
 
 /// Maps an OS-level socket error the way Chromium's `MapSystemError` does.
@@ -264,6 +286,20 @@ mod tests {
     assert_eq!(
       classify(&wrapped, Stage::ReadBody),
       NetError::ERR_CONNECTION_RESET
+    );
+  }
+
+  #[test]
+  fn http2_resets_are_protocol_errors_unless_refused() {
+    let reset = h2::Error::from(h2::Reason::INTERNAL_ERROR);
+    assert_eq!(
+      classify(&reset, Stage::ReadBody),
+      NetError::ERR_HTTP2_PROTOCOL_ERROR
+    );
+    let refused = h2::Error::from(h2::Reason::REFUSED_STREAM);
+    assert_eq!(
+      classify(&refused, Stage::ReadHeaders),
+      NetError::ERR_HTTP2_SERVER_REFUSED_STREAM
     );
   }
 

@@ -1,0 +1,84 @@
+'use strict'
+
+// HTTP/2 (negotiated by ALPN against node:http2 with a CA generated at test time): response
+// backpressure through flow control, and bodies that fail mid-way.
+
+const { certs } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
+const http2 = require('node:http2')
+const test = require('ava')
+const { net } = require('..')
+const { collect } = require('./helpers/listen')
+
+// Listens on 127.0.0.1; teardown destroys open sessions (our pool keeps them alive, and an
+// HTTP/2 server's close() waits for them).
+async function serve (t, handler) {
+  const server = http2.createSecureServer({ ...certs.valid }, handler)
+  const sessions = new Set()
+  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)) })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => {
+    for (const s of sessions) s.destroy()
+    server.close(() => resolve())
+  }))
+  return { server, url: `https://127.0.0.1:${server.address().port}` }
+}
+
+test('should throttle an HTTP/2 server writing to a client that never reads', async (t) => {
+  let written = 0
+  const { url } = await serve(t, (req, res) => {
+    const block = Buffer.alloc(1024 * 1024, 'w')
+    const pump = () => {
+      while (written < 30) {
+        written++
+        if (!res.write(block)) return res.once('drain', pump)
+      }
+      res.end()
+    }
+    pump()
+  })
+  const request = net.request(url)
+  const response = await new Promise((resolve) => { request.on('response', resolve); request.end() })
+  t.is(response.httpVersion, '2.0')
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  t.true(written <= 25, `${written} chunks of 1 MiB written`)
+  t.true(written < 30)
+  // Reading now gets every byte.
+  let read = 0
+  response.on('data', (c) => { read += c.length })
+  await new Promise((resolve) => response.on('end', resolve))
+  t.is(read, 30 * 1024 * 1024)
+})
+
+// Half a body, then `cut(req, res)`: the response errors with a Chromium name, then closes.
+async function failMidBody (t, cut) {
+  const { url } = await serve(t, (req, res) => {
+    res.writeHead(200, { 'content-length': 1024 * 1024 })
+    res.write(Buffer.alloc(100 * 1024, 'h'), () => setTimeout(() => cut(req, res), 50))
+  })
+  const request = net.request(url)
+  let received = 0
+  let responseError = null
+  request.on('response', (response) => {
+    response.on('data', (c) => { received += c.length })
+    response.on('error', (e) => { responseError = e })
+  })
+  const r = await collect(request)
+  t.true(received > 0 && received < 1024 * 1024, `${received} bytes before the failure`)
+  // Reference §4 scenario D.
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:response', 'R:error', 'S:error', 'S:close'])
+  t.is(responseError, r.error, 'the response gets the same Error')
+  return r.error.message
+}
+
+test('should fail an HTTP/2 body cut off by RST_STREAM with net::ERR_HTTP2_PROTOCOL_ERROR', async (t) => {
+  const message = await failMidBody(t, (req) => req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR))
+  // Chromium closes a stream reset with anything but NO_ERROR/REFUSED_STREAM this way.
+  t.is(message, 'net::ERR_HTTP2_PROTOCOL_ERROR')
+})
+
+test('should fail an HTTP/2 body whose session is destroyed mid-way with the socket\'s error', async (t) => {
+  const message = await failMidBody(t, (req) => req.stream.session.destroy())
+  // The socket closes with a FIN or, with our WINDOW_UPDATEs unread, a RST: Chromium's names
+  // for those, not a protocol error (the stream was not reset).
+  t.true(['net::ERR_CONNECTION_CLOSED', 'net::ERR_CONNECTION_RESET'].includes(message), message)
+})
