@@ -287,6 +287,24 @@ for (const coding of ['br', 'zstd']) {
   })
 }
 
+// HEAD answers, 204s and empty bodies often carry Content-Encoding; there is nothing to decode.
+test('should deliver an empty encoded body as empty, not as a decoding error', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    const [, status, coding] = req.url.split('/')
+    res.writeHead(Number(status), { 'Content-Encoding': coding, ...(status === '200' ? { 'Content-Length': 0 } : {}) })
+    res.end()
+  })
+  for (const coding of ['gzip', 'deflate', 'br', 'zstd']) {
+    for (const [method, status] of [['GET', 200], ['HEAD', 200], ['GET', 204]]) {
+      const r = await collect(net.request({ method, url: `${srv.url}/${status}/${coding}` }))
+      const label = `${method} ${status} ${coding}`
+      t.is(r.error, null, `${label}: ${r.error && r.error.message}`)
+      t.is(r.response && r.response.statusCode, status, label)
+      t.is(r.body, '', label)
+    }
+  }
+})
+
 test('should ask for identity when the caller sends Range', async (t) => {
   const srv = await echoServer(t)
   const h = await received(net.request({ url: srv.url, headers: { Range: 'bytes=0-1' } }))

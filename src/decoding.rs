@@ -38,6 +38,10 @@ pub struct ContentDecoder {
   /// The first bytes of a `deflate` body until there are two to sniff: the network may hand
   /// them over one at a time.
   head: Vec<u8>,
+  /// Any body byte has arrived. An empty body (a HEAD, a 204 or 304, `Content-Length: 0`) with a
+  /// `Content-Encoding` is an empty body, not a corrupt stream: Chromium's `FilterSourceStream`
+  /// ends cleanly when upstream ends before any input.
+  had_input: bool,
 }
 
 macro_rules! each {
@@ -76,11 +80,13 @@ impl ContentDecoder {
       inner,
       sniffed: false,
       head: Vec::new(),
+      had_input: false,
     })
   }
 
   /// Decodes one piece of the body; may return nothing until more input arrives.
   pub async fn feed(&mut self, input: &[u8]) -> Result<Bytes, NetError> {
+    self.had_input |= !input.is_empty();
     if !self.sniffed && matches!(self.inner, Inner::Zlib(_)) {
       self.head.extend_from_slice(input);
       if self.head.len() < 2 {
@@ -120,6 +126,9 @@ impl ContentDecoder {
 
   /// Ends the stream; a truncated or corrupt body fails here.
   pub async fn finish(&mut self) -> Result<Bytes, NetError> {
+    if !self.had_input {
+      return Ok(Bytes::new());
+    }
     let mut out = Vec::new();
     if !self.sniffed && matches!(self.inner, Inner::Zlib(_)) {
       // A body shorter than a zlib header: decide on what there is.
@@ -204,6 +213,19 @@ mod tests {
         );
       }
     }
+  }
+
+  #[tokio::test]
+  async fn an_empty_body_is_empty_for_every_coding() {
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+      let mut dec = ContentDecoder::for_encoding(coding).unwrap();
+      assert_eq!(dec.feed(b"").await, Ok(Bytes::new()), "{coding}");
+      assert_eq!(dec.finish().await, Ok(Bytes::new()), "{coding}");
+    }
+    // One byte is not an empty body: a stream that short is corrupt.
+    let mut dec = ContentDecoder::for_encoding("gzip").unwrap();
+    let fed = dec.feed(b"\x1f").await;
+    assert!(fed.is_err() || dec.finish().await.is_err());
   }
 
   #[tokio::test]
