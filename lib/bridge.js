@@ -77,11 +77,11 @@ function scheduleFlush () {
 // requests their events; it still surfaces as an uncaught exception, as it would in Electron.
 function deliver (event) {
   const [id, kind, a, b, c, d] = event
-  const handler = handlers.get(id)
-  if (handler === undefined) return null
+  const target = handlers.get(id)
+  if (target === undefined) return null
   if (kind === EventKind.END || kind === EventKind.ERROR) handlers.delete(id)
   try {
-    handler(kind, a, b, c, d)
+    target._onNativeEvent(kind, a, b, c, d)
     return null
   } catch (err) {
     return { err }
@@ -108,8 +108,10 @@ function allocateId () {
   return id
 }
 
-function register (id, handler) {
-  handlers.set(id, handler)
+// `target._onNativeEvent(kind, a, b, c, d)` receives the request's events (a method, so no
+// closure is allocated per request).
+function register (id, target) {
+  handlers.set(id, target)
 }
 
 function unregister (id) {

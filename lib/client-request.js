@@ -6,7 +6,7 @@
 
 const { Writable } = require('node:stream')
 const { parseOptions, validateHeader } = require('./options')
-const { IncomingMessage } = require('./incoming-message')
+const { IncomingMessage, splitRawHeaders } = require('./incoming-message')
 const { netError } = require('./errors')
 const bridge = require('./bridge')
 const { EventKind } = bridge
@@ -109,7 +109,7 @@ class ClientRequest extends Writable {
     // waits until the engine has handed the chunk to the socket (WRITE_ACK). A chunk taken is
     // upload activity: it re-arms the timeout as a socket write would in Node.
     this._armTimeout()
-    if (this[kNative].write(chunk)) {
+    if (this[kNative].requestWrite(this[kId], chunk)) {
       callback()
     } else {
       this[kPendingWrite] = callback
@@ -124,7 +124,7 @@ class ClientRequest extends Writable {
         if (error) return callback(error)
       }
       this[kPendingWrite] = callback
-      this[kNative].finish()
+      this[kNative].requestFinish(this[kId])
       return
     }
     const chunks = this[kBody]
@@ -151,14 +151,20 @@ class ClientRequest extends Writable {
     const native = bridge.binding()
     const id = bridge.allocateId()
     this[kId] = id
-    this[kNative] = new native.NativeRequest(
+    native.startRequest(
       id, sessionModule.nativeOf(session), options.method, options.url, flatHeaders,
-      !!this[kChunked], options.native
+      !!this[kChunked], options.native, body
     )
-    bridge.register(id, (kind, a, b, c, d) => this._onNativeEvent(kind, a, b, c, d))
-    this[kNative].start(body)
+    // Set only once started: the engine's functions take the request's id from here on.
+    this[kNative] = native
+    bridge.register(id, this)
     this._armTimeout()
     return null
+  }
+
+  // IncomingMessage asks for each next body chunk through this (backpressure, reference §5).
+  _readMore () {
+    if (this[kNative]) this[kNative].requestRead(this[kId])
   }
 
   _onNativeEvent (kind, a, b, c, d) {
@@ -169,7 +175,7 @@ class ClientRequest extends Writable {
     }
     switch (kind) {
       case EventKind.RESPONSE: {
-        const response = new IncomingMessage(a, b, c, d, () => this[kNative].read())
+        const response = new IncomingMessage(a, b, c, d, this)
         this[kResponse] = response
         this.emit('response', response)
         break
@@ -209,13 +215,13 @@ class ClientRequest extends Writable {
   }
 
   // Electron's redirect handling: the listener decides synchronously (reference §2.6, §4 J–O).
-  _onRedirect (statusCode, method, redirectUrl, rawHeaders) {
+  _onRedirect (statusCode, method, redirectUrl, joinedHeaders) {
     const policy = this[kOptions].redirect
     if (policy === 'error') {
       this._die(new Error('Attempted to redirect, but redirect policy was \'error\''))
       return
     }
-    const headers = redirectHeaders(rawHeaders)
+    const headers = redirectHeaders(splitRawHeaders(joinedHeaders))
     let followed = policy === 'follow'
     this[kFollowRedirect] = () => { followed = true }
     try {
@@ -224,7 +230,7 @@ class ClientRequest extends Writable {
       this[kFollowRedirect] = null
       if (!this[kAborted]) {
         if (followed) {
-          this[kNative].followRedirect(true)
+          this[kNative].requestFollowRedirect(this[kId], true)
         } else {
           this._die(new Error('Redirect was cancelled'))
         }
@@ -238,9 +244,9 @@ class ClientRequest extends Writable {
       if (answered || this[kAborted]) return
       answered = true
       if (typeof username === 'string' && typeof password === 'string') {
-        this[kNative].login(username, password)
+        this[kNative].requestLogin(this[kId], username, password)
       } else {
-        this[kNative].login()
+        this[kNative].requestLogin(this[kId])
       }
     }
     // No listener is the same as cancelling: the 401 is delivered (§4.1).
@@ -268,7 +274,7 @@ class ClientRequest extends Writable {
     this._clearTimeout()
     if (this[kNative]) {
       bridge.unregister(this[kId])
-      this[kNative].abort()
+      this[kNative].requestAbort(this[kId])
       if (this[kResponse]) this[kResponse].destroy(error)
     }
   }

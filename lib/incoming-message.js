@@ -10,9 +10,10 @@ const kStatusCode = Symbol('statusCode')
 const kStatusMessage = Symbol('statusMessage')
 const kHttpVersion = Symbol('httpVersion')
 const kRawHeaders = Symbol('rawHeaders')
+const kJoinedHeaders = Symbol('joinedHeaders')
 const kQueue = Symbol('queue')
 const kShouldPush = Symbol('shouldPush')
-const kResume = Symbol('resume')
+const kRequest = Symbol('request')
 const kResumeArmed = Symbol('resumeArmed')
 
 // Chromium keeps only the first value of these (net::HttpResponseHeaders, reference §5).
@@ -23,15 +24,18 @@ const DISCARD_DUPLICATES = new Set([
 ])
 
 class IncomingMessage extends Readable {
-  constructor (statusCode, statusMessage, httpVersion, rawHeaders, resume) {
+  // `joinedHeaders` is the engine's one-string form of rawHeaders (src/bridge.rs), split on
+  // first use: most consumers never look at the headers.
+  constructor (statusCode, statusMessage, httpVersion, joinedHeaders, request) {
     super()
     this[kStatusCode] = statusCode
     this[kStatusMessage] = statusMessage
     this[kHttpVersion] = httpVersion
-    this[kRawHeaders] = rawHeaders
+    this[kJoinedHeaders] = joinedHeaders
+    this[kRawHeaders] = null
     this[kQueue] = []
     this[kShouldPush] = false
-    this[kResume] = resume
+    this[kRequest] = request
     // The engine sends the first chunk without being asked; each later one needs a resume.
     this[kResumeArmed] = false
   }
@@ -45,7 +49,7 @@ class IncomingMessage extends Readable {
   // Built afresh on every access, as Electron does.
   get headers () {
     const grouped = new Map()
-    const raw = this[kRawHeaders]
+    const raw = this._rawHeaderList()
     for (let i = 0; i < raw.length; i += 2) {
       const key = raw[i].toLowerCase()
       if (!grouped.has(key)) grouped.set(key, [])
@@ -67,7 +71,12 @@ class IncomingMessage extends Readable {
   }
 
   get rawHeaders () {
-    return this[kRawHeaders].slice()
+    return this._rawHeaderList().slice()
+  }
+
+  _rawHeaderList () {
+    if (this[kRawHeaders] === null) this[kRawHeaders] = splitRawHeaders(this[kJoinedHeaders])
+    return this[kRawHeaders]
   }
 
   get trailers () {
@@ -93,7 +102,7 @@ class IncomingMessage extends Readable {
     if (this[kShouldPush] && this[kResumeArmed] && queue.length === 0) {
       // Reset before resuming: each resume lets exactly one more chunk come.
       this[kResumeArmed] = false
-      this[kResume]()
+      this[kRequest]._readMore()
     }
   }
 
@@ -103,4 +112,9 @@ class IncomingMessage extends Readable {
   }
 }
 
-module.exports = { IncomingMessage }
+// The engine joins rawHeaders with NUL, which no header name or value can contain.
+function splitRawHeaders (joined) {
+  return joined === '' ? [] : joined.split('\0')
+}
+
+module.exports = { IncomingMessage, splitRawHeaders }

@@ -32,7 +32,11 @@ use napi::bindgen_prelude::Function;
 use napi::Env;
 use napi_derive::napi;
 
-pub use loader::{NativeRequest, NativeRequestOptions};
+// Re-exported so the crate's public surface (and the dead-code lint) sees what JS calls.
+pub use loader::{
+  request_abort, request_finish, request_follow_redirect, request_login, request_read,
+  request_write, start_request, NativeRequestOptions,
+};
 pub use session::NativeSession;
 
 /// Registers the JS function that receives every engine event (see `bridge.rs` for the format).

@@ -2,6 +2,8 @@
 //! request: hop after hop (redirects, authentication retries) until a response is delivered,
 //! then its body under the consumer's credit (Electron's `data(chunk, resume)`, reference §5).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -53,171 +55,179 @@ struct RequestSpec {
 /// Most read() credits that may be banked ahead of data; JS grants one per `_read`.
 const MAX_BANKED_CREDIT: usize = 4;
 
-#[napi]
-pub struct NativeRequest {
-  id: u32,
-  session: Arc<SessionInner>,
-  spec: Option<RequestSpec>,
+/// What the JS thread holds of a started request, addressed by the request's id.
+///
+/// Requests are plain functions over an id rather than a JS class: a wrapped native object costs
+/// an allocation, a weak reference and a finalizer per request (several microseconds, measured),
+/// and nothing native exists for a request that is never started.
+struct Handle {
   lifeline: Arc<Lifeline>,
   credit: Arc<Semaphore>,
   upload: Option<mpsc::UnboundedSender<UploadMsg>>,
   queued: Arc<Queued>,
-  decisions: Option<mpsc::UnboundedSender<Decision>>,
-  task: Option<tokio::task::AbortHandle>,
+  decisions: mpsc::UnboundedSender<Decision>,
+  task: tokio::task::AbortHandle,
 }
 
-#[napi]
-impl NativeRequest {
-  /// Prepares a request; nothing touches the network until `start()`.
-  #[napi(constructor, catch_unwind)]
-  pub fn new(
-    id: u32,
-    session: &NativeSession,
-    method: String,
-    url: String,
-    headers: Vec<String>,
-    chunked: bool,
-    options: Option<NativeRequestOptions>,
-  ) -> napi::Result<NativeRequest> {
-    let url =
-      Url::parse(&url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
-    let headers = headers
-      .chunks(2)
-      .map(|pair| (pair[0].clone(), pair.get(1).cloned().unwrap_or_default()))
-      .collect();
-    Ok(NativeRequest {
-      id,
-      session: session.inner.clone(),
-      spec: Some(RequestSpec {
-        method,
-        url,
-        headers,
-        chunked,
-        options: options.unwrap_or_default(),
-      }),
-      lifeline: Arc::new(Lifeline::default()),
-      credit: Arc::new(Semaphore::new(0)),
-      upload: None,
-      queued: Arc::new(Queued::default()),
-      decisions: None,
-      task: None,
-    })
-  }
+thread_local! {
+  // Only the JS thread touches handles (every napi call and the bridge's delivery run there).
+  static HANDLES: RefCell<HashMap<u32, Handle>> = RefCell::new(HashMap::new());
+}
 
-  /// Starts the request: `body` is the whole buffered body, or null. In chunked mode the body
-  /// comes through `write()` / `finish()` instead.
-  #[napi(catch_unwind)]
-  pub fn start(&mut self, env: Env, body: Option<Buffer>) -> napi::Result<()> {
-    let Some(spec) = self.spec.take() else {
-      return Ok(());
-    };
-    if self.lifeline.cancelled.load(Ordering::SeqCst) {
-      return Ok(());
-    }
-    let upload = if spec.chunked {
-      let (tx, rx) = mpsc::unbounded_channel();
-      self.upload = Some(tx);
-      UploadBody::Chunked(ChunkedUpload {
-        rx,
-        queued: self.queued.clone(),
-      })
-    } else {
-      match body {
-        Some(b) => UploadBody::buffered(b),
-        None => UploadBody::Empty,
-      }
-    };
-    let (decision_tx, mut decision_rx) = mpsc::unbounded_channel();
-    self.decisions = Some(decision_tx);
-    bridge::retain(&env, &self.lifeline)?;
-    let reporter = Arc::new(Reporter {
-      id: self.id,
-      lifeline: self.lifeline.clone(),
-      credit: self.credit.clone(),
+fn with_handle<R>(id: u32, f: impl FnOnce(&Handle) -> R) -> Option<R> {
+  HANDLES.with(|h| h.borrow().get(&id).map(f))
+}
+
+/// Drops the handle of a request whose terminal event has been delivered (bridge, JS thread).
+pub fn forget(id: u32) {
+  HANDLES.with(|h| h.borrow_mut().remove(&id));
+}
+
+/// Starts request `id`: `body` is the whole buffered body, or null. In chunked mode the body
+/// comes through `requestWrite()` / `requestFinish()` instead.
+#[allow(clippy::too_many_arguments)] // one call per request, straight from lib/client-request.js
+#[napi(catch_unwind)]
+pub fn start_request(
+  env: Env,
+  id: u32,
+  session: &NativeSession,
+  method: String,
+  url: String,
+  headers: Vec<String>,
+  chunked: bool,
+  options: Option<NativeRequestOptions>,
+  body: Option<Buffer>,
+) -> napi::Result<()> {
+  let url =
+    Url::parse(&url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
+  let mut pairs = headers.into_iter();
+  let mut header_list = Vec::new();
+  while let Some(name) = pairs.next() {
+    header_list.push((name, pairs.next().unwrap_or_default()));
+  }
+  let spec = RequestSpec {
+    method,
+    url,
+    headers: header_list,
+    chunked,
+    options: options.unwrap_or_default(),
+  };
+  let lifeline = Arc::new(Lifeline::default());
+  let credit = Arc::new(Semaphore::new(0));
+  let queued = Arc::new(Queued::default());
+  let (upload_tx, upload) = if spec.chunked {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let body = UploadBody::Chunked(ChunkedUpload {
+      rx,
+      queued: queued.clone(),
     });
-    let session = self.session.clone();
-    let on_panic = reporter.clone();
-    self.task = Some(crate::runtime::spawn_guarded(
-      async move {
-        let mut request = Request {
-          session: &session,
-          reporter: &reporter,
-          decisions: &mut decision_rx,
-        };
-        if let Err(e) = request.run(spec, upload).await {
-          reporter.emit(Event::Error(e));
-        }
+    (Some(tx), body)
+  } else {
+    let body = match body {
+      Some(b) => UploadBody::buffered(b),
+      None => UploadBody::Empty,
+    };
+    (None, body)
+  };
+  let (decisions, mut decision_rx) = mpsc::unbounded_channel();
+  bridge::retain(&env, &lifeline)?;
+  let reporter = Arc::new(Reporter {
+    id,
+    lifeline: lifeline.clone(),
+    credit: credit.clone(),
+  });
+  let session = session.inner.clone();
+  let on_panic = reporter.clone();
+  let task = crate::runtime::spawn_guarded(
+    async move {
+      let mut request = Request {
+        session: &session,
+        reporter: &reporter,
+        decisions: &mut decision_rx,
+      };
+      if let Err(e) = request.run(spec, upload).await {
+        reporter.emit(Event::Error(e));
+      }
+    },
+    // A bug in the engine fails this request instead of reaching the FFI boundary.
+    move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
+  );
+  HANDLES.with(|h| {
+    h.borrow_mut().insert(
+      id,
+      Handle {
+        lifeline,
+        credit,
+        upload: upload_tx,
+        queued,
+        decisions,
+        task,
       },
-      // A bug in the engine fails this request instead of reaching the FFI boundary.
-      move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
-    ));
-    Ok(())
-  }
+    )
+  });
+  Ok(())
+}
 
-  /// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
-  /// a `WriteAck` event follows once it has been handed to the socket.
-  #[napi(catch_unwind)]
-  pub fn write(&self, chunk: Buffer) -> bool {
-    let Some(tx) = &self.upload else {
+/// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
+/// a `WriteAck` event follows once it has been handed to the socket.
+#[napi(catch_unwind)]
+pub fn request_write(id: u32, chunk: Buffer) -> bool {
+  with_handle(id, |h| {
+    let Some(tx) = &h.upload else {
       return true;
     };
-    let accepted = self.queued.add(chunk.len());
+    let accepted = h.queued.add(chunk.len());
     let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
     accepted
-  }
-
-  /// Ends a chunked body; acknowledged by a `WriteAck` event.
-  #[napi(catch_unwind)]
-  pub fn finish(&self) {
-    if let Some(tx) = &self.upload {
-      let _ = tx.send(UploadMsg::End);
-    }
-  }
-
-  /// Lets the engine read one more body chunk from the network.
-  #[napi(catch_unwind)]
-  pub fn read(&self) {
-    if self.credit.available_permits() < MAX_BANKED_CREDIT {
-      self.credit.add_permits(1);
-    }
-  }
-
-  /// Answers a `Redirect` event.
-  #[napi(catch_unwind)]
-  pub fn follow_redirect(&self, follow: bool) {
-    self.decide(Decision::Follow(follow));
-  }
-
-  /// Answers a `Login` event: credentials retry the request, nothing delivers the challenge.
-  #[napi(catch_unwind)]
-  pub fn login(&self, username: Option<String>, password: Option<String>) {
-    let creds = match (username, password) {
-      (Some(username), Some(password)) => Some(Credentials { username, password }),
-      _ => None,
-    };
-    self.decide(Decision::Login(creds));
-  }
-
-  /// Cancels the request: the socket is closed and no further event is delivered.
-  #[napi(catch_unwind)]
-  pub fn abort(&mut self, env: Env) {
-    self.lifeline.cancelled.store(true, Ordering::SeqCst);
-    self.spec = None;
-    self.upload = None;
-    self.decisions = None;
-    if let Some(task) = self.task.take() {
-      task.abort();
-    }
-    bridge::release(&env, &self.lifeline);
-  }
+  })
+  .unwrap_or(true)
 }
 
-impl NativeRequest {
-  fn decide(&self, decision: Decision) {
-    if let Some(tx) = &self.decisions {
-      let _ = tx.send(decision);
+/// Ends a chunked body; acknowledged by a `WriteAck` event.
+#[napi(catch_unwind)]
+pub fn request_finish(id: u32) {
+  with_handle(id, |h| {
+    if let Some(tx) = &h.upload {
+      let _ = tx.send(UploadMsg::End);
     }
-  }
+  });
+}
+
+/// Lets the engine read one more body chunk from the network.
+#[napi(catch_unwind)]
+pub fn request_read(id: u32) {
+  with_handle(id, |h| {
+    if h.credit.available_permits() < MAX_BANKED_CREDIT {
+      h.credit.add_permits(1);
+    }
+  });
+}
+
+/// Answers a `Redirect` event.
+#[napi(catch_unwind)]
+pub fn request_follow_redirect(id: u32, follow: bool) {
+  with_handle(id, |h| h.decisions.send(Decision::Follow(follow)));
+}
+
+/// Answers a `Login` event: credentials retry the request, nothing delivers the challenge.
+#[napi(catch_unwind)]
+pub fn request_login(id: u32, username: Option<String>, password: Option<String>) {
+  let creds = match (username, password) {
+    (Some(username), Some(password)) => Some(Credentials { username, password }),
+    _ => None,
+  };
+  with_handle(id, |h| h.decisions.send(Decision::Login(creds)));
+}
+
+/// Cancels the request: the socket is closed and no further event is delivered.
+#[napi(catch_unwind)]
+pub fn request_abort(env: Env, id: u32) {
+  let Some(h) = HANDLES.with(|h| h.borrow_mut().remove(&id)) else {
+    return;
+  };
+  h.lifeline.cancelled.store(true, Ordering::SeqCst);
+  h.task.abort();
+  bridge::release(&env, &h.lifeline);
 }
 
 /// Credentials being tried for a protection space on this request.
