@@ -1,8 +1,10 @@
 //! TLS client configuration: rustls with the system's roots plus `NODE_EXTRA_CA_CERTS`.
 //!
-//! Node's convention (https://nodejs.org/api/cli.html#node_extra_ca_certsfile): the file is read
-//! once, when the first session is created; certificates in it are trusted in addition to the
-//! system store. ALPN offers h2 then http/1.1, as Chromium does.
+//! Node's convention (https://nodejs.org/api/cli.html#node_extra_ca_certsfile): certificates in
+//! the file are trusted in addition to the system store. The variable and the file are read
+//! once, when the process makes its first TLS connection ([`client_config`] is built lazily),
+//! so a process may set it any time before its first https request. ALPN offers h2 then
+//! http/1.1, as Chromium does.
 
 use std::sync::{Arc, OnceLock};
 
