@@ -439,6 +439,10 @@ mod classification {
           current = Some(inner);
         }
       }
+      // h2's errors expose the socket error under them only through get_io().
+      if let Some(io) = e.downcast_ref::<h2::Error>().and_then(h2::Error::get_io) {
+        current = Some(io);
+      }
     }
     kind
   }
