@@ -6,7 +6,7 @@
 const { certs } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const http2 = require('node:http2')
 const test = require('ava')
-const { net } = require('..')
+const { net, session } = require('..')
 const { collect } = require('./helpers/listen')
 
 // Listens on 127.0.0.1; teardown destroys open sessions (our pool keeps them alive, and an
@@ -81,4 +81,25 @@ test('should fail an HTTP/2 body whose session is destroyed mid-way with the soc
   // The socket closes with a FIN or, with our WINDOW_UPDATEs unread, a RST: Chromium's names
   // for those, not a protocol error (the stream was not reset).
   t.true(['net::ERR_CONNECTION_CLOSED', 'net::ERR_CONNECTION_RESET'].includes(message), message)
+})
+
+test('should fail an HTTP/2 download with net::ERR_ABORTED on closeAllConnections() and close the session', async (t) => {
+  const ses = session.fromPartition('h2-close-all')
+  let sessionClosed
+  const closed = new Promise((resolve) => { sessionClosed = resolve })
+  const { url } = await serve(t, (req, res) => {
+    if (req.url === '/fresh') return res.end('fresh')
+    req.stream.session.once('close', sessionClosed)
+    res.writeHead(200)
+    res.write('part')
+  })
+  const request = net.request({ url: `${url}/slow`, session: ses })
+  request.on('response', (response) => response.once('data', () => ses.closeAllConnections()))
+  const r = await collect(request)
+  t.is(r.error.message, 'net::ERR_ABORTED')
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:response', 'R:error', 'S:error', 'S:close'])
+  await closed
+  const after = await collect(net.request({ url: `${url}/fresh`, session: ses }))
+  t.is(after.body, 'fresh')
+  t.is(after.response.httpVersion, '2.0')
 })
