@@ -66,7 +66,7 @@ struct Handle {
   upload: Option<mpsc::UnboundedSender<UploadMsg>>,
   queued: Arc<Queued>,
   decisions: mpsc::UnboundedSender<Decision>,
-  task: tokio::task::AbortHandle,
+  task: crate::runtime::Task,
 }
 
 thread_local! {
@@ -138,7 +138,7 @@ pub fn start_request(
   });
   let session = session.inner.clone();
   let on_panic = reporter.clone();
-  let task = crate::runtime::spawn_guarded(
+  let task = crate::runtime::Task::start(
     async move {
       let mut request = Request {
         session: &session,

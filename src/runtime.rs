@@ -5,9 +5,12 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::FutureExt;
-use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Runtime};
 
@@ -34,19 +37,163 @@ pub fn runtime() -> &'static Runtime {
   })
 }
 
-/// Spawns `fut`; if it panics, `on_panic` runs instead of the panic reaching the FFI boundary.
-pub fn spawn_guarded<F, P>(fut: F, on_panic: P) -> tokio::task::AbortHandle
-where
-  F: Future<Output = ()> + Send + 'static,
-  P: FnOnce() + Send + 'static,
-{
-  runtime()
-    .spawn(async move {
-      if AssertUnwindSafe(fut).catch_unwind().await.is_err() {
-        on_panic();
+/// A request's task, started on the calling (JS) thread and moved onto the runtime only once
+/// it has to wait.
+///
+/// Why: spawning from outside the runtime wakes a parked worker (an eventfd write or futex, and
+/// a context switch) before the first byte can go out. Polled once here instead, a request on a
+/// pooled connection writes its head straight from the JS thread and then waits on the socket;
+/// the readiness that ends that wait is noticed by a worker's reactor, which moves the task onto
+/// its own queue without waking any other thread. So one request costs one thread hand-off each
+/// way fewer (bench W1, one request at a time).
+pub struct Task {
+  shared: Arc<Shared>,
+}
+
+struct Shared {
+  state: AtomicU8,
+  fut: Mutex<Option<BoxFuture>>,
+  /// Set once the task runs on the runtime: aborting then goes through tokio.
+  spawned: Mutex<Option<tokio::task::AbortHandle>>,
+  aborted: AtomicBool,
+  on_panic: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Being polled on the starting thread.
+const POLLING: u8 = 0;
+/// Woken while being polled there: move it to the runtime once that poll returns.
+const NOTIFIED: u8 = 1;
+/// Waiting, not yet on the runtime: the next wake moves it there.
+const IDLE: u8 = 2;
+/// On the runtime (or finished, or cancelled): wakes are tokio's business.
+const GONE: u8 = 3;
+
+impl Task {
+  /// Starts `fut` on this thread; if it panics, `on_panic` runs instead of the panic reaching
+  /// the FFI boundary (here or later on a worker).
+  pub fn start<F, P>(fut: F, on_panic: P) -> Task
+  where
+    F: Future<Output = ()> + Send + 'static,
+    P: FnOnce() + Send + 'static,
+  {
+    let shared = Arc::new(Shared {
+      state: AtomicU8::new(POLLING),
+      fut: Mutex::new(None),
+      spawned: Mutex::new(None),
+      aborted: AtomicBool::new(false),
+      on_panic: Mutex::new(Some(Box::new(on_panic))),
+    });
+    // Inside the runtime's context, so sockets register with its reactor (and whatever the
+    // future drops here may spawn).
+    let _enter = runtime().enter();
+    let mut fut: BoxFuture = Box::pin(fut);
+    let waker = Waker::from(shared.clone());
+    let mut cx = Context::from_waker(&waker);
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+    match polled {
+      Ok(Poll::Ready(())) => shared.state.store(GONE, Ordering::SeqCst),
+      Err(_) => {
+        shared.state.store(GONE, Ordering::SeqCst);
+        shared.panicked();
       }
-    })
-    .abort_handle()
+      Ok(Poll::Pending) => {
+        *lock(&shared.fut) = Some(fut);
+        if shared
+          .state
+          .compare_exchange(POLLING, IDLE, Ordering::SeqCst, Ordering::SeqCst)
+          .is_err()
+        {
+          // Woken during the poll: it can make progress now.
+          shared.state.store(GONE, Ordering::SeqCst);
+          shared.spawn();
+        }
+      }
+    }
+    Task { shared }
+  }
+
+  /// Cancels the task: its future (and so its socket) is dropped.
+  pub fn abort(&self) {
+    let shared = &self.shared;
+    {
+      // Under the lock that `spawn` stores its handle with, so one of the two sees the other.
+      let mut spawned = lock(&shared.spawned);
+      shared.aborted.store(true, Ordering::SeqCst);
+      if let Some(handle) = spawned.take() {
+        handle.abort();
+      }
+    }
+    shared.state.store(GONE, Ordering::SeqCst);
+    // Not on the runtime yet (or a wake is moving it there and will find nothing): drop it here,
+    // in the runtime's context as a drop on a worker would be.
+    let fut = lock(&shared.fut).take();
+    if fut.is_some() {
+      let _enter = runtime().enter();
+      drop(fut);
+    }
+  }
+}
+
+impl Shared {
+  fn spawn(self: &Arc<Self>) {
+    let Some(fut) = lock(&self.fut).take() else {
+      return;
+    };
+    let me = self.clone();
+    let handle = runtime()
+      .spawn(async move {
+        if AssertUnwindSafe(fut).catch_unwind().await.is_err() {
+          me.panicked();
+        }
+      })
+      .abort_handle();
+    let mut spawned = lock(&self.spawned);
+    if self.aborted.load(Ordering::SeqCst) {
+      handle.abort();
+    } else {
+      *spawned = Some(handle);
+    }
+  }
+
+  fn panicked(&self) {
+    if let Some(on_panic) = lock(&self.on_panic).take() {
+      on_panic();
+    }
+  }
+}
+
+impl Wake for Shared {
+  fn wake(self: Arc<Self>) {
+    self.wake_by_ref();
+  }
+
+  fn wake_by_ref(self: &Arc<Self>) {
+    let mut state = self.state.load(Ordering::SeqCst);
+    loop {
+      let next = match state {
+        POLLING => NOTIFIED,
+        IDLE => GONE,
+        _ => return,
+      };
+      match self
+        .state
+        .compare_exchange(state, next, Ordering::SeqCst, Ordering::SeqCst)
+      {
+        Ok(_) => break,
+        Err(now) => state = now,
+      }
+    }
+    if state == IDLE {
+      // From a worker's reactor this lands on that worker's own queue: no other thread wakes.
+      self.spawn();
+    }
+  }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+  m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The test suite proves that a panic in the engine becomes `net::ERR_FAILED` instead of a
