@@ -121,6 +121,22 @@ export class ClientRequest extends Writable {
   once(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
+/** Electron's `ProxyConfig` (the argument of `ses.setProxy`). */
+export interface ProxyConfig {
+  /**
+   * `direct`, `fixed_servers`, or (accepted, not yet implemented: resolved as direct)
+   * `auto_detect`, `pac_script`, `system`. When absent: `pac_script` if `pacScript` is
+   * non-empty, otherwise `fixed_servers`.
+   */
+  mode?: 'direct' | 'auto_detect' | 'pac_script' | 'fixed_servers' | 'system'
+  /** The URL of a PAC file (not yet fetched). */
+  pacScript?: string
+  /** `[<urlScheme>=]<proxy>[,<proxy>...][;...]`, e.g. `http=proxy:3128;https=proxy:3129`. */
+  proxyRules?: string
+  /** Comma-separated hosts, suffixes, IPs, CIDR blocks, `<local>`, `<-loopback>` that skip the proxy. */
+  proxyBypassRules?: string
+}
+
 export class Session {
   private constructor()
   isPersistent(): boolean
@@ -129,6 +145,10 @@ export class Session {
   setUserAgent(userAgent: string, acceptLanguages?: string): void
   getUserAgent(): string
   clearAuthCache(): Promise<void>
+  /** Requests started after the promise resolves use `config`; pooled connections keep their route until `closeAllConnections()`. */
+  setProxy(config: ProxyConfig): Promise<void>
+  /** `DIRECT`, `PROXY host:port`, ... joined with `;`, as a PAC script would answer. */
+  resolveProxy(url: string): Promise<string>
   /** Closes every connection of this session; requests in flight fail with `net::ERR_ABORTED`. */
   closeAllConnections(): Promise<void>
 }

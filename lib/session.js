@@ -1,8 +1,8 @@
 'use strict'
 
 // Session: what a request needs from Electron's session (reference §10). Each Session owns a
-// NativeSession (its connection pool, auth cache and user agent; cookies, proxy and the HTTP
-// cache join it in later versions).
+// NativeSession (its connection pool, auth cache, user agent and proxy configuration; cookies
+// and the HTTP cache join it in later versions).
 
 const os = require('node:os')
 const path = require('node:path')
@@ -12,6 +12,14 @@ const kNative = Symbol('native')
 const kPartition = Symbol('partition')
 
 const sessions = new Map()
+
+const PROXY_MODES = ['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system']
+
+// A ProxyConfig field as Electron's gin dictionary reads it: only a string counts.
+function stringField (config, name) {
+  const value = config == null ? undefined : config[name]
+  return typeof value === 'string' ? value : undefined
+}
 
 class Session {
   constructor (partition, token) {
@@ -47,6 +55,28 @@ class Session {
   closeAllConnections () {
     this[kNative].closeAllConnections()
     return new Promise((resolve) => setImmediate(resolve))
+  }
+
+  // Electron's setProxy (reference §10): with no `mode`, `pac_script` when `pacScript` is
+  // non-empty, else `fixed_servers`; an unknown mode rejects with Electron's message. Requests
+  // started after the promise resolves (on a later task) use the new config.
+  setProxy (config) {
+    const pacScript = stringField(config, 'pacScript') || ''
+    let mode = stringField(config, 'mode')
+    if (mode === undefined) {
+      mode = pacScript ? 'pac_script' : 'fixed_servers'
+    } else if (!PROXY_MODES.includes(mode)) {
+      return Promise.reject(new Error('Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system'))
+    }
+    this[kNative].setProxy(mode, stringField(config, 'proxyRules') || '', stringField(config, 'proxyBypassRules') || '')
+    return new Promise((resolve) => setImmediate(resolve))
+  }
+
+  // PAC-style: 'DIRECT', 'PROXY host:port', ... joined with ';' ('' for a URL that does not
+  // parse), resolved on a later task as Electron's promise is.
+  resolveProxy (url) {
+    const result = this[kNative].resolveProxy(String(url))
+    return new Promise((resolve) => setImmediate(() => resolve(result)))
   }
 
   clearAuthCache () {

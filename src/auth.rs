@@ -254,9 +254,14 @@ pub enum Step {
 
 /// The auth decision for one response, as a pure function of what the loader knows (Chromium's
 /// `HttpAuthController::SelectNextAuthIdentityToTry` order: URL identity, then the auth cache,
-/// then the user; reference §4.1):
-/// - a 407 from a server reached directly fails with `ERR_UNEXPECTED_PROXY_AUTH`, as
-///   `HttpNetworkTransaction::HandleAuthChallenge` does without a proxy;
+/// then the user; reference §4.1). The loader keeps server and proxy attempts apart and passes
+/// the one this status concerns as `tried` (and no URL credentials for a 407: they are the
+/// server's):
+/// - a 407 from a server reached directly (not `proxied`) fails with
+///   `ERR_UNEXPECTED_PROXY_AUTH`, as `HttpNetworkTransaction::HandleAuthChallenge` does without
+///   a proxy;
+/// - a 407 through a proxy is a challenge like a 401, also under `omit`: `credentials: 'omit'`
+///   still uses proxy credentials (reference §4.1, §7.1);
 /// - any other non-401 delivers, remembering credentials that were being tried;
 /// - a 401 under `omit` (`omit_server_auth`), or with no challenge we can answer, is delivered;
 /// - the first 401 of a protection space is answered by the URL's credentials, else the cached
@@ -267,13 +272,15 @@ pub enum Step {
 pub fn next_step(
   status: u16,
   challenges: &[Challenge],
+  proxied: bool,
   omit_server_auth: bool,
   url_creds: Option<&Credentials>,
   cached: impl FnOnce(&str) -> Option<Credentials>,
   tried: Option<&Tried>,
 ) -> Step {
   match status {
-    407 => return Step::Fail(NetError::ERR_UNEXPECTED_PROXY_AUTH),
+    407 if !proxied => return Step::Fail(NetError::ERR_UNEXPECTED_PROXY_AUTH),
+    407 => {}
     401 if !omit_server_auth => {}
     401 => return Step::Deliver { remember: false },
     _ => {
@@ -390,6 +397,18 @@ impl AuthCache {
       .header_value(&entry.creds, method, target)
       .ok()?;
     Some((entry.realm.clone(), value))
+  }
+
+  /// Pre-emptive `Proxy-Authorization` for requests through `proxy`: proxy spaces have no
+  /// path (Chromium's `HttpAuthController` uses an empty path for `AUTH_PROXY`), so any cached
+  /// realm of that proxy answers. `method` and `uri` are what Digest signs (`CONNECT host:port`
+  /// for a tunnel).
+  pub fn preemptive_proxy(&self, proxy: &Origin, method: &str, uri: &str) -> Option<String> {
+    let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+    let entry = entries
+      .iter_mut()
+      .find(|e| &e.origin == proxy && e.is_proxy)?;
+    entry.answer.header_value(&entry.creds, method, uri).ok()
   }
 
   /// Cached credentials for a protection space the server just challenged for.
@@ -590,25 +609,72 @@ mod tests {
   }
 
   #[test]
-  fn step_407_fails_even_under_omit() {
+  fn step_407_fails_without_a_proxy_even_under_omit() {
     for omit in [false, true] {
       assert!(matches!(
-        next_step(407, &basic(), omit, None, |_| None, None),
+        next_step(407, &basic(), false, omit, None, |_| None, None),
         Step::Fail(NetError::ERR_UNEXPECTED_PROXY_AUTH)
       ));
     }
   }
 
   #[test]
+  fn step_407_through_a_proxy_is_a_challenge_even_under_omit() {
+    for omit in [false, true] {
+      assert!(matches!(
+        next_step(407, &basic(), true, omit, None, |_| None, None),
+        Step::AskUser { .. }
+      ));
+      match next_step(407, &basic(), true, omit, None, |_| Some(creds("c")), None) {
+        Step::Retry { source, .. } => assert_eq!(source, Source::Cache),
+        other => panic!("{other:?}"),
+      }
+      // Wrong cached proxy credentials are forgotten, then the user is asked.
+      let t = tried("r", "u", Source::Cache);
+      assert!(matches!(
+        next_step(407, &basic(), true, omit, None, |_| None, Some(&t)),
+        Step::AskUser {
+          forget_cached: true,
+          ..
+        }
+      ));
+    }
+  }
+
+  #[test]
+  fn proxy_credentials_are_sent_for_any_path_of_their_proxy_only() {
+    let cache = AuthCache::default();
+    let proxy = Origin {
+      https: false,
+      host: "p".into(),
+      port: 3128,
+    };
+    cache.store(&proxy, true, "tinyproxy", "/", creds("u"), Answer::Basic);
+    assert_eq!(
+      cache
+        .preemptive_proxy(&proxy, "CONNECT", "a:443")
+        .as_deref(),
+      Some("Basic dTpw")
+    );
+    let other = Origin {
+      port: 3129,
+      ..proxy.clone()
+    };
+    assert_eq!(cache.preemptive_proxy(&other, "GET", "/"), None);
+    // A server entry for the same host and port is not a proxy entry, nor the reverse.
+    assert!(cache.preemptive(&proxy, "/", "GET", "/").is_none());
+  }
+
+  #[test]
   fn step_non_401_delivers_and_remembers_what_was_tried() {
     for status in [200, 204, 302, 404, 500] {
       assert!(matches!(
-        next_step(status, &basic(), false, None, |_| None, None),
+        next_step(status, &basic(), false, false, None, |_| None, None),
         Step::Deliver { remember: false }
       ));
       let t = tried("r", "u", Source::Login);
       assert!(matches!(
-        next_step(status, &[], false, None, |_| None, Some(&t)),
+        next_step(status, &[], false, false, None, |_| None, Some(&t)),
         Step::Deliver { remember: true }
       ));
     }
@@ -618,16 +684,24 @@ mod tests {
   fn step_401_under_omit_or_unanswerable_is_delivered() {
     let url = creds("from-url");
     assert!(matches!(
-      next_step(401, &basic(), true, Some(&url), |_| Some(creds("c")), None),
+      next_step(
+        401,
+        &basic(),
+        false,
+        true,
+        Some(&url),
+        |_| Some(creds("c")),
+        None
+      ),
       Step::Deliver { remember: false }
     ));
     let ntlm = parse_challenges(["NTLM", "Negotiate"].into_iter());
     assert!(matches!(
-      next_step(401, &ntlm, false, Some(&url), |_| None, None),
+      next_step(401, &ntlm, false, false, Some(&url), |_| None, None),
       Step::Deliver { remember: false }
     ));
     assert!(matches!(
-      next_step(401, &[], false, None, |_| None, None),
+      next_step(401, &[], false, false, None, |_| None, None),
       Step::Deliver { remember: false }
     ));
   }
@@ -635,7 +709,15 @@ mod tests {
   #[test]
   fn step_first_401_tries_url_then_cache_then_user() {
     let url = creds("from-url");
-    match next_step(401, &basic(), false, Some(&url), |_| Some(creds("c")), None) {
+    match next_step(
+      401,
+      &basic(),
+      false,
+      false,
+      Some(&url),
+      |_| Some(creds("c")),
+      None,
+    ) {
       Step::Retry { creds, source, .. } => {
         assert_eq!(creds.username, "from-url");
         assert_eq!(source, Source::Url);
@@ -646,6 +728,7 @@ mod tests {
     let step = next_step(
       401,
       &basic(),
+      false,
       false,
       None,
       |realm| {
@@ -672,7 +755,7 @@ mod tests {
       }
       other => panic!("{other:?}"),
     }
-    match next_step(401, &basic(), false, None, |_| None, None) {
+    match next_step(401, &basic(), false, false, None, |_| None, None) {
       Step::AskUser {
         forget_cached,
         challenge,
@@ -699,6 +782,7 @@ mod tests {
         401,
         &basic(),
         false,
+        false,
         Some(&url),
         |_| Some(creds("c")),
         Some(&t),
@@ -710,7 +794,15 @@ mod tests {
     // A challenge for another realm after a try: ask, and keep the other realm's cache entry.
     let t = tried("other", "u", Source::Cache);
     assert!(matches!(
-      next_step(401, &basic(), false, None, |_| Some(creds("c")), Some(&t)),
+      next_step(
+        401,
+        &basic(),
+        false,
+        false,
+        None,
+        |_| Some(creds("c")),
+        Some(&t)
+      ),
       Step::AskUser {
         forget_cached: false,
         ..
@@ -725,7 +817,7 @@ mod tests {
     );
     for source in [Source::Login, Source::Cache, Source::Url] {
       let t = tried("r", "u", source);
-      match next_step(401, &stale, false, None, |_| None, Some(&t)) {
+      match next_step(401, &stale, false, false, None, |_| None, Some(&t)) {
         Step::Retry {
           creds,
           source: s,
@@ -742,7 +834,7 @@ mod tests {
     let fresh = parse_challenges([r#"Digest realm="r", nonce="new", qop="auth""#].into_iter());
     let t = tried("r", "u", Source::Login);
     assert!(matches!(
-      next_step(401, &fresh, false, None, |_| None, Some(&t)),
+      next_step(401, &fresh, false, false, None, |_| None, Some(&t)),
       Step::AskUser { .. }
     ));
   }

@@ -115,17 +115,25 @@ pub struct EngineHeaders {
 
 /// The header block of an HTTP/1.1 request, in Chromium's order (reference §2.3): `Host`,
 /// `Connection`, body framing, the engine's first headers, the caller's headers (one that names
-/// an earlier header replaces it where it stands), then the engine's last headers.
+/// an earlier header replaces it where it stands), then the engine's last headers. To an http
+/// proxy without a tunnel (`via_proxy`) `Proxy-Connection` takes `Connection`'s place
+/// (reference §8.5, `HttpNetworkTransaction::BuildRequestHeaders`).
 pub fn compose_h1(
   host: &str,
   method: &str,
   body: BodySize,
+  via_proxy: bool,
   engine: &EngineHeaders,
   user: &[(String, String)],
 ) -> Vec<(String, String)> {
   let mut list: Vec<(String, String)> = Vec::with_capacity(user.len() + 10);
   list.push(("Host".into(), host.into()));
-  list.push(("Connection".into(), "keep-alive".into()));
+  let connection = if via_proxy {
+    "Proxy-Connection"
+  } else {
+    "Connection"
+  };
+  list.push((connection.into(), "keep-alive".into()));
   match body {
     BodySize::Known(n) => list.push(("Content-Length".into(), n.to_string())),
     // Chromium sends `Content-Length: 0` for a bodyless POST or PUT only (reference §2.4).
@@ -232,6 +240,7 @@ mod tests {
       "a.com:81",
       "GET",
       BodySize::None,
+      false,
       &engine(&[("User-Agent", "UA")]),
       &h(&[("x-b", "1"), ("X-A", "2")]),
     );
@@ -253,6 +262,7 @@ mod tests {
       "a",
       "GET",
       BodySize::None,
+      false,
       &engine(&[("User-Agent", "UA")]),
       &h(&[("connection", "close"), ("user-agent", "mine")]),
     );
@@ -293,6 +303,7 @@ mod tests {
       "a",
       "GET",
       BodySize::None,
+      false,
       &engine,
       &h(&[("X-A", "1"), ("cache-control", "max-age=5")]),
     );
@@ -309,15 +320,36 @@ mod tests {
   }
 
   #[test]
+  fn proxy_connection_replaces_connection_through_a_proxy() {
+    // Chromium sets Proxy-Connection and still merges the caller's own Connection after it.
+    let list = compose_h1(
+      "a",
+      "GET",
+      BodySize::None,
+      true,
+      &EngineHeaders::default(),
+      &h(&[("Connection", "close")]),
+    );
+    assert_eq!(
+      list,
+      h(&[
+        ("Host", "a"),
+        ("Proxy-Connection", "keep-alive"),
+        ("Connection", "close")
+      ])
+    );
+  }
+
+  #[test]
   fn body_framing_headers() {
     let none = EngineHeaders::default();
-    let post = compose_h1("a", "POST", BodySize::None, &none, &[]);
+    let post = compose_h1("a", "POST", BodySize::None, false, &none, &[]);
     assert!(post.contains(&("Content-Length".into(), "0".into())));
-    let get = compose_h1("a", "GET", BodySize::None, &none, &[]);
+    let get = compose_h1("a", "GET", BodySize::None, false, &none, &[]);
     assert!(!has(&get, "content-length"));
-    let chunked = compose_h1("a", "POST", BodySize::Chunked, &none, &[]);
+    let chunked = compose_h1("a", "POST", BodySize::Chunked, false, &none, &[]);
     assert!(chunked.contains(&("Transfer-Encoding".into(), "chunked".into())));
-    let buffered = compose_h1("a", "GET", BodySize::Known(0), &none, &[]);
+    let buffered = compose_h1("a", "GET", BodySize::Known(0), false, &none, &[]);
     assert!(buffered.contains(&("Content-Length".into(), "0".into())));
   }
 

@@ -14,6 +14,7 @@ mod http1;
 mod http2;
 mod loader;
 mod pool;
+mod proxy;
 mod redirect;
 mod referrer;
 mod reporter;

@@ -19,7 +19,7 @@ use crate::decoding::{self, ContentDecoder};
 use crate::errors::NetError;
 use crate::fetch_metadata;
 use crate::headers::{self, EngineHeaders};
-use crate::pool::{self, Origin};
+use crate::pool::{self, Origin, Target};
 use crate::redirect;
 use crate::referrer;
 use crate::reporter::{next_decision, Decision, Reporter};
@@ -232,7 +232,9 @@ pub fn request_abort(env: Env, id: u32) {
 
 /// Credentials being tried for a protection space on this request.
 struct AuthAttempt {
+  /// The server's origin, or the proxy's address for proxy credentials.
   origin: Origin,
+  is_proxy: bool,
   tried: auth::Tried,
   answer: Answer,
 }
@@ -311,9 +313,23 @@ impl Request<'_> {
     let mut url_creds = take_userinfo(&mut url);
     let mut site = fetch_metadata::site_for(initiator.as_ref(), &url);
     let mut redirects = 0;
+    // Server and proxy credentials are tried independently: a request may need both.
     let mut attempt: Option<AuthAttempt> = None;
+    let mut proxy_attempt: Option<AuthAttempt> = None;
     loop {
       let origin = pool::origin_of(&url)?;
+      // The route is decided per hop from the session's current config (reference §10).
+      let target = Target {
+        origin: origin.clone(),
+        proxy: self.session.proxy_for(&url),
+      };
+      // The proxy as an auth protection space: proxy credentials are cached by its address,
+      // so they never go to another proxy, whatever a redirect does.
+      let proxy_space = target.proxy.as_ref().map(|p| Origin {
+        https: false,
+        host: p.host.clone(),
+        port: p.port,
+      });
       // `omit` never sends credentials; `same-origin` only while the URL is same-origin with
       // the `origin` option, checked on every hop (reference §7.1).
       let omit_credentials = match credentials_mode.as_deref() {
@@ -322,7 +338,7 @@ impl Request<'_> {
         _ => false,
       };
       let (user_out, sec_fetch) = fetch_metadata::apply(&user, &url, site, initiator.is_some())?;
-      let (engine, decodes) = self.engine_headers(
+      let (mut engine, decodes) = self.engine_headers(
         &origin,
         &url,
         &method,
@@ -332,6 +348,28 @@ impl Request<'_> {
         omit_credentials,
         options.cache.as_deref(),
       );
+      let proxy_auth = proxy_space.as_ref().and_then(|space| {
+        self.proxy_authorization(space, proxy_attempt.as_mut(), &target, &method, &url)
+      });
+      let mut tunnel_authorization = None;
+      if let Some(value) = proxy_auth {
+        if target.tunnels() {
+          // Only the CONNECT carries it: never the request inside the tunnel, which the
+          // origin server reads.
+          tunnel_authorization = Some(value);
+        } else {
+          // Chromium adds proxy credentials just before server ones
+          // (`HttpNetworkTransaction::BuildRequestHeaders`, reference §2.3 step 4).
+          let at = engine
+            .first
+            .iter()
+            .position(|(n, _)| n == "Authorization")
+            .unwrap_or(engine.first.len());
+          engine
+            .first
+            .insert(at, ("Proxy-Authorization".to_string(), value));
+        }
+      }
       let replay = body.replay();
       let out = Outgoing {
         method: &method,
@@ -339,9 +377,10 @@ impl Request<'_> {
         user: &user_out,
         engine: &engine,
         h2_priority: h2_priority.as_deref(),
+        tunnel_authorization: tunnel_authorization.as_deref(),
       };
       let response =
-        transport::exchange(&self.session.pool, &origin, &out, body, self.reporter).await?;
+        transport::exchange(&self.session.pool, &target, &out, body, self.reporter).await?;
 
       let location = response.header("location").map(str::to_string);
       if let Some(plan) = redirect::plan(
@@ -378,10 +417,13 @@ impl Request<'_> {
             user.push(("Referer".to_string(), value));
           }
         }
-        // A redirect is not a 401: the credentials just tried were accepted, so remember them
-        // for the space they answered, as for any other non-401 response.
+        // A redirect is not a 401 or a 407: the credentials just tried were accepted, so
+        // remember them for the space they answered, as for any other response.
         if let Some(done) = attempt.take() {
-          self.remember(done, &url);
+          self.remember(done, url.path());
+        }
+        if let Some(done) = proxy_attempt.take() {
+          self.remember(done, "/");
         }
         if url.origin() != plan.url.origin() {
           url_creds = None;
@@ -393,25 +435,42 @@ impl Request<'_> {
         continue;
       }
 
-      let challenges = if response.status == 401 {
-        auth::parse_challenges(response.header_values("www-authenticate"))
-      } else {
-        Vec::new()
+      // Anything but a 407 means the proxy let the request through: its credentials worked.
+      if response.status != 407 {
+        if let Some(done) = proxy_attempt.take() {
+          self.remember(done, "/");
+        }
+      }
+      let challenges = match response.status {
+        401 => auth::parse_challenges(response.header_values("www-authenticate")),
+        407 => auth::parse_challenges(response.header_values("proxy-authenticate")),
+        _ => Vec::new(),
       };
-      let previous = attempt.take();
+      // The protection space challenging: the proxy for a 407 through one, else the server.
+      let (space, is_proxy) = match (&proxy_space, response.status) {
+        (Some(proxy), 407) => (proxy.clone(), true),
+        _ => (origin.clone(), false),
+      };
+      let previous = if is_proxy {
+        proxy_attempt.take()
+      } else {
+        attempt.take()
+      };
       let step = auth::next_step(
         response.status,
         &challenges,
+        target.proxy.is_some(),
         omit_credentials,
-        url_creds.as_ref(),
-        |realm| self.session.auth.lookup(&origin, false, realm),
+        // URL credentials are the server's, never the proxy's.
+        url_creds.as_ref().filter(|_| !is_proxy),
+        |realm| self.session.auth.lookup(&space, is_proxy, realm),
         previous.as_ref().map(|a| &a.tried),
       );
       let next = match step {
         auth::Step::Fail(e) => return Err(e),
         auth::Step::Deliver { remember } => {
           if let (true, Some(done)) = (remember, previous) {
-            self.remember(done, &url);
+            self.remember(done, url.path());
           }
           None
         }
@@ -425,7 +484,8 @@ impl Request<'_> {
             url_creds = None;
           }
           Some(AuthAttempt {
-            origin: origin.clone(),
+            origin: space.clone(),
+            is_proxy,
             tried: auth::Tried {
               realm: challenge.realm,
               creds,
@@ -440,13 +500,14 @@ impl Request<'_> {
           forget_cached,
         } => {
           if forget_cached {
-            self.session.auth.remove(&origin, false, &challenge.realm);
+            self.session.auth.remove(&space, is_proxy, &challenge.realm);
           }
           self
-            .ask_user(&challenge, &origin)
+            .ask_user(&challenge, &space, is_proxy)
             .await?
             .map(|creds| AuthAttempt {
-              origin: origin.clone(),
+              origin: space.clone(),
+              is_proxy,
               tried: auth::Tried {
                 realm: challenge.realm,
                 creds,
@@ -460,8 +521,17 @@ impl Request<'_> {
       if let (Some(next), Some(again)) = (next, replay) {
         response.body.discard(&self.session.pool).await;
         body = again;
-        attempt = Some(next);
+        if is_proxy {
+          proxy_attempt = Some(next);
+        } else {
+          attempt = Some(next);
+        }
         continue;
+      }
+      // A tunnel's 407 is the proxy's page for an https URL, which Chromium never shows:
+      // cancelling fails the request (reference §4.1).
+      if response.tunnel_challenge {
+        return Err(NetError::ERR_TUNNEL_CONNECTION_FAILED);
       }
       return self.deliver(response, decodes).await;
     }
@@ -519,28 +589,57 @@ impl Request<'_> {
     (engine, decodes)
   }
 
-  /// Remembers credentials the server accepted for their protection space, covering the
-  /// directory of `url` (the URL they were accepted on) and below.
-  fn remember(&self, done: AuthAttempt, url: &Url) {
+  /// `Proxy-Authorization` for this hop: the credentials being tried for the proxy, else
+  /// cached ones, sent pre-emptively (also under `omit`, reference §7.1). Digest signs
+  /// `CONNECT host:port` for a tunnel, else the method and path, as Chromium's
+  /// `HttpAuthHandlerDigest::GetRequestMethodAndPath` does.
+  fn proxy_authorization(
+    &self,
+    space: &Origin,
+    attempt: Option<&mut AuthAttempt>,
+    target: &Target,
+    method: &str,
+    url: &Url,
+  ) -> Option<String> {
+    let authority = pool::authority(&target.origin);
+    let (method, uri) = if target.tunnels() {
+      ("CONNECT", authority.as_str())
+    } else {
+      (
+        method,
+        &url[url::Position::BeforePath..url::Position::AfterQuery],
+      )
+    };
+    match attempt {
+      Some(a) => a.answer.header_value(&a.tried.creds, method, uri).ok(),
+      None => self.session.auth.preemptive_proxy(space, method, uri),
+    }
+  }
+
+  /// Remembers credentials the server (or proxy) accepted for their protection space, covering
+  /// the directory of `path` (where they were accepted) and below; proxy spaces have no path.
+  fn remember(&self, done: AuthAttempt, path: &str) {
     self.session.auth.store(
       &done.origin,
-      false,
+      done.is_proxy,
       &done.tried.realm,
-      url.path(),
+      path,
       done.tried.creds,
       done.answer,
     );
   }
 
   /// Emits `'login'` for `challenge` and waits for the user's answer: credentials to retry
-  /// with, or `None` to deliver the 401 (reference §4.1).
+  /// with, or `None` to deliver the 401 / 407 (reference §4.1). `origin` is the server's, or
+  /// the proxy's address (`authInfo.host` / `port` name the proxy then).
   async fn ask_user(
     &mut self,
     challenge: &auth::Challenge,
     origin: &Origin,
+    is_proxy: bool,
   ) -> Result<Option<Credentials>, NetError> {
     self.reporter.emit(Event::Login(AuthInfo {
-      is_proxy: false,
+      is_proxy,
       scheme: challenge.scheme.clone(),
       host: origin.host.clone(),
       port: u32::from(origin.port),

@@ -1,6 +1,10 @@
-//! A session's connections: DNS, TCP, TLS with ALPN, and reuse. HTTP/1.1 connections are reused
-//! one request at a time (idle ones wait here); an HTTP/2 connection is shared by every request
-//! to its origin.
+//! A session's connections: DNS, TCP, an http proxy or a CONNECT tunnel through one, TLS with
+//! ALPN, and reuse. HTTP/1.1 connections are reused one request at a time (idle ones wait here);
+//! an HTTP/2 connection is shared by every request to its origin over the same route.
+//!
+//! Connections are keyed by [`Target`], origin *and* route: after `setProxy` a request takes the
+//! new route and never a connection made for the old one, while those stay pooled until
+//! `closeAllConnections()` (reference §10, Chromium's per-proxy-chain socket pools).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,8 +15,9 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::errors::{classify, classify_io, resolve_failed, NetError, Stage};
-use crate::http1;
+use crate::http1::{self, response_head::ResponseHead};
 use crate::http2::{self, H2Sender};
+use crate::proxy::ProxyAddr;
 
 /// Idle HTTP/1.1 connections older than this are closed rather than reused; servers commonly
 /// time out keep-alive at 5–60 s, and a stale socket only costs a retry.
@@ -29,14 +34,55 @@ pub struct Origin {
   pub port: u16,
 }
 
+/// Where a connection goes: an origin, directly or through an http proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+  pub origin: Origin,
+  pub proxy: Option<ProxyAddr>,
+}
+
+impl Target {
+  /// An https origin through a proxy: a CONNECT tunnel, then TLS to the origin inside it.
+  pub fn tunnels(&self) -> bool {
+    self.proxy.is_some() && self.origin.https
+  }
+
+  /// An http origin through a proxy: requests go to the proxy in absolute form.
+  pub fn via_proxy(&self) -> bool {
+    self.proxy.is_some() && !self.origin.https
+  }
+}
+
 pub enum Conn {
   H1(http1::Connection),
   H2(H2Sender),
 }
 
+/// What the CONNECT request of a tunnel carries (Chromium's `HttpProxyClientSocket` sends
+/// `Host`, `Proxy-Connection`, `User-Agent` and any proxy credentials).
+#[derive(Clone, Copy, Default)]
+pub struct TunnelRequest<'a> {
+  pub user_agent: Option<&'a str>,
+  pub proxy_authorization: Option<&'a str>,
+}
+
+/// Why no connection came back.
+#[derive(Debug)]
+pub enum ConnectError {
+  Net(NetError),
+  /// The proxy answered CONNECT with 407: the head, for the loader's auth decision.
+  TunnelAuth(ResponseHead),
+}
+
+impl From<NetError> for ConnectError {
+  fn from(e: NetError) -> ConnectError {
+    ConnectError::Net(e)
+  }
+}
+
 pub struct Pool {
-  idle: Mutex<HashMap<Origin, Vec<(Instant, http1::Connection)>>>,
-  h2: Mutex<HashMap<Origin, H2Sender>>,
+  idle: Mutex<HashMap<Target, Vec<(Instant, http1::Connection)>>>,
+  h2: Mutex<HashMap<Target, H2Sender>>,
   /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
   generation: watch::Sender<u64>,
 }
@@ -89,42 +135,50 @@ impl Pool {
     self.clear();
   }
 
-  /// A connection to `origin`: a shared HTTP/2 one, an idle HTTP/1.1 one, or a new one.
-  pub async fn checkout(&self, origin: &Origin) -> Result<Conn, NetError> {
-    if let Some(sender) = self.reusable_h2(origin) {
+  /// A connection to `target`: a shared HTTP/2 one, an idle HTTP/1.1 one, or a new one.
+  pub async fn checkout(
+    &self,
+    target: &Target,
+    tunnel: TunnelRequest<'_>,
+  ) -> Result<Conn, ConnectError> {
+    if let Some(sender) = self.reusable_h2(target) {
       return Ok(Conn::H2(sender));
     }
-    if let Some(conn) = self.take_idle(origin) {
+    if let Some(conn) = self.take_idle(target) {
       return Ok(Conn::H1(conn));
     }
-    self.connect(origin).await
+    self.connect(target, tunnel).await
   }
 
   /// A brand-new connection (used to retry when a reused one turned out to be closed).
-  pub async fn connect(&self, origin: &Origin) -> Result<Conn, NetError> {
-    let conn = connect(origin).await?;
+  pub async fn connect(
+    &self,
+    target: &Target,
+    tunnel: TunnelRequest<'_>,
+  ) -> Result<Conn, ConnectError> {
+    let conn = connect(target, tunnel).await?;
     if let Conn::H2(sender) = &conn {
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-      h2.insert(origin.clone(), sender.clone());
+      h2.insert(target.clone(), sender.clone());
     }
     Ok(conn)
   }
 
-  fn reusable_h2(&self, origin: &Origin) -> Option<H2Sender> {
+  fn reusable_h2(&self, target: &Target) -> Option<H2Sender> {
     let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-    match h2.get(origin) {
+    match h2.get(target) {
       Some(sender) if !sender.is_closed() => Some(sender.clone()),
       Some(_) => {
-        h2.remove(origin);
+        h2.remove(target);
         None
       }
       None => None,
     }
   }
 
-  fn take_idle(&self, origin: &Origin) -> Option<http1::Connection> {
+  fn take_idle(&self, target: &Target) -> Option<http1::Connection> {
     let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-    let list = idle.get_mut(origin)?;
+    let list = idle.get_mut(target)?;
     while let Some((since, mut conn)) = list.pop() {
       if since.elapsed() < IDLE_TIMEOUT && !conn.is_stale() {
         conn.reused = true;
@@ -134,10 +188,10 @@ impl Pool {
     None
   }
 
-  /// Returns a connection whose exchange completed cleanly, for the next request to `origin`.
-  pub fn checkin(&self, origin: &Origin, conn: http1::Connection) {
+  /// Returns a connection whose exchange completed cleanly, for the next request to `target`.
+  pub fn checkin(&self, target: &Target, conn: http1::Connection) {
     let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-    let list = idle.entry(origin.clone()).or_default();
+    let list = idle.entry(target.clone()).or_default();
     list.retain(|(since, _)| since.elapsed() < IDLE_TIMEOUT);
     if list.len() < MAX_IDLE_PER_ORIGIN {
       list.push((Instant::now(), conn));
@@ -150,15 +204,32 @@ impl Pool {
   }
 }
 
-async fn connect(origin: &Origin) -> Result<Conn, NetError> {
-  let tcp = connect_tcp(&origin.host, origin.port).await?;
+async fn connect(target: &Target, tunnel: TunnelRequest<'_>) -> Result<Conn, ConnectError> {
+  let origin = &target.origin;
+  let tcp = match &target.proxy {
+    // Chromium reports any failure to reach the proxy itself, a failed name lookup included,
+    // as `ERR_PROXY_CONNECTION_FAILED` (reference §9); there is no fallback to direct.
+    Some(proxy) => connect_tcp(&proxy.host, proxy.port)
+      .await
+      .map_err(|_| NetError::ERR_PROXY_CONNECTION_FAILED)?,
+    None => connect_tcp(&origin.host, origin.port).await?,
+  };
   if !origin.https {
     return Ok(Conn::H1(http1::Connection::new(Box::new(tcp), false)));
   }
+  if target.proxy.is_some() {
+    let io = open_tunnel(tcp, origin, tunnel).await?;
+    return Ok(handshake_tls(io, origin).await?);
+  }
+  Ok(handshake_tls(tcp, origin).await?)
+}
+
+/// TLS to `origin` over `io` (a socket, or a tunnel through a proxy), then HTTP/2 if ALPN chose it.
+async fn handshake_tls<T: http1::Io + 'static>(io: T, origin: &Origin) -> Result<Conn, NetError> {
   let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
   let connector = tokio_rustls::TlsConnector::from(crate::tls::client_config());
   let tls = connector
-    .connect(name, tcp)
+    .connect(name, io)
     .await
     .map_err(|e| classify(&e, Stage::Tls))?;
   let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
@@ -166,6 +237,51 @@ async fn connect(origin: &Origin) -> Result<Conn, NetError> {
     Ok(Conn::H2(http2::handshake(tls).await?))
   } else {
     Ok(Conn::H1(http1::Connection::new(Box::new(tls), true)))
+  }
+}
+
+/// `CONNECT host:port` through the proxy on `tcp` (RFC 9110 §9.3.6). A 2xx gives the raw
+/// stream to the origin; a 407 goes back to the loader (`'login'`, then a new tunnel with
+/// `Proxy-Authorization`); any other answer is `ERR_TUNNEL_CONNECTION_FAILED` (reference §9),
+/// as Chromium never shows a proxy's page for an https URL.
+async fn open_tunnel(
+  tcp: TcpStream,
+  origin: &Origin,
+  tunnel: TunnelRequest<'_>,
+) -> Result<Box<dyn http1::Io>, ConnectError> {
+  let authority = authority(origin);
+  let mut headers = vec![
+    ("Host".to_string(), authority.clone()),
+    ("Proxy-Connection".to_string(), "keep-alive".to_string()),
+  ];
+  if let Some(ua) = tunnel.user_agent {
+    headers.push(("User-Agent".to_string(), ua.to_string()));
+  }
+  if let Some(auth) = tunnel.proxy_authorization {
+    headers.push(("Proxy-Authorization".to_string(), auth.to_string()));
+  }
+  crate::headers::check_wire_safe(&headers)?;
+  let mut conn = http1::Connection::new(Box::new(tcp), false);
+  let head = http1::request_head::encode("CONNECT", &authority, &headers);
+  conn.write_all(&head).await?;
+  conn.flush().await?;
+  let response = conn.read_head().await.map_err(|e| e.error)?;
+  match response.status {
+    200..=299 => conn
+      .into_io()
+      // Bytes after the 2xx head that the origin cannot have sent yet: not a usable tunnel.
+      .ok_or(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
+    407 => Err(ConnectError::TunnelAuth(response)),
+    _ => Err(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
+  }
+}
+
+/// `host:port` as CONNECT's request target and `Host` (RFC 9110 §9.3.6), IPv6 in brackets.
+pub fn authority(origin: &Origin) -> String {
+  if origin.host.contains(':') {
+    format!("[{}]:{}", origin.host, origin.port)
+  } else {
+    format!("{}:{}", origin.host, origin.port)
   }
 }
 

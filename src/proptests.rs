@@ -183,7 +183,7 @@ proptest! {
     headers in prop::collection::vec((any::<String>(), any::<String>()), 0..6),
   ) {
     if headers::check_wire_safe(&headers).is_ok() {
-      let wire = headers::compose_h1("a.example", "POST", BodySize::Known(1), &EngineHeaders::default(), &headers);
+      let wire = headers::compose_h1("a.example", "POST", BodySize::Known(1), false, &EngineHeaders::default(), &headers);
       let head = request_head::encode("POST", "/", &wire);
       let text = String::from_utf8_lossy(&head);
       // One request line, one line per header, then the blank line: no extra line breaks.

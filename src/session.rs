@@ -1,6 +1,6 @@
-//! `NativeSession`: what a JS `Session` owns natively. Today its connection pool and user agent;
-//! the cookie store, proxy rules, auth cache and HTTP cache of later issues live here too, so a
-//! request only ever asks its session.
+//! `NativeSession`: what a JS `Session` owns natively: its connection pool, user agent, auth
+//! cache and proxy configuration; the cookie store and HTTP cache of later issues live here too,
+//! so a request only ever asks its session.
 
 use std::sync::{Arc, RwLock};
 
@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use crate::auth::AuthCache;
 use crate::pool::Pool;
+use crate::proxy::{Mode, ProxyAddr, ProxyConfig};
 
 pub struct SessionInner {
   pub partition: String,
@@ -15,9 +16,19 @@ pub struct SessionInner {
   pub auth: AuthCache,
   user_agent: RwLock<String>,
   accept_languages: RwLock<Option<String>>,
+  proxy: RwLock<ProxyConfig>,
 }
 
 impl SessionInner {
+  /// The proxy a request to `url` goes through now, if any (read at every hop).
+  pub fn proxy_for(&self, url: &url::Url) -> Option<ProxyAddr> {
+    self
+      .proxy
+      .read()
+      .unwrap_or_else(|p| p.into_inner())
+      .route(url)
+  }
+
   pub fn user_agent(&self) -> String {
     self
       .user_agent
@@ -67,6 +78,7 @@ impl NativeSession {
         auth: AuthCache::default(),
         user_agent: RwLock::new(default_user_agent()),
         accept_languages: RwLock::new(None),
+        proxy: RwLock::new(ProxyConfig::default()),
       }),
     }
   }
@@ -97,6 +109,30 @@ impl NativeSession {
   #[napi(catch_unwind)]
   pub fn clear_auth_cache(&self) {
     self.inner.auth.clear();
+  }
+
+  /// `ses.setProxy`: `mode` is already Electron's resolved mode name (`lib/session.js` applies
+  /// the default and refuses unknown ones). Requests started from now on use it; pooled
+  /// connections keep their route (reference §10).
+  #[napi(catch_unwind)]
+  pub fn set_proxy(&self, mode: String, proxy_rules: String, proxy_bypass_rules: String) {
+    let config = ProxyConfig::new(Mode::parse(&mode), &proxy_rules, &proxy_bypass_rules);
+    *self.inner.proxy.write().unwrap_or_else(|p| p.into_inner()) = config;
+  }
+
+  /// `ses.resolveProxy`: `DIRECT`, `PROXY host:port`, ... joined with `;`; `''` for a URL that
+  /// does not parse (reference §10).
+  #[napi(catch_unwind)]
+  pub fn resolve_proxy(&self, url: String) -> String {
+    match url::Url::parse(&url) {
+      Ok(url) => self
+        .inner
+        .proxy
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .pac_string(&url),
+      Err(_) => String::new(),
+    }
   }
 
   #[napi(catch_unwind)]

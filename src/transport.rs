@@ -1,6 +1,8 @@
 //! One hop on the wire: take a connection from the session's pool, send the head and body over
 //! HTTP/1.1 (our codec) or HTTP/2 (hyper), and return the response head with a reader for its
-//! body. Redirects, auth and delivery to JS are the loader's business.
+//! body. Redirects, auth and delivery to JS are the loader's business. Through an http proxy,
+//! an http URL's request goes to the proxy in absolute form; an https URL's goes through a
+//! CONNECT tunnel the pool opens.
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -13,7 +15,7 @@ use crate::errors::{classify, NetError, Stage};
 use crate::headers::{self, BodySize, EngineHeaders};
 use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
 use crate::http2::{H2Body, H2Sender};
-use crate::pool::{CloseWatch, Conn, Origin, Pool};
+use crate::pool::{CloseWatch, Conn, ConnectError, Pool, Target, TunnelRequest};
 use crate::reporter::Reporter;
 use crate::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadMsg};
 
@@ -26,6 +28,9 @@ pub struct Outgoing<'a> {
   pub engine: &'a EngineHeaders,
   /// RFC 9218 `priority` value, sent on HTTP/2 only (reference §8.3).
   pub h2_priority: Option<&'a str>,
+  /// Proxy credentials for the CONNECT of a tunnel (through a proxy without a tunnel they are
+  /// one of the engine's headers instead).
+  pub tunnel_authorization: Option<&'a str>,
 }
 
 pub struct ResponseStart {
@@ -35,6 +40,9 @@ pub struct ResponseStart {
   /// As received: original case and order over HTTP/1.x.
   pub headers: Vec<(String, String)>,
   pub body: BodyReader,
+  /// A 407 answering the CONNECT of a tunnel, not a response from the origin: it may lead to
+  /// `'login'` but is never delivered (reference §4.1).
+  pub tunnel_challenge: bool,
 }
 
 impl ResponseStart {
@@ -84,10 +92,12 @@ enum Wire {
   H1 {
     conn: Box<http1::Connection>,
     decoder: Decoder,
-    origin: Origin,
+    target: Target,
     reusable: bool,
   },
   H2(hyper::body::Incoming),
+  /// No body (a tunnel's 407, whose connection is dropped).
+  Empty,
 }
 
 impl BodyReader {
@@ -110,6 +120,7 @@ impl BodyReader {
     match &mut self.wire {
       Wire::H1 { conn, decoder, .. } => conn.settle(decoder),
       Wire::H2(body) => Ok(body.is_end_stream()),
+      Wire::Empty => Ok(true),
     }
   }
 
@@ -118,12 +129,12 @@ impl BodyReader {
     if let Wire::H1 {
       conn,
       decoder,
-      origin,
+      target,
       reusable,
     } = self.wire
     {
       if reusable && decoder.is_done() && !conn.has_leftover() {
-        pool.checkin(&origin, *conn);
+        pool.checkin(&target, *conn);
       }
     }
   }
@@ -158,6 +169,7 @@ impl Wire {
   async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
     match self {
       Wire::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
+      Wire::Empty => Ok(None),
       Wire::H2(body) => {
         let Some(first) = next_h2_data(body).await? else {
           return Ok(None);
@@ -190,8 +202,14 @@ impl Wire {
   }
 }
 
-fn request_target(url: &Url) -> &str {
-  &url[url::Position::BeforePath..url::Position::AfterQuery]
+/// The request target: origin-form (`/path?query`), or absolute-form to a proxy without a
+/// tunnel (RFC 9112 §3.2.2).
+fn request_target(url: &Url, via_proxy: bool) -> &str {
+  if via_proxy {
+    &url[..url::Position::AfterQuery]
+  } else {
+    &url[url::Position::BeforePath..url::Position::AfterQuery]
+  }
 }
 
 fn host_header(url: &Url) -> &str {
@@ -211,7 +229,7 @@ fn body_size(body: &UploadBody) -> BodySize {
 /// exchange drops its connection, which closes the socket.
 pub async fn exchange(
   pool: &Pool,
-  origin: &Origin,
+  target: &Target,
   out: &Outgoing<'_>,
   body: UploadBody,
   reporter: &Reporter,
@@ -221,24 +239,53 @@ pub async fn exchange(
   tokio::select! {
     biased;
     () = closed.closed() => Err(NetError::ERR_ABORTED),
-    result = exchange_on(pool, origin, out, body, reporter, watch) => result,
+    result = exchange_on(pool, target, out, body, reporter, watch) => result,
+  }
+}
+
+/// What the CONNECT of a tunnel carries: the request's `User-Agent` and proxy credentials.
+fn tunnel_request<'a>(out: &Outgoing<'a>) -> TunnelRequest<'a> {
+  TunnelRequest {
+    user_agent: headers::get(out.user, "user-agent")
+      .or(headers::get(&out.engine.last, "user-agent")),
+    proxy_authorization: out.tunnel_authorization,
+  }
+}
+
+/// A tunnel's 407 as a response the loader can decide on (never delivered to JS).
+fn tunnel_challenge(head: ResponseHead, closed: CloseWatch) -> ResponseStart {
+  ResponseStart {
+    status: head.status,
+    status_text: head.reason,
+    http_version: "1.1",
+    headers: head.headers,
+    body: BodyReader {
+      wire: Wire::Empty,
+      closed,
+    },
+    tunnel_challenge: true,
   }
 }
 
 async fn exchange_on(
   pool: &Pool,
-  origin: &Origin,
+  target: &Target,
   out: &Outgoing<'_>,
   body: UploadBody,
   reporter: &Reporter,
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
-  match pool.checkout(origin).await? {
+  let conn = match pool.checkout(target, tunnel_request(out)).await {
+    Ok(conn) => conn,
+    Err(ConnectError::Net(e)) => return Err(e),
+    Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
+  };
+  match conn {
     Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
-      match send_h1(conn, out, body, reporter).await {
-        Ok((conn, head)) => response_h1(conn, origin, out, head, closed),
+      match send_h1(conn, target, out, body, reporter).await {
+        Ok((conn, head)) => response_h1(conn, target, out, head, closed),
         // A reused keep-alive connection the server had already closed: retry once on a new
         // one, as hyper and Chromium do, when the body can be sent again.
         Err(SendFailure {
@@ -248,13 +295,18 @@ async fn exchange_on(
           let Some(body) = replay else {
             return Err(error);
           };
-          match pool.connect(origin).await? {
+          let conn = match pool.connect(target, tunnel_request(out)).await {
+            Ok(conn) => conn,
+            Err(ConnectError::Net(e)) => return Err(e),
+            Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
+          };
+          match conn {
             Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
             Conn::H1(conn) => {
-              let (conn, head) = send_h1(conn, out, body, reporter)
+              let (conn, head) = send_h1(conn, target, out, body, reporter)
                 .await
                 .map_err(|f| f.error)?;
-              response_h1(conn, origin, out, head, closed)
+              response_h1(conn, target, out, head, closed)
             }
           }
         }
@@ -276,15 +328,18 @@ const UPLOAD_SLICE: usize = 256 * 1024;
 /// Sends the request head and body on an HTTP/1.1 connection and reads the response head.
 async fn send_h1(
   mut conn: http1::Connection,
+  target: &Target,
   out: &Outgoing<'_>,
   body: UploadBody,
   reporter: &Reporter,
 ) -> Result<(http1::Connection, ResponseHead), SendFailure> {
   let reused = conn.reused;
+  let via_proxy = target.via_proxy();
   let wire = headers::compose_h1(
     host_header(out.url),
     out.method,
     body_size(&body),
+    via_proxy,
     out.engine,
     out.user,
   );
@@ -292,7 +347,7 @@ async fn send_h1(
     error,
     retryable: false,
   })?;
-  let head = request_head::encode(out.method, request_target(out.url), &wire);
+  let head = request_head::encode(out.method, request_target(out.url, via_proxy), &wire);
   let early = |error: NetError| SendFailure {
     error,
     retryable: reused,
@@ -409,14 +464,18 @@ fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bo
   values.any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
-/// Whether the connection may carry another request after this exchange (RFC 9112 §9.3).
+/// Whether the connection may carry another request after this exchange (RFC 9112 §9.3; a
+/// proxy may say `Proxy-Connection: close` instead).
 fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
   let request_connection = out
     .user
     .iter()
     .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
     .map(|(_, v)| v.as_str());
-  if lists_token(request_connection, "close") || lists_token(head.values("connection"), "close") {
+  if lists_token(request_connection, "close")
+    || lists_token(head.values("connection"), "close")
+    || lists_token(head.values("proxy-connection"), "close")
+  {
     return false;
   }
   head.minor_version >= 1 || lists_token(head.values("connection"), "keep-alive")
@@ -424,7 +483,7 @@ fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
 
 fn response_h1(
   conn: http1::Connection,
-  origin: &Origin,
+  target: &Target,
   out: &Outgoing<'_>,
   head: ResponseHead,
   closed: CloseWatch,
@@ -444,11 +503,12 @@ fn response_h1(
       wire: Wire::H1 {
         conn: Box::new(conn),
         decoder,
-        origin: origin.clone(),
+        target: target.clone(),
         reusable,
       },
       closed,
     },
+    tunnel_challenge: false,
   })
 }
 
@@ -506,6 +566,7 @@ async fn exchange_h2(
       wire: Wire::H2(response.into_body()),
       closed,
     },
+    tunnel_challenge: false,
   })
 }
 

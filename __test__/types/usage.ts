@@ -1,6 +1,6 @@
 // Compiled by `npm run typecheck`: the public surface as an Electron user writes against it.
 import { net, session, ClientRequest, IncomingMessage, Session, inflightCount } from '../..'
-import type { AuthInfo, ClientRequestConstructorOptions, UploadProgress } from '../..'
+import type { AuthInfo, ClientRequestConstructorOptions, ProxyConfig, UploadProgress } from '../..'
 
 const options: ClientRequestConstructorOptions = {
   method: 'POST',
@@ -47,7 +47,10 @@ const ua: string = ses.getUserAgent()
 const stored: string | null = ses.storagePath
 const cleared: Promise<void> = ses.clearAuthCache()
 const closed: Promise<void> = ses.closeAllConnections()
+const proxyConfig: ProxyConfig = { proxyRules: 'http=proxy:3128', proxyBypassRules: '<-loopback>' }
+const proxied: Promise<void> = ses.setProxy(proxyConfig)
+const route: Promise<string> = ses.resolveProxy('http://example.com/')
 const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
 
-export { value, progress, ua, stored, cleared, closed, n, viaString }
+export { value, progress, ua, stored, cleared, closed, proxied, route, n, viaString }

@@ -218,6 +218,12 @@ impl Connection {
       .is_ready()
   }
 
+  /// The byte stream underneath, once nothing is left buffered (a CONNECT tunnel that is
+  /// established: what follows belongs to the TLS handshake inside it); `None` otherwise.
+  pub fn into_io(self) -> Option<Box<dyn Io>> {
+    self.buf.is_empty().then_some(self.io)
+  }
+
   /// Whether bytes beyond the response are already buffered (a misbehaving server): such a
   /// connection must not be reused.
   pub fn has_leftover(&self) -> bool {

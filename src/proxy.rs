@@ -1,0 +1,550 @@
+//! A session's proxy configuration (`ses.setProxy`, reference §10 "ProxyConfig"): the
+//! `proxyRules` grammar, the `proxyBypassRules` list with Chromium's implicit loopback bypass,
+//! and the PAC-style answer of `ses.resolveProxy`. Pure functions over a parsed config; which
+//! connection a route gets is the pool's business.
+//!
+//! Parsing follows Chromium's `ProxyConfig::ProxyRules::ParseFromString`,
+//! `ProxyUriToProxyServer` and `ProxyBypassRules::ParseFromString`: entries it cannot parse are
+//! skipped, never an error.
+
+use std::net::IpAddr;
+
+use url::Url;
+
+/// Where an http proxy listens: what a pooled connection's route is keyed by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProxyAddr {
+  /// Host name or IP literal, IPv6 without brackets.
+  pub host: String,
+  pub port: u16,
+}
+
+/// A proxy scheme of the `proxyRules` grammar (reference §10: `[scheme://]host[:port]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyScheme {
+  Http,
+  Https,
+  Socks4,
+  Socks5,
+  Quic,
+}
+
+/// One entry of a proxy list: a server, or `direct://`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyEntry {
+  Direct,
+  Server {
+    scheme: ProxyScheme,
+    host: String,
+    port: u16,
+  },
+}
+
+impl ProxyEntry {
+  /// The PAC form `resolveProxy` reports (Chromium's `ProxyServerToPacResultElement`).
+  fn pac(&self) -> String {
+    match self {
+      ProxyEntry::Direct => "DIRECT".to_string(),
+      ProxyEntry::Server { scheme, host, port } => {
+        let keyword = match scheme {
+          ProxyScheme::Http => "PROXY",
+          ProxyScheme::Https => "HTTPS",
+          ProxyScheme::Socks4 => "SOCKS",
+          ProxyScheme::Socks5 => "SOCKS5",
+          ProxyScheme::Quic => "QUIC",
+        };
+        if host.contains(':') {
+          format!("{keyword} [{host}]:{port}")
+        } else {
+          format!("{keyword} {host}:{port}")
+        }
+      }
+    }
+  }
+}
+
+/// `mode` after JS has applied Electron's default (absent: `pac_script` when `pacScript` is
+/// non-empty, else `fixed_servers`) and refused unknown names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+  Direct,
+  FixedServers,
+  /// `pac_script`, `auto_detect`, `system`: not yet implemented, resolved as DIRECT (README).
+  NotYet,
+}
+
+impl Mode {
+  pub fn parse(mode: &str) -> Mode {
+    match mode {
+      "fixed_servers" => Mode::FixedServers,
+      "direct" => Mode::Direct,
+      _ => Mode::NotYet,
+    }
+  }
+}
+
+/// Parsed `proxyRules` (Chromium's `ProxyRules`: a single list, or lists per URL scheme with a
+/// `socks=` fallback).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Rules {
+  single: Option<Vec<ProxyEntry>>,
+  http: Vec<ProxyEntry>,
+  https: Vec<ProxyEntry>,
+  ftp: Vec<ProxyEntry>,
+  fallback: Vec<ProxyEntry>,
+}
+
+/// `[scheme://]host[:port]` with `default` as the scheme when none is written; `None` for an
+/// entry Chromium would skip.
+fn parse_proxy_uri(uri: &str, default: ProxyScheme) -> Option<ProxyEntry> {
+  let uri = uri.trim();
+  let (scheme, rest) = match uri.split_once("://") {
+    Some((s, rest)) => {
+      let scheme = match s.to_ascii_lowercase().as_str() {
+        "http" => ProxyScheme::Http,
+        "https" => ProxyScheme::Https,
+        "socks4" => ProxyScheme::Socks4,
+        // In a URI `socks` is SOCKS5 (`GetSchemeFromURIInternal`); only `socks=` means v4.
+        "socks" | "socks5" => ProxyScheme::Socks5,
+        "quic" => ProxyScheme::Quic,
+        "direct" => return Some(ProxyEntry::Direct),
+        _ => return None,
+      };
+      (scheme, rest)
+    }
+    None => (default, uri),
+  };
+  let default_port = match scheme {
+    ProxyScheme::Http => 80,
+    ProxyScheme::Https | ProxyScheme::Quic => 443,
+    ProxyScheme::Socks4 | ProxyScheme::Socks5 => 1080,
+  };
+  let (host, port) = split_host_port(rest)?;
+  Some(ProxyEntry::Server {
+    scheme,
+    host,
+    port: port.unwrap_or(default_port),
+  })
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`; the host lower-cased, IPv6 without brackets.
+fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
+  let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+    let (host, after) = rest.split_once(']')?;
+    let port = match after {
+      "" => None,
+      p => Some(p.strip_prefix(':')?),
+    };
+    (host, port)
+  } else {
+    match s.rsplit_once(':') {
+      Some((h, p)) if !h.contains(':') => (h, Some(p)),
+      Some(_) => return None,
+      None => (s, None),
+    }
+  };
+  if host.is_empty() || host.contains(['/', ' ', '@']) {
+    return None;
+  }
+  let port = match port {
+    Some(p) => Some(p.parse::<u16>().ok()?),
+    None => None,
+  };
+  Some((host.to_ascii_lowercase(), port))
+}
+
+fn parse_list(list: &str, default: ProxyScheme) -> Vec<ProxyEntry> {
+  list
+    .split(',')
+    .filter(|s| !s.trim().is_empty())
+    .filter_map(|s| parse_proxy_uri(s, default))
+    .collect()
+}
+
+/// `[<urlScheme>=]<proxy>[,<proxy>...][;...]` (reference §10).
+fn parse_rules(rules: &str) -> Rules {
+  let mut out = Rules::default();
+  for item in rules.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    match item.split_once('=') {
+      // A list without `scheme=` is the one list for every scheme; Chromium stops there.
+      None => {
+        if out.single.is_none() && !has_per_scheme(&out) {
+          out.single = Some(parse_list(item, ProxyScheme::Http));
+          return out;
+        }
+      }
+      Some((scheme, list)) => {
+        let (entry, default) = match scheme.trim().to_ascii_lowercase().as_str() {
+          "http" => (&mut out.http, ProxyScheme::Http),
+          "https" => (&mut out.https, ProxyScheme::Http),
+          "ftp" => (&mut out.ftp, ProxyScheme::Http),
+          // `socks=` is the fallback for schemes without their own list, SOCKS v4 by default.
+          "socks" => (&mut out.fallback, ProxyScheme::Socks4),
+          _ => continue,
+        };
+        entry.extend(parse_list(list, default));
+      }
+    }
+  }
+  out
+}
+
+fn has_per_scheme(r: &Rules) -> bool {
+  !(r.http.is_empty() && r.https.is_empty() && r.ftp.is_empty() && r.fallback.is_empty())
+}
+
+/// One `proxyBypassRules` entry (reference §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BypassRule {
+  /// `<local>`: host names without a dot that are not IP literals (Chromium's code).
+  Local,
+  /// A host pattern with `*` / `?` wildcards, an optional scheme and port.
+  Host {
+    scheme: Option<String>,
+    pattern: String,
+    port: Option<u16>,
+  },
+  /// `ip/prefix`; matches IP-literal hosts only (no name resolution, as Chromium).
+  Cidr { net: IpAddr, prefix: u8 },
+}
+
+fn parse_bypass_rule(raw: &str) -> Option<BypassRule> {
+  let raw = raw.trim();
+  if raw.eq_ignore_ascii_case("<local>") {
+    return Some(BypassRule::Local);
+  }
+  if raw.contains('/') && !raw.contains("://") {
+    let (ip, prefix) = raw.split_once('/')?;
+    let net: IpAddr = ip.trim_matches(['[', ']']).parse().ok()?;
+    let prefix: u8 = prefix.parse().ok()?;
+    let max = if net.is_ipv4() { 32 } else { 128 };
+    return (prefix <= max).then_some(BypassRule::Cidr { net, prefix });
+  }
+  let (scheme, rest) = match raw.split_once("://") {
+    Some((s, rest)) => (Some(s.to_ascii_lowercase()), rest),
+    None => (None, raw),
+  };
+  let (host, port) = if rest.starts_with('[') || rest.matches(':').count() <= 1 {
+    split_host_port(rest)?
+  } else {
+    // A bare IPv6 literal.
+    (rest.to_ascii_lowercase(), None)
+  };
+  // `.suffix` means `*.suffix` (Chromium's `ParseBypassRule`).
+  let pattern = if host.starts_with('.') {
+    format!("*{host}")
+  } else {
+    host
+  };
+  Some(BypassRule::Host {
+    scheme,
+    pattern,
+    port,
+  })
+}
+
+/// `*` matches any run of characters, `?` any one (Chromium's `base::MatchPattern`).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+  match (pattern.first(), text.first()) {
+    (None, None) => true,
+    (Some(b'*'), _) => glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..])),
+    (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
+    (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
+    _ => false,
+  }
+}
+
+fn in_prefix(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
+  match (ip, net) {
+    (IpAddr::V4(a), IpAddr::V4(b)) => {
+      let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+      u32::from(a) & mask == u32::from(b) & mask
+    }
+    (IpAddr::V6(a), IpAddr::V6(b)) => {
+      let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+      u128::from(a) & mask == u128::from(b) & mask
+    }
+    _ => false,
+  }
+}
+
+fn host_ip(url: &Url) -> Option<IpAddr> {
+  match url.host()? {
+    url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+    url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+    url::Host::Domain(_) => None,
+  }
+}
+
+fn host_of(url: &Url) -> String {
+  match url.host() {
+    Some(url::Host::Ipv6(ip)) => ip.to_string(),
+    Some(h) => h.to_string(),
+    None => String::new(),
+  }
+}
+
+impl BypassRule {
+  fn matches(&self, url: &Url) -> bool {
+    match self {
+      BypassRule::Local => host_ip(url).is_none() && !host_of(url).contains('.'),
+      BypassRule::Cidr { net, prefix } => {
+        host_ip(url).is_some_and(|ip| in_prefix(ip, *net, *prefix))
+      }
+      BypassRule::Host {
+        scheme,
+        pattern,
+        port,
+      } => {
+        scheme.as_deref().is_none_or(|s| s == url.scheme())
+          && port.is_none_or(|p| Some(p) == url.port_or_known_default())
+          && glob(pattern.as_bytes(), host_of(url).as_bytes())
+      }
+    }
+  }
+}
+
+/// Chromium never proxies loopback and link-local destinations unless `<-loopback>` says so
+/// (`ProxyBypassRules::MatchesImplicitRules`; reference §10): `localhost`, `*.localhost`,
+/// `127.0.0.0/8`, `[::1]`, and link-local addresses outside Windows.
+fn implicitly_bypassed(url: &Url) -> bool {
+  let host = host_of(url);
+  if host == "localhost" || host.ends_with(".localhost") {
+    return true;
+  }
+  match host_ip(url) {
+    Some(IpAddr::V4(ip)) => ip.is_loopback() || (!cfg!(windows) && ip.is_link_local()),
+    Some(IpAddr::V6(ip)) => {
+      ip.is_loopback() || (!cfg!(windows) && (ip.segments()[0] & 0xffc0) == 0xfe80)
+    }
+    None => false,
+  }
+}
+
+/// A session's proxy configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyConfig {
+  mode: Mode,
+  rules: Rules,
+  bypass: Vec<BypassRule>,
+  /// False once `<-loopback>` is in the bypass list.
+  implicit_bypass: bool,
+}
+
+impl Default for ProxyConfig {
+  /// A session that never called `setProxy`: Electron would use the system's configuration;
+  /// we go direct (README).
+  fn default() -> ProxyConfig {
+    ProxyConfig::new(Mode::Direct, "", "")
+  }
+}
+
+impl ProxyConfig {
+  pub fn new(mode: Mode, rules: &str, bypass: &str) -> ProxyConfig {
+    let mut implicit_bypass = true;
+    let mut parsed = Vec::new();
+    // Chromium splits the list on commas and semicolons.
+    for raw in bypass
+      .split([',', ';'])
+      .map(str::trim)
+      .filter(|s| !s.is_empty())
+    {
+      if raw.eq_ignore_ascii_case("<-loopback>") {
+        implicit_bypass = false;
+      } else if let Some(rule) = parse_bypass_rule(raw) {
+        parsed.push(rule);
+      }
+    }
+    ProxyConfig {
+      mode,
+      rules: parse_rules(rules),
+      bypass: parsed,
+      implicit_bypass,
+    }
+  }
+
+  /// The proxies for `url`, in fallback order; `[Direct]` when none applies.
+  fn resolve(&self, url: &Url) -> Vec<ProxyEntry> {
+    let direct = vec![ProxyEntry::Direct];
+    if self.mode != Mode::FixedServers || !matches!(url.scheme(), "http" | "https" | "ftp") {
+      return direct;
+    }
+    if (self.implicit_bypass && implicitly_bypassed(url))
+      || self.bypass.iter().any(|r| r.matches(url))
+    {
+      return direct;
+    }
+    let list = match &self.rules.single {
+      Some(single) => single,
+      None => {
+        let own = match url.scheme() {
+          "http" => &self.rules.http,
+          "https" => &self.rules.https,
+          _ => &self.rules.ftp,
+        };
+        if own.is_empty() {
+          &self.rules.fallback
+        } else {
+          own
+        }
+      }
+    };
+    if list.is_empty() {
+      direct
+    } else {
+      list.clone()
+    }
+  }
+
+  /// `ses.resolveProxy(url)`: PAC-style entries joined with `;` (Chromium's
+  /// `ProxyList::ToPacString`).
+  pub fn pac_string(&self, url: &Url) -> String {
+    self
+      .resolve(url)
+      .iter()
+      .map(ProxyEntry::pac)
+      .collect::<Vec<_>>()
+      .join(";")
+  }
+
+  /// The route a request to `url` takes: the first http proxy of its list, or direct. A
+  /// `direct://` entry before any http proxy means direct; https, SOCKS and QUIC proxies are
+  /// not yet supported and are passed over, and there is no fallback to the next entry when a
+  /// proxy is unreachable (README).
+  pub fn route(&self, url: &Url) -> Option<ProxyAddr> {
+    for entry in self.resolve(url) {
+      match entry {
+        ProxyEntry::Direct => return None,
+        ProxyEntry::Server {
+          scheme: ProxyScheme::Http,
+          host,
+          port,
+        } => return Some(ProxyAddr { host, port }),
+        ProxyEntry::Server { .. } => {}
+      }
+    }
+    None
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn fixed(rules: &str, bypass: &str) -> ProxyConfig {
+    ProxyConfig::new(Mode::FixedServers, rules, bypass)
+  }
+
+  fn pac(config: &ProxyConfig, url: &str) -> String {
+    config.pac_string(&Url::parse(url).unwrap())
+  }
+
+  #[test]
+  fn per_scheme_rules_follow_the_reference_examples() {
+    // Electron's spec: `http=myproxy:80` -> PROXY myproxy:80 for http URLs only.
+    let c = fixed("http=myproxy:80", "");
+    assert_eq!(pac(&c, "http://example.com/"), "PROXY myproxy:80");
+    assert_eq!(pac(&c, "https://example.com/"), "DIRECT");
+    let c = fixed("http=a:1;https=b:2", "");
+    assert_eq!(pac(&c, "http://x/"), "PROXY a:1");
+    assert_eq!(pac(&c, "https://x/"), "PROXY b:2");
+    // `socks=` is the fallback for schemes without a list, SOCKS v4 by default.
+    let c = fixed("http=a:1;socks=s", "");
+    assert_eq!(pac(&c, "https://x/"), "SOCKS s:1080");
+  }
+
+  #[test]
+  fn single_lists_schemes_ports_and_fallbacks() {
+    let c = fixed("http://p:3128,https://q,socks5://r,direct://", "");
+    assert_eq!(
+      pac(&c, "https://x/"),
+      "PROXY p:3128;HTTPS q:443;SOCKS5 r:1080;DIRECT"
+    );
+    assert_eq!(pac(&fixed("p", ""), "http://x/"), "PROXY p:80");
+    assert_eq!(
+      pac(&fixed("[::1]:8080", ""), "http://x/"),
+      "PROXY [::1]:8080"
+    );
+    // Unparseable entries are skipped; nothing left means DIRECT.
+    assert_eq!(
+      pac(&fixed("bogus://p,p:notaport", ""), "http://x/"),
+      "DIRECT"
+    );
+    assert_eq!(pac(&fixed("", ""), "http://x/"), "DIRECT");
+  }
+
+  #[test]
+  fn route_takes_the_first_http_proxy_or_direct() {
+    let url = Url::parse("http://x/").unwrap();
+    let route = fixed("socks5://s:1,p:8", "").route(&url);
+    assert_eq!(
+      route,
+      Some(ProxyAddr {
+        host: "p".into(),
+        port: 8
+      })
+    );
+    assert_eq!(fixed("direct://,p:8", "").route(&url), None);
+    assert_eq!(
+      ProxyConfig::new(Mode::Direct, "p:8", "").route(&url),
+      None,
+      "direct mode ignores proxyRules"
+    );
+    assert_eq!(ProxyConfig::new(Mode::NotYet, "p:8", "").route(&url), None);
+  }
+
+  #[test]
+  fn loopback_is_bypassed_unless_the_rules_remove_it() {
+    let c = fixed("p:8", "");
+    for url in [
+      "http://localhost/",
+      "http://a.localhost/",
+      "http://127.0.0.1:9/",
+      "http://127.1.2.3/",
+      "http://[::1]/",
+      "http://169.254.1.1/",
+    ] {
+      assert_eq!(pac(&c, url), "DIRECT", "{url}");
+    }
+    // Electron's spec: `<-loopback>` gives PROXY for localhost.
+    let c = fixed("http=myproxy:80", "<-loopback>");
+    assert_eq!(pac(&c, "http://localhost"), "PROXY myproxy:80");
+    assert_eq!(pac(&c, "http://127.0.0.1:5/"), "PROXY myproxy:80");
+  }
+
+  #[test]
+  fn bypass_rules_match_hosts_suffixes_ips_and_local_names() {
+    let c = fixed(
+      "p:8",
+      "*.internal, .corp.example, https://secure.test, plain.test:81, 10.0.0.0/8, [fd00::]/8, <local>",
+    );
+    for (url, expected) in [
+      ("http://a.internal/", "DIRECT"),
+      ("http://b.corp.example/", "DIRECT"),
+      ("http://corp.example/", "PROXY p:8"),
+      ("https://secure.test/", "DIRECT"),
+      ("http://secure.test/", "PROXY p:8"),
+      ("http://plain.test:81/", "DIRECT"),
+      ("http://plain.test/", "PROXY p:8"),
+      ("http://10.1.2.3/", "DIRECT"),
+      ("http://11.1.2.3/", "PROXY p:8"),
+      ("http://[fd12::1]/", "DIRECT"),
+      // Electron's spec: `<local>` matches dotless names.
+      ("http://example/", "DIRECT"),
+      ("http://example.com/", "PROXY p:8"),
+    ] {
+      assert_eq!(pac(&c, url), expected, "{url}");
+    }
+    // Nonsense entries are ignored, not an error.
+    let c = fixed("p:8", "[[, /x, 1.2.3.4/99");
+    assert_eq!(pac(&c, "http://example.com/"), "PROXY p:8");
+  }
+
+  #[test]
+  fn glob_matches_like_base_match_pattern() {
+    assert!(glob(b"*.a.com", b"x.a.com"));
+    assert!(!glob(b"*.a.com", b"a.com"));
+    assert!(glob(b"h?st", b"host"));
+    assert!(glob(b"*", b""));
+  }
+}
