@@ -250,6 +250,25 @@ test('should send cached proxy credentials pre-emptively until clearAuthCache()'
   t.is(r.response.statusCode, 407)
 })
 
+test('should not send one proxy\'s credentials to another proxy after a redirect', async (t) => {
+  const origin = await httpsServer(t, (req, res) => res.end(`secure ${req.headers['proxy-authorization']}`))
+  const start = await listen(t, (req, res) => { res.writeHead(302, { Location: `https://127.0.0.1:${origin.port}/next` }); res.end() })
+  const authProxy = await startTinyproxy(t, { auth: [USER, PASS] })
+  const otherProxy = await startForwardProxy(t)
+  const ses = session.fromPartition('proxy-auth-redirect')
+  await ses.setProxy({
+    proxyRules: `http=127.0.0.1:${authProxy.port};https=127.0.0.1:${otherProxy.port}`,
+    proxyBypassRules: '<-loopback>'
+  })
+  const request = net.request({ url: start.url, session: ses })
+  const { logins, events } = answerLogins(request, [[USER, PASS]])
+  const r = await collect(request, { events })
+  t.is(logins.length, 1)
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:login', 'R:redirect', 'R:response', 'S:end', 'S:close'])
+  t.is(r.body, 'secure undefined')
+  t.deepEqual(otherProxy.seen, [{ method: 'CONNECT', target: `127.0.0.1:${origin.port}`, auth: undefined }])
+})
+
 test('should fail with net::ERR_PROXY_CONNECTION_FAILED when the proxy is unreachable', async (t) => {
   const srv = await recordingServer(t)
   const port = await freePort() // nothing listens there

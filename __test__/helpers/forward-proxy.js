@@ -29,15 +29,16 @@ function digestOk (header, method, uri, user, pass, nonce) {
     p.qop === 'auth' && p.response === md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`)
 }
 
-async function startForwardProxy (t, { user, pass, scheme = 'Basic' }) {
+async function startForwardProxy (t, { user, pass, scheme = 'Basic' } = {}) {
   const seen = []
   const nonce = crypto.randomBytes(8).toString('hex')
   const challenge = scheme === 'Basic'
     ? `Basic realm="${REALM}"`
     : `Digest realm="${REALM}", qop="auth", algorithm=MD5, nonce="${nonce}"`
-  const authorized = (header, method, uri) => scheme === 'Basic'
+  // Without `user` every request is let through (and its Proxy-Authorization still recorded).
+  const authorized = (header, method, uri) => user === undefined || (scheme === 'Basic'
     ? header === 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64')
-    : digestOk(header, method, uri, user, pass, nonce)
+    : digestOk(header, method, uri, user, pass, nonce))
 
   const server = http.createServer((req, res) => {
     const auth = req.headers['proxy-authorization']
