@@ -281,6 +281,21 @@ test('should fail with net::ERR_PROXY_CONNECTION_FAILED when the proxy is unreac
   t.is(srv.seen.length, 0)
 })
 
+test('should fall back to the next proxy of the list when one is unreachable', async (t) => {
+  const srv = await recordingServer(t)
+  const proxy = await startTinyproxy(t)
+  const dead = await freePort()
+  const ses = session.fromPartition('proxy-fallback')
+  await ses.setProxy({ proxyRules: `127.0.0.1:${dead},127.0.0.1:${proxy.port}`, proxyBypassRules: '<-loopback>' })
+  const viaProxy = await collect(net.request({ url: srv.url, method: 'POST', session: ses }), { body: 'sent again' })
+  t.is(viaProxy.error, null)
+  t.regex(srv.seen[0].headers.via, /tinyproxy/, 'the second proxy of the list was used')
+  await ses.setProxy({ proxyRules: `127.0.0.1:${dead},direct://`, proxyBypassRules: '<-loopback>' })
+  const direct = await collect(net.request({ url: srv.url, session: ses }))
+  t.is(direct.body, 'from origin')
+  t.is(srv.seen[1].headers.via, undefined, 'direct:// after the unreachable proxy')
+})
+
 test('should fail with net::ERR_TUNNEL_CONNECTION_FAILED when the proxy refuses CONNECT', async (t) => {
   const origin = await httpsServer(t, (req, res) => res.end('secure'))
   // Only another port may be reached through the tunnel: tinyproxy answers 403.

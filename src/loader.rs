@@ -316,12 +316,17 @@ impl Request<'_> {
     // Server and proxy credentials are tried independently: a request may need both.
     let mut attempt: Option<AuthAttempt> = None;
     let mut proxy_attempt: Option<AuthAttempt> = None;
+    // Proxies this request could not reach: the next one of the list is tried instead.
+    let mut failed_proxies = Vec::new();
     loop {
       let origin = pool::origin_of(&url)?;
       // The route is decided per hop from the session's current config (reference §10).
       let target = Target {
         origin: origin.clone(),
-        proxy: self.session.proxy_for(&url),
+        proxy: self
+          .session
+          .proxy_for(&url, &failed_proxies)
+          .ok_or(NetError::ERR_PROXY_CONNECTION_FAILED)?,
       };
       // The proxy as an auth protection space: proxy credentials are cached by its address,
       // so they never go to another proxy, whatever a redirect does.
@@ -380,7 +385,22 @@ impl Request<'_> {
         tunnel_authorization: tunnel_authorization.as_deref(),
       };
       let response =
-        transport::exchange(&self.session.pool, &target, &out, body, self.reporter).await?;
+        match transport::exchange(&self.session.pool, &target, &out, body, self.reporter).await {
+          Ok(response) => response,
+          // Nothing reached the origin: retry through the next proxy of the list, as Chromium
+          // does (`HttpStreamFactory::Job::ReconsiderProxyAfterError`), if the body can be
+          // sent again; once none is left the loop fails with this error.
+          Err(NetError::ERR_PROXY_CONNECTION_FAILED)
+            if replay.is_some() && target.proxy.is_some() =>
+          {
+            failed_proxies.extend(target.proxy);
+            // Credentials being tried belong to the proxy that failed.
+            proxy_attempt = None;
+            body = replay.unwrap_or(UploadBody::Empty);
+            continue;
+          }
+          Err(e) => return Err(e),
+        };
 
       let location = response.header("location").map(str::to_string);
       if let Some(plan) = redirect::plan(

@@ -407,23 +407,36 @@ impl ProxyConfig {
       .join(";")
   }
 
-  /// The route a request to `url` takes: the first http proxy of its list, or direct. A
-  /// `direct://` entry before any http proxy means direct; https, SOCKS and QUIC proxies are
-  /// not yet supported and are passed over, and there is no fallback to the next entry when a
-  /// proxy is unreachable (README).
-  pub fn route(&self, url: &Url) -> Option<ProxyAddr> {
+  /// The route a request to `url` takes, `failed` being the proxies this request could not
+  /// reach: the first other http proxy of its list (`Some(Some(_))`), or direct
+  /// (`Some(None)`) at a `direct://` entry or when the list has no http proxy at all; `None`
+  /// when every http proxy failed and no `direct://` follows. That is Chromium's fallback
+  /// (`ProxyList::Fallback`), per request rather than remembered for the session. https, SOCKS
+  /// and QUIC proxies are not yet supported and are passed over (README).
+  pub fn route(&self, url: &Url, failed: &[ProxyAddr]) -> Option<Option<ProxyAddr>> {
+    let mut any_http = false;
     for entry in self.resolve(url) {
       match entry {
-        ProxyEntry::Direct => return None,
+        ProxyEntry::Direct => return Some(None),
         ProxyEntry::Server {
           scheme: ProxyScheme::Http,
           host,
           port,
-        } => return Some(ProxyAddr { host, port }),
+        } => {
+          any_http = true;
+          let addr = ProxyAddr { host, port };
+          if !failed.contains(&addr) {
+            return Some(Some(addr));
+          }
+        }
         ProxyEntry::Server { .. } => {}
       }
     }
-    None
+    if any_http {
+      None
+    } else {
+      Some(None)
+    }
   }
 }
 
@@ -476,21 +489,44 @@ mod tests {
   #[test]
   fn route_takes_the_first_http_proxy_or_direct() {
     let url = Url::parse("http://x/").unwrap();
-    let route = fixed("socks5://s:1,p:8", "").route(&url);
+    let p = |host: &str, port| ProxyAddr {
+      host: host.into(),
+      port,
+    };
+    let route = fixed("socks5://s:1,p:8", "").route(&url, &[]);
+    assert_eq!(route, Some(Some(p("p", 8))));
+    assert_eq!(fixed("direct://,p:8", "").route(&url, &[]), Some(None));
+    assert_eq!(fixed("socks5://s:1", "").route(&url, &[]), Some(None));
     assert_eq!(
-      route,
-      Some(ProxyAddr {
-        host: "p".into(),
-        port: 8
-      })
-    );
-    assert_eq!(fixed("direct://,p:8", "").route(&url), None);
-    assert_eq!(
-      ProxyConfig::new(Mode::Direct, "p:8", "").route(&url),
-      None,
+      ProxyConfig::new(Mode::Direct, "p:8", "").route(&url, &[]),
+      Some(None),
       "direct mode ignores proxyRules"
     );
-    assert_eq!(ProxyConfig::new(Mode::NotYet, "p:8", "").route(&url), None);
+    assert_eq!(
+      ProxyConfig::new(Mode::NotYet, "p:8", "").route(&url, &[]),
+      Some(None)
+    );
+  }
+
+  #[test]
+  fn route_falls_back_past_proxies_that_failed() {
+    let url = Url::parse("http://x/").unwrap();
+    let a = ProxyAddr {
+      host: "a".into(),
+      port: 1,
+    };
+    let b = ProxyAddr {
+      host: "b".into(),
+      port: 2,
+    };
+    let c = fixed("a:1,b:2", "");
+    assert_eq!(
+      c.route(&url, std::slice::from_ref(&a)),
+      Some(Some(b.clone()))
+    );
+    assert_eq!(c.route(&url, &[a.clone(), b.clone()]), None, "all failed");
+    let c = fixed("a:1,direct://", "");
+    assert_eq!(c.route(&url, &[a]), Some(None));
   }
 
   #[test]

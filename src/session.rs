@@ -20,13 +20,14 @@ pub struct SessionInner {
 }
 
 impl SessionInner {
-  /// The proxy a request to `url` goes through now, if any (read at every hop).
-  pub fn proxy_for(&self, url: &url::Url) -> Option<ProxyAddr> {
+  /// The proxy a request to `url` goes through now, if any, passing over the proxies in
+  /// `failed` (read at every hop; see [`ProxyConfig::route`]). `None`: every proxy failed.
+  pub fn proxy_for(&self, url: &url::Url, failed: &[ProxyAddr]) -> Option<Option<ProxyAddr>> {
     self
       .proxy
       .read()
       .unwrap_or_else(|p| p.into_inner())
-      .route(url)
+      .route(url, failed)
   }
 
   pub fn user_agent(&self) -> String {
