@@ -360,3 +360,53 @@ test('should resolve proxies as Electron\'s spec does', async (t) => {
   await ses.setProxy({ proxyRules: 'http=a:1;https=b:2' })
   t.is(await ses.resolveProxy('https://example.com/'), 'PROXY b:2')
 })
+
+test('should not let an https origin behind a tunnel ask for proxy credentials (net::ERR_UNEXPECTED_PROXY_AUTH)', async (t) => {
+  // A site that answers 407 inside the tunnel would otherwise get a proxy-password prompt of
+  // its own making; Chromium has no proxy auth for tunnelled requests.
+  const origin = await httpsServer(t, (req, res) => {
+    res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="fake proxy"' })
+    res.end('give me your proxy password')
+  })
+  const proxy = await startTinyproxy(t, { connectPorts: [origin.port] })
+  const ses = session.fromPartition('proxy-origin-407')
+  await useProxy(ses, proxy.port)
+  const request = net.request({ url: `https://127.0.0.1:${origin.port}/`, session: ses })
+  const { logins, events } = answerLogins(request, [[USER, PASS]])
+  const r = await collect(request, { events })
+  t.deepEqual(logins, [], 'no login for the origin\'s 407')
+  t.is(r.error && r.error.message, 'net::ERR_UNEXPECTED_PROXY_AUTH')
+  t.is(r.response, null)
+})
+
+test('should keep credentials answered for one proxy from the proxy setProxy() switched to meanwhile', async (t) => {
+  const srv = await recordingServer(t)
+  const asking = await startForwardProxy(t, { user: USER, pass: PASS })
+  const other = await startForwardProxy(t)
+  const ses = session.fromPartition('proxy-switch-during-login')
+  await useProxy(ses, asking.port)
+  const request = net.request({ url: `${srv.url}/x`, session: ses })
+  const logins = []
+  request.on('login', async (authInfo, respond) => {
+    logins.push(authInfo.port)
+    await useProxy(ses, other.port)
+    respond(USER, PASS)
+  })
+  const r = await collect(request)
+  t.is(r.error, null)
+  t.deepEqual(logins, [asking.port])
+  t.is(other.seen.length, 1, 'the retry went to the new proxy')
+  t.is(other.seen[0].auth, undefined, 'without the credentials meant for the old one')
+})
+
+test('should fail with net::ERR_NO_SUPPORTED_PROXIES rather than go direct when no configured proxy is supported', async (t) => {
+  const srv = await recordingServer(t)
+  const ses = session.fromPartition('proxy-socks-only')
+  await ses.setProxy({ proxyRules: 'socks5://127.0.0.1:9050', proxyBypassRules: '<-loopback>' })
+  const r = await collect(net.request({ url: srv.url, session: ses }))
+  t.is(r.error && r.error.message, 'net::ERR_NO_SUPPORTED_PROXIES')
+  t.is(srv.seen.length, 0, 'nothing left without the proxy')
+  await ses.setProxy({ proxyRules: 'socks5://127.0.0.1:9050,direct://', proxyBypassRules: '<-loopback>' })
+  const direct = await collect(net.request({ url: srv.url, session: ses }))
+  t.is(direct.body, 'from origin', 'an explicit direct:// still goes direct')
+})

@@ -323,10 +323,7 @@ impl Request<'_> {
       // The route is decided per hop from the session's current config (reference §10).
       let target = Target {
         origin: origin.clone(),
-        proxy: self
-          .session
-          .proxy_for(&url, &failed_proxies)
-          .ok_or(NetError::ERR_PROXY_CONNECTION_FAILED)?,
+        proxy: self.session.proxy_for(&url, &failed_proxies)?,
       };
       // The proxy as an auth protection space: proxy credentials are cached by its address,
       // so they never go to another proxy, whatever a redirect does.
@@ -466,9 +463,14 @@ impl Request<'_> {
         407 => auth::parse_challenges(response.header_values("proxy-authenticate")),
         _ => Vec::new(),
       };
-      // The protection space challenging: the proxy for a 407 through one, else the server.
+      // Only the proxy itself can challenge for proxy credentials: a 407 to the CONNECT, or to
+      // a request sent to it in absolute form. A 407 from the origin inside a tunnel is the
+      // server's and fails with net::ERR_UNEXPECTED_PROXY_AUTH, as in Chromium (no proxy auth
+      // for tunnelled requests), so a site cannot pose as the proxy and ask for its password.
+      let from_proxy = response.tunnel_challenge || target.via_proxy();
+      // The protection space challenging: the proxy for a 407 from it, else the server.
       let (space, is_proxy) = match (&proxy_space, response.status) {
-        (Some(proxy), 407) => (proxy.clone(), true),
+        (Some(proxy), 407) if from_proxy => (proxy.clone(), true),
         _ => (origin.clone(), false),
       };
       let previous = if is_proxy {
@@ -479,7 +481,7 @@ impl Request<'_> {
       let step = auth::next_step(
         response.status,
         &challenges,
-        target.proxy.is_some(),
+        from_proxy,
         omit_credentials,
         // URL credentials are the server's, never the proxy's.
         url_creds.as_ref().filter(|_| !is_proxy),
@@ -630,7 +632,9 @@ impl Request<'_> {
         &url[url::Position::BeforePath..url::Position::AfterQuery],
       )
     };
-    match attempt {
+    // Credentials being tried belong to the proxy that asked: if this hop goes to another one
+    // (a redirect, or setProxy() while 'login' was pending), they stay behind.
+    match attempt.filter(|a| a.origin == *space) {
       Some(a) => a.answer.header_value(&a.tried.creds, method, uri).ok(),
       None => self.session.auth.preemptive_proxy(space, method, uri),
     }

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 
 use url::Url;
 
+use crate::errors::NetError;
+
 /// Where an http proxy listens: what a pooled connection's route is keyed by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ProxyAddr {
@@ -244,14 +246,33 @@ fn parse_bypass_rule(raw: &str) -> Option<BypassRule> {
 }
 
 /// `*` matches any run of characters, `?` any one (Chromium's `base::MatchPattern`).
+/// Iterative, remembering only the last `*`: O(pattern x text) at worst, no recursion, so a
+/// pattern with many stars against a long host costs little on the JS thread.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
-  match (pattern.first(), text.first()) {
-    (None, None) => true,
-    (Some(b'*'), _) => glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..])),
-    (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
-    (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
-    _ => false,
+  let (mut p, mut t) = (0, 0);
+  let mut star: Option<(usize, usize)> = None;
+  while t < text.len() {
+    match pattern.get(p) {
+      Some(b'*') => {
+        star = Some((p, t));
+        p += 1;
+      }
+      Some(&c) if c == b'?' || c == text[t] => {
+        p += 1;
+        t += 1;
+      }
+      _ => match star {
+        // Let the last star swallow one more character and try again from there.
+        Some((sp, st)) => {
+          p = sp + 1;
+          t = st + 1;
+          star = Some((sp, st + 1));
+        }
+        None => return false,
+      },
+    }
   }
+  pattern[p..].iter().all(|&c| c == b'*')
 }
 
 fn in_prefix(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
@@ -408,16 +429,17 @@ impl ProxyConfig {
   }
 
   /// The route a request to `url` takes, `failed` being the proxies this request could not
-  /// reach: the first other http proxy of its list (`Some(Some(_))`), or direct
-  /// (`Some(None)`) at a `direct://` entry or when the list has no http proxy at all; `None`
-  /// when every http proxy failed and no `direct://` follows. That is Chromium's fallback
-  /// (`ProxyList::Fallback`), per request rather than remembered for the session. https, SOCKS
-  /// and QUIC proxies are not yet supported and are passed over (README).
-  pub fn route(&self, url: &Url, failed: &[ProxyAddr]) -> Option<Option<ProxyAddr>> {
+  /// reach: the first other http proxy of its list (`Ok(Some(_))`), or direct (`Ok(None)`) at
+  /// a `direct://` entry. That is Chromium's fallback (`ProxyList::Fallback`), per request rather
+  /// than remembered for the session. https, SOCKS and QUIC proxies are not yet supported and
+  /// are passed over (README), but a list of nothing else fails with
+  /// `net::ERR_NO_SUPPORTED_PROXIES` instead of going direct: a user who configured a proxy
+  /// (say a SOCKS proxy for privacy) must never have requests leave without it.
+  pub fn route(&self, url: &Url, failed: &[ProxyAddr]) -> Result<Option<ProxyAddr>, NetError> {
     let mut any_http = false;
     for entry in self.resolve(url) {
       match entry {
-        ProxyEntry::Direct => return Some(None),
+        ProxyEntry::Direct => return Ok(None),
         ProxyEntry::Server {
           scheme: ProxyScheme::Http,
           host,
@@ -426,17 +448,17 @@ impl ProxyConfig {
           any_http = true;
           let addr = ProxyAddr { host, port };
           if !failed.contains(&addr) {
-            return Some(Some(addr));
+            return Ok(Some(addr));
           }
         }
         ProxyEntry::Server { .. } => {}
       }
     }
-    if any_http {
-      None
+    Err(if any_http {
+      NetError::ERR_PROXY_CONNECTION_FAILED
     } else {
-      Some(None)
-    }
+      NetError::ERR_NO_SUPPORTED_PROXIES
+    })
   }
 }
 
@@ -494,17 +516,25 @@ mod tests {
       port,
     };
     let route = fixed("socks5://s:1,p:8", "").route(&url, &[]);
-    assert_eq!(route, Some(Some(p("p", 8))));
-    assert_eq!(fixed("direct://,p:8", "").route(&url, &[]), Some(None));
-    assert_eq!(fixed("socks5://s:1", "").route(&url, &[]), Some(None));
+    assert_eq!(route, Ok(Some(p("p", 8))));
+    assert_eq!(fixed("direct://,p:8", "").route(&url, &[]), Ok(None));
+    assert_eq!(
+      fixed("socks5://s:1", "").route(&url, &[]),
+      Err(NetError::ERR_NO_SUPPORTED_PROXIES),
+      "an unsupported proxy never means direct"
+    );
+    assert_eq!(
+      fixed("socks5://s:1,direct://", "").route(&url, &[]),
+      Ok(None)
+    );
     assert_eq!(
       ProxyConfig::new(Mode::Direct, "p:8", "").route(&url, &[]),
-      Some(None),
+      Ok(None),
       "direct mode ignores proxyRules"
     );
     assert_eq!(
       ProxyConfig::new(Mode::NotYet, "p:8", "").route(&url, &[]),
-      Some(None)
+      Ok(None)
     );
   }
 
@@ -520,13 +550,14 @@ mod tests {
       port: 2,
     };
     let c = fixed("a:1,b:2", "");
+    assert_eq!(c.route(&url, std::slice::from_ref(&a)), Ok(Some(b.clone())));
     assert_eq!(
-      c.route(&url, std::slice::from_ref(&a)),
-      Some(Some(b.clone()))
+      c.route(&url, &[a.clone(), b.clone()]),
+      Err(NetError::ERR_PROXY_CONNECTION_FAILED),
+      "all failed"
     );
-    assert_eq!(c.route(&url, &[a.clone(), b.clone()]), None, "all failed");
     let c = fixed("a:1,direct://", "");
-    assert_eq!(c.route(&url, &[a]), Some(None));
+    assert_eq!(c.route(&url, &[a]), Ok(None));
   }
 
   #[test]
@@ -582,5 +613,12 @@ mod tests {
     assert!(!glob(b"*.a.com", b"a.com"));
     assert!(glob(b"h?st", b"host"));
     assert!(glob(b"*", b""));
+    assert!(glob(b"a*b*c", b"axxbyyc"));
+    assert!(!glob(b"a*b*c", b"axxbyy"));
+    assert!(glob(b"*a", b"aaa"));
+    assert!(!glob(b"", b"a"));
+    // Many stars against a long host: answered at once (the recursive form never returned).
+    let host = "a".repeat(4000);
+    assert!(!glob(b"*a*a*a*a*a*a*a*a*a*a*b", host.as_bytes()));
   }
 }

@@ -22,7 +22,11 @@ pub struct SessionInner {
 impl SessionInner {
   /// The proxy a request to `url` goes through now, if any, passing over the proxies in
   /// `failed` (read at every hop; see [`ProxyConfig::route`]). `None`: every proxy failed.
-  pub fn proxy_for(&self, url: &url::Url, failed: &[ProxyAddr]) -> Option<Option<ProxyAddr>> {
+  pub fn proxy_for(
+    &self,
+    url: &url::Url,
+    failed: &[ProxyAddr],
+  ) -> Result<Option<ProxyAddr>, crate::errors::NetError> {
     self
       .proxy
       .read()
