@@ -331,14 +331,20 @@ fn drain(env: &Env) -> napi::Result<Batch> {
         // This event cannot reach JS: fail its request with Chromium's generic error, and
         // drop whatever the engine still reports for it (JS aborts it on the error).
         item.lifeline.cancelled.store(true, Ordering::SeqCst);
-        unsafe {
+        let failed = unsafe {
           push_values(
             raw,
             &mut values,
             item.id,
             Event::Error(NetError::ERR_FAILED),
-          )?
+          )
         };
+        if failed.is_err() {
+          // Not even that converts (the env is going away): the other requests of the batch
+          // must still get their events, and this one must not keep Node alive.
+          values.truncate(start);
+          crate::loader::forget(item.id);
+        }
         release(env, &item.lifeline);
         continue;
       }

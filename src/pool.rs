@@ -103,7 +103,7 @@ impl Default for Pool {
 #[derive(Clone)]
 pub struct CloseWatch {
   rx: watch::Receiver<u64>,
-  generation: u64,
+  pub generation: u64,
 }
 
 impl CloseWatch {
@@ -156,10 +156,14 @@ impl Pool {
     target: &Target,
     tunnel: TunnelRequest<'_>,
   ) -> Result<Conn, ConnectError> {
+    let generation = *self.generation.borrow();
     let conn = connect(target, tunnel).await?;
     if let Conn::H2(sender) = &conn {
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-      h2.insert(target.clone(), sender.clone());
+      // Shared only if closeAllConnections() did not run while it was being made.
+      if *self.generation.borrow() == generation {
+        h2.insert(target.clone(), sender.clone());
+      }
     }
     Ok(conn)
   }
@@ -188,9 +192,14 @@ impl Pool {
     None
   }
 
-  /// Returns a connection whose exchange completed cleanly, for the next request to `target`.
-  pub fn checkin(&self, target: &Target, conn: http1::Connection) {
+  /// Returns a connection whose exchange completed cleanly, for the next request to `target`;
+  /// `generation` is the pool's when the exchange began (`CloseWatch`): a connection that lived
+  /// through closeAllConnections() is closed rather than kept.
+  pub fn checkin(&self, target: &Target, conn: http1::Connection, generation: u64) {
     let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+    if *self.generation.borrow() != generation {
+      return;
+    }
     let list = idle.entry(target.clone()).or_default();
     list.retain(|(since, _)| since.elapsed() < IDLE_TIMEOUT);
     if list.len() < MAX_IDLE_PER_ORIGIN {

@@ -134,7 +134,7 @@ impl BodyReader {
     } = self.wire
     {
       if reusable && decoder.is_done() && !conn.has_leftover() {
-        pool.checkin(&target, *conn);
+        pool.checkin(&target, *conn, self.closed.generation);
       }
     }
   }
