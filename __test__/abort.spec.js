@@ -3,7 +3,7 @@
 // abort() closes the connection, as Chromium does (reference §12): in scenarios F, G and H of
 // reference §4 the server sees its socket close right after the abort, and not before.
 
-const { certs } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
+const { serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const http2 = require('node:http2')
 const test = require('ava')
 const { net } = require('..')
@@ -77,20 +77,13 @@ test('H: should close the connection when abort() is called after the response s
 test('H: should reset the stream over HTTP/2 when abort() is called after the response started', async (t) => {
   let arrived
   const seen = new Promise((resolve) => { arrived = resolve })
-  const server = http2.createSecureServer({ ...certs.valid }, (req, res) => {
+  const { url } = await serveHttp2(t, (req, res) => {
     const closed = new Promise((resolve) => req.stream.once('close', () => resolve(req.stream.rstCode)))
     res.writeHead(200)
     res.write('first part')
     arrived({ closed })
   })
-  const sessions = new Set()
-  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => {
-    for (const s of sessions) s.destroy()
-    server.close(() => resolve())
-  }))
-  const request = net.request(`https://127.0.0.1:${server.address().port}/`)
+  const request = net.request(`${url}/`)
   const response = await new Promise((resolve) => { request.on('response', resolve); request.end() })
   await new Promise((resolve) => response.once('data', resolve))
   const { closed } = await seen

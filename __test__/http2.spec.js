@@ -3,25 +3,13 @@
 // HTTP/2 (negotiated by ALPN against node:http2 with a CA generated at test time): response
 // backpressure through flow control, and bodies that fail mid-way.
 
-const { certs } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
+const { serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const http2 = require('node:http2')
 const test = require('ava')
 const { net, session } = require('..')
 const { collect } = require('./helpers/listen')
 
-// Listens on 127.0.0.1; teardown destroys open sessions (our pool keeps them alive, and an
-// HTTP/2 server's close() waits for them).
-async function serve (t, handler) {
-  const server = http2.createSecureServer({ ...certs.valid }, handler)
-  const sessions = new Set()
-  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => {
-    for (const s of sessions) s.destroy()
-    server.close(() => resolve())
-  }))
-  return { server, url: `https://127.0.0.1:${server.address().port}` }
-}
+const serve = serveHttp2
 
 test('should throttle an HTTP/2 server writing to a client that never reads', async (t) => {
   let written = 0

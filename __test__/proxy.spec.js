@@ -1,8 +1,7 @@
 'use strict'
 
-const { certs } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
+const { certs, serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const https = require('node:https')
-const http2 = require('node:http2')
 const nodeNet = require('node:net')
 const test = require('ava')
 const { net, session } = require('..')
@@ -107,12 +106,7 @@ test('should reach an https server through a CONNECT tunnel', async (t) => {
 })
 
 test('should speak HTTP/2 through a CONNECT tunnel when ALPN chooses it', async (t) => {
-  const server = http2.createSecureServer({ ...certs.valid }, (req, res) => res.end(`h${req.httpVersion}`))
-  const open = new Set()
-  server.on('session', (s) => { open.add(s); s.on('close', () => open.delete(s)) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => { for (const s of open) s.destroy(); server.close(() => resolve()) }))
-  const port = server.address().port
+  const { port } = await serveHttp2(t, (req, res) => res.end(`h${req.httpVersion}`))
   const proxy = await startTinyproxy(t, { connectPorts: [port] })
   const ses = session.fromPartition('proxy-connect-h2')
   await useProxy(ses, proxy.port)
