@@ -5,7 +5,7 @@ const https = require('node:https')
 const nodeNet = require('node:net')
 const test = require('ava')
 const { net, session } = require('..')
-const { listen, collect } = require('./helpers/listen')
+const { serve, listen, collect } = require('./helpers/listen')
 const { startTinyproxy, freePort } = require('./helpers/tinyproxy')
 const { startForwardProxy } = require('./helpers/forward-proxy')
 
@@ -30,16 +30,8 @@ async function recordingServer (t) {
   return { ...srv, seen }
 }
 
-async function httpsServer (t, handler) {
-  const server = https.createServer({ ...certs.valid }, handler)
-  const open = new Set()
-  server.on('secureConnection', (s) => { open.add(s); s.on('close', () => open.delete(s)) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => {
-    for (const s of open) s.destroy()
-    server.close(() => resolve())
-  }))
-  return { server, port: server.address().port }
+function httpsServer (t, handler) {
+  return serve(t, https.createServer({ ...certs.valid }, handler), 'secureConnection')
 }
 
 // Answers 'login' with each credential pair in turn (`null`: callback()), recording authInfo.

@@ -8,6 +8,7 @@
 const crypto = require('node:crypto')
 const http = require('node:http')
 const net = require('node:net')
+const { serve } = require('./listen')
 
 const REALM = 'node proxy'
 
@@ -76,14 +77,8 @@ async function startForwardProxy (t, { user, pass, scheme = 'Basic' } = {}) {
     upstream.on('error', close)
     socket.on('error', close)
   })
-  const sockets = new Set()
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => {
-    for (const s of sockets) s.destroy()
-    return new Promise((resolve) => server.close(() => resolve()))
-  })
-  return { port: server.address().port, seen, realm: REALM }
+  const { port } = await serve(t, server)
+  return { port, seen, realm: REALM }
 }
 
 module.exports = { startForwardProxy }

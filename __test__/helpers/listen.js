@@ -1,19 +1,25 @@
 'use strict'
 
-// A node:http server on 127.0.0.1, port 0, closed when the ava test ends.
+// Test servers on 127.0.0.1, port 0, closed when the ava test ends, and a request runner.
 
 const http = require('node:http')
 
-async function listen (t, handler) {
-  const server = http.createServer(handler)
-  const sockets = new Set()
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
+// Listens on 127.0.0.1, port 0, and on teardown destroys what is still open (the pool keeps
+// connections alive, and close() waits for them): `track` names the server's event that hands
+// over each one ('connection', 'secureConnection', or 'session' for HTTP/2).
+async function serve (t, server, track = 'connection') {
+  const open = new Set()
+  server.on(track, (s) => { open.add(s); s.on('close', () => open.delete(s)) })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => {
-    for (const s of sockets) s.destroy()
+    for (const s of open) s.destroy()
     return new Promise((resolve) => server.close(() => resolve()))
   })
-  const { port } = server.address()
+  return { server, port: server.address().port }
+}
+
+async function listen (t, handler) {
+  const { server, port } = await serve(t, http.createServer(handler))
   return { server, port, url: `http://127.0.0.1:${port}` }
 }
 
@@ -45,4 +51,4 @@ function collect (request, { body, chunked, events = [], end = true } = {}) {
   })
 }
 
-module.exports = { listen, collect }
+module.exports = { serve, listen, collect }

@@ -51,19 +51,11 @@ const certs = {
 
 process.env.NODE_EXTRA_CA_CERTS = path.join(dir, 'ca.pem')
 
-// A node:http2 TLS server on 127.0.0.1 with the test CA's certificate. Teardown destroys its
-// open sessions: our pool keeps them alive, and an HTTP/2 server's close() waits for them.
+// A node:http2 TLS server on 127.0.0.1 with the test CA's certificate.
 async function serveHttp2 (t, handler) {
   const http2 = require('node:http2')
-  const server = http2.createSecureServer({ ...certs.valid }, handler)
-  const sessions = new Set()
-  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => {
-    for (const s of sessions) s.destroy()
-    server.close(() => resolve())
-  }))
-  const port = server.address().port
+  const { serve } = require('./listen')
+  const { server, port } = await serve(t, http2.createSecureServer({ ...certs.valid }, handler), 'session')
   return { server, port, url: `https://127.0.0.1:${port}` }
 }
 
