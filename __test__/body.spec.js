@@ -225,3 +225,86 @@ test('should deliver a large body intact', async (t) => {
   })
   t.true(Buffer.concat(chunks).equals(payload))
 })
+
+// Large, fast downloads are read straight into recycled 1 MiB blocks (src/http1/read_block.rs):
+// the bytes, the framing and the connection's reuse must come out as with the ordinary path.
+function pattern (size, seed) {
+  const payload = Buffer.alloc(size + 3)
+  for (let i = 0; i < size; i += 4) payload.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i)
+  return payload.subarray(0, size)
+}
+
+function download (url) {
+  return new Promise((resolve, reject) => {
+    const request = net.request(url)
+    request.on('error', reject)
+    request.on('response', (response) => {
+      const chunks = []
+      response.on('data', (c) => chunks.push(c))
+      response.on('end', () => resolve({ body: Buffer.concat(chunks), chunks: chunks.length, max: Math.max(...chunks.map((c) => c.length)) }))
+      response.on('error', reject)
+    })
+    request.end()
+  })
+}
+
+test('should deliver a 64 MiB download intact, in chunks of at most 1 MiB, and reuse its connection', async (t) => {
+  const payloads = { '/a': pattern(64 * 1024 * 1024, 1), '/b': pattern(3 * 1024 * 1024 + 5, 2) }
+  const sockets = new Set()
+  const srv = await listen(t, (req, res) => {
+    sockets.add(req.socket)
+    res.setHeader('Content-Length', payloads[req.url].length)
+    res.end(payloads[req.url])
+  })
+  const a = await download(`${srv.url}/a`)
+  t.true(a.body.equals(payloads['/a']))
+  t.true(a.max <= 1024 * 1024, `largest chunk ${a.max} bytes`)
+  // The body's end is where Content-Length says: the next response on the socket is whole.
+  const b = await download(`${srv.url}/b`)
+  t.true(b.body.equals(payloads['/b']))
+  t.is(sockets.size, 1)
+})
+
+test('should deliver a 32 MiB body that ends with the connection intact', async (t) => {
+  const payload = pattern(32 * 1024 * 1024, 3)
+  const srv = await listen(t, (req, res) => {
+    // No Content-Length and no chunking: the body runs until the server closes.
+    req.socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'), payload]))
+  })
+  const r = await download(srv.url)
+  t.true(r.body.equals(payload))
+})
+
+test('should fail a reset in the middle of a fast download with net::ERR_CONNECTION_RESET', async (t) => {
+  const block = pattern(1024 * 1024, 4)
+  const srv = await listen(t, (req, res) => {
+    res.setHeader('Content-Length', 256 * 1024 * 1024)
+    let sent = 0
+    const pump = () => {
+      while (sent < 24) {
+        sent++
+        if (!res.write(block)) return res.once('drain', pump)
+      }
+      req.socket.resetAndDestroy()
+    }
+    pump()
+  })
+  let received = 0
+  const error = await new Promise((resolve) => {
+    const request = net.request(srv.url)
+    request.on('error', resolve)
+    request.on('response', (response) => {
+      response.on('data', (c) => { received += c.length })
+      response.on('error', () => {})
+    })
+    request.end()
+  })
+  t.is(error.message, 'net::ERR_CONNECTION_RESET')
+  t.true(received < 256 * 1024 * 1024)
+})
+
+test('should keep a fast 512 MiB download within 48 MiB of the RSS it started at', async (t) => {
+  const result = await runFixture('download-fast.js')
+  t.is(result.read, 512 * 1024 * 1024)
+  t.true(result.growthMiB < 48, `RSS grew by ${result.growthMiB} MiB`)
+})

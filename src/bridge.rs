@@ -115,6 +115,39 @@ struct Bridge {
 
 static BRIDGE: OnceLock<Bridge> = OnceLock::new();
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// Body bytes queued for JS and not yet handed over (see [`queued_body_bytes`]).
+static QUEUED_BODY_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Body bytes read from the network that JS has not been given yet (queued here, or read ahead
+/// and waiting for JS to ask): when the JS thread falls behind many responses at once, this is
+/// memory that the sockets' kernel buffers would otherwise hold (`download.rs` stops reading
+/// ahead past a bound).
+pub fn queued_body_bytes() -> usize {
+  QUEUED_BODY_BYTES.load(Ordering::Relaxed)
+}
+
+/// Counts a chunk read ahead into [`queued_body_bytes`] until dropped (as it is emitted).
+pub struct HeldBody(usize);
+
+impl HeldBody {
+  pub fn new(len: usize) -> HeldBody {
+    QUEUED_BODY_BYTES.fetch_add(len, Ordering::Relaxed);
+    HeldBody(len)
+  }
+}
+
+impl Drop for HeldBody {
+  fn drop(&mut self) {
+    QUEUED_BODY_BYTES.fetch_sub(self.0, Ordering::Relaxed);
+  }
+}
+
+fn body_len(event: &Event) -> usize {
+  match event {
+    Event::Data { chunk, .. } => chunk.len(),
+    _ => 0,
+  }
+}
 
 /// One slot of the flat event array.
 pub enum Slot {
@@ -138,11 +171,10 @@ impl ToNapiValue for Slot {
 }
 
 /// Below this size a copy into a fresh JS Buffer is cheaper than an external buffer (which V8
-/// must track and finalize); above it the chunk is lent to JS without copying.
+/// must track and finalize); above it the chunk is lent to JS without copying. `lib/bridge.js`
+/// paces young-generation collection by the delivered bytes (`paceYoungGc`), which is what
+/// brings a dropped chunk's memory back soon.
 const EXTERNAL_BUFFER_MIN: usize = 32 * 1024;
-
-/// How much a lent chunk counts for in V8's external-memory accounting (see `bytes_to_buffer`).
-const LENT_MEMORY_WEIGHT: i64 = 4;
 
 unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys::napi_value> {
   let env_ref = Env::from_raw(env);
@@ -152,27 +184,13 @@ unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys:
   }
   let ptr = bytes.as_ptr() as *mut u8;
   let len = bytes.len();
-  // V8 does not see memory behind an external buffer: tell it, so that garbage collection keeps
-  // pace with a large download instead of letting lent chunks pile up. It is told several times
-  // the length: a chunk pins its whole read allocation (often larger than the chunk), and V8
-  // collects only once external memory has grown by 64 MiB, so at 1x a 256 MiB download let
-  // ~64 MiB of dead chunks accumulate (peak RSS 116-129 MiB; at 4x: 77-87 MiB).
-  adjust_external_memory(env, LENT_MEMORY_WEIGHT * len as i64);
   // SAFETY: `ptr..ptr+len` stays valid while `bytes` (the finalize hint) is alive; the
   // finalizer drops it once V8 collects the Buffer. JS never gets another view of the memory.
-  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, move |env, owner| {
-    adjust_external_memory(env.raw(), -(LENT_MEMORY_WEIGHT * len as i64));
+  // V8 counts the external backing store in its external memory itself.
+  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, move |_env, owner| {
     drop(owner);
   })?;
   <&BufferSlice>::to_napi_value(env, &slice)
-}
-
-fn adjust_external_memory(env: sys::napi_env, change: i64) {
-  let mut total = 0i64;
-  // SAFETY: called on the JS thread with a live env; failure only loses a GC hint.
-  unsafe {
-    sys::napi_adjust_external_memory(env, change, &mut total);
-  }
 }
 
 /// The six slots of one event.
@@ -317,6 +335,8 @@ fn drain(env: &Env) -> napi::Result<Batch> {
     let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
     q.drain(..).collect()
   };
+  let handed_over: usize = items.iter().map(|item| body_len(&item.event)).sum();
+  QUEUED_BODY_BYTES.fetch_sub(handed_over, Ordering::Relaxed);
   let mut values = Vec::with_capacity(items.len() * 6);
   for item in items {
     let terminal = item.event.is_terminal();
@@ -389,6 +409,7 @@ pub fn emit(id: u32, lifeline: &Arc<Lifeline>, event: Event) {
     return;
   };
   {
+    QUEUED_BODY_BYTES.fetch_add(body_len(&event), Ordering::Relaxed);
     let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
     q.push_back(Queued {
       id,

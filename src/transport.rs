@@ -134,7 +134,9 @@ impl BodyReader {
     } = self.wire
     {
       if reusable && decoder.is_done() && !conn.has_leftover() {
-        pool.checkin(&target, *conn, self.closed.generation);
+        let mut conn = *conn;
+        conn.release_read_buffer();
+        pool.checkin(&target, conn, self.closed.generation);
       }
     }
   }

@@ -121,6 +121,23 @@ impl Decoder {
     }
   }
 
+  /// How many body bytes may be read straight into a buffer of the caller's: an identity body
+  /// (no framing inside it) says how many are left; a chunked one cannot.
+  pub fn direct_limit(&self) -> Option<u64> {
+    match self.framing {
+      Framing::Length(_) => Some(self.remaining),
+      Framing::UntilClose => Some(u64::MAX),
+      Framing::Empty | Framing::Chunked => None,
+    }
+  }
+
+  /// `n` body bytes were read directly (see [`Decoder::direct_limit`]).
+  pub fn took_direct(&mut self, n: usize) {
+    if let Framing::Length(_) = self.framing {
+      self.remaining -= n as u64;
+    }
+  }
+
   /// Whether the connection can carry another request once the body is done.
   pub fn reusable(&self) -> bool {
     self.framing != Framing::UntilClose

@@ -3,6 +3,7 @@
 //! HTTP/2 goes through hyper (see `http2.rs`), where names are lower-case on the wire anyway.
 
 pub mod body;
+pub mod read_block;
 pub mod request_head;
 pub mod response_head;
 
@@ -12,6 +13,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use self::body::Decoder;
+use self::read_block::Block;
 use self::response_head::{Parsed, ResponseHead};
 use crate::errors::{classify_io, NetError, Stage};
 
@@ -24,6 +26,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 /// response costs little memory and a large download crosses into JS in few, large chunks.
 pub const READ_CHUNK: usize = 1024 * 1024;
 const FIRST_READ: usize = 16 * 1024;
+/// Bodies (and reads) smaller than this do not use recycled blocks (see `read_direct`).
+const DIRECT_MIN: usize = 64 * 1024;
 
 pub struct Connection {
   io: Box<dyn Io>,
@@ -34,6 +38,10 @@ pub struct Connection {
   secure: bool,
   /// Size of the next socket read (see [`READ_CHUNK`]).
   read_size: usize,
+  /// The block a short direct read was copied out of, kept for the next read.
+  spare: Option<Block>,
+  /// A read failure that came after bytes still to be delivered (see `read_direct`).
+  failed: Option<NetError>,
 }
 
 /// A failure while waiting for the response head.
@@ -52,6 +60,8 @@ impl Connection {
       reused: false,
       secure,
       read_size: FIRST_READ,
+      spare: None,
+      failed: None,
     }
   }
 
@@ -182,12 +192,26 @@ impl Connection {
 
   /// Next piece of body, or `None` once the body is complete.
   pub async fn read_body(&mut self, decoder: &mut Decoder) -> Result<Option<Bytes>, NetError> {
+    if let Some(error) = self.failed.take() {
+      return Err(error);
+    }
     loop {
       if let Some(data) = decoder.decode(&mut self.buf, READ_CHUNK)? {
+        if self.buf.is_empty() {
+          // The chunk owns the allocation now: a buffer kept here would share it, holding a
+          // read's worth of memory per connection while JS gets to the chunk (many
+          // responses at once: bench W5). The next read takes a fresh one.
+          self.buf = BytesMut::new();
+        }
         return Ok(Some(data));
       }
       if decoder.is_done() {
         return Ok(None);
+      }
+      if self.buf.is_empty() && self.read_size >= READ_CHUNK {
+        if let Some(limit) = decoder.direct_limit().filter(|&n| n >= DIRECT_MIN as u64) {
+          return self.read_direct(decoder, limit).await;
+        }
       }
       let n = self.fill(Stage::ReadBody, decoder.remaining_hint()).await?;
       if n == 0 {
@@ -195,6 +219,51 @@ impl Connection {
         return Ok(None);
       }
     }
+  }
+
+  /// Reads body bytes straight into a recycled block (see `read_block`): once a download is
+  /// large and fast (reads come back full at the largest size), the connection's buffer would
+  /// add only fresh memory per chunk.
+  async fn read_direct(
+    &mut self,
+    decoder: &mut Decoder,
+    limit: u64,
+  ) -> Result<Option<Bytes>, NetError> {
+    let mut block = self.spare.take().unwrap_or_else(Block::take);
+    let want = limit.min(read_block::BLOCK as u64) as usize;
+    let mut n = self
+      .io
+      .read(&mut block.as_mut()[..want])
+      .await
+      .map_err(|e| read_error(&e, Stage::ReadBody))?;
+    // Top the block up with whatever else has already arrived, without waiting: fuller blocks
+    // mean fewer chunks for JS and less memory pinned per byte.
+    while n > 0 && n < want {
+      let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+      let mut more = tokio::io::ReadBuf::new(&mut block.as_mut()[n..want]);
+      match std::pin::Pin::new(&mut self.io).poll_read(&mut cx, &mut more) {
+        std::task::Poll::Ready(Ok(())) if !more.filled().is_empty() => n += more.filled().len(),
+        // After the bytes already read: a reset's error is not repeated by the next read.
+        std::task::Poll::Ready(Err(e)) => {
+          self.failed = Some(read_error(&e, Stage::ReadBody));
+          break;
+        }
+        // The end shows up again on the next read.
+        _ => break,
+      }
+    }
+    if n == 0 {
+      decoder.at_eof()?;
+      return Ok(None);
+    }
+    decoder.took_direct(n);
+    if n < DIRECT_MIN {
+      // A short read would pin a whole block for a small chunk: copy it out instead.
+      let chunk = Bytes::copy_from_slice(&block.as_mut()[..n]);
+      self.spare = Some(block);
+      return Ok(Some(chunk));
+    }
+    Ok(Some(block.into_chunk(n)))
   }
 
   /// Consumes buffered framing bytes; true once the body is complete (see `Decoder::settle`).
@@ -222,6 +291,18 @@ impl Connection {
   /// established: what follows belongs to the TLS handshake inside it); `None` otherwise.
   pub fn into_io(self) -> Option<Box<dyn Io>> {
     self.buf.is_empty().then_some(self.io)
+  }
+
+  /// Called as the connection goes idle: its read buffer is let go of. An idle connection
+  /// would otherwise hold up to a read's worth of memory (shared with the body's last chunk,
+  /// which so stays pinned after JS dropped it) for as long as it sits in the pool: with many
+  /// pooled connections that adds up (bench W5: 1,000 of them). The next response's buffer is
+  /// one small allocation.
+  pub fn release_read_buffer(&mut self) {
+    self.spare = None;
+    if self.buf.is_empty() {
+      self.buf = BytesMut::new();
+    }
   }
 
   /// Whether bytes beyond the response are already buffered (a misbehaving server): such a
