@@ -52,6 +52,10 @@ struct RequestSpec {
   options: NativeRequestOptions,
 }
 
+/// Up to this many requests in flight (this one included), a request is first polled on the JS
+/// thread; beyond, it goes straight to the runtime's workers (see `runtime::Task`).
+const POLL_HERE_MAX_IN_FLIGHT: usize = 8;
+
 /// Most read() credits that may be banked ahead of data; JS grants one per `_read`.
 const MAX_BANKED_CREDIT: usize = 4;
 
@@ -152,6 +156,7 @@ pub fn start_request(
     fut,
     // A bug in the engine fails this request instead of reaching the FFI boundary.
     move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
+    bridge::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
   );
   HANDLES.with(|h| {
     h.borrow_mut().insert(
