@@ -46,6 +46,12 @@ pub fn init(env: Env, dispatch: Function<Vec<bridge::Slot>, ()>) -> napi::Result
   bridge::init(&env, dispatch)
 }
 
+/// Body reads that went straight into a recycled block (diagnostics, for the tests).
+#[napi(catch_unwind)]
+pub fn direct_read_count() -> f64 {
+  http1::read_block::direct_reads() as f64
+}
+
 /// Requests started and not yet finished (diagnostics; leak tests watch it return to 0).
 #[napi(catch_unwind)]
 pub fn inflight_count() -> u32 {

@@ -26,7 +26,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 /// response costs little memory and a large download crosses into JS in few, large chunks.
 pub const READ_CHUNK: usize = 1024 * 1024;
 const FIRST_READ: usize = 16 * 1024;
-/// Bodies (and reads) smaller than this do not use recycled blocks (see `read_direct`).
+/// Bodies smaller than this do not use recycled blocks (see `read_direct`).
 const DIRECT_MIN: usize = 64 * 1024;
 
 pub struct Connection {
@@ -257,8 +257,11 @@ impl Connection {
       return Ok(None);
     }
     decoder.took_direct(n);
-    if n < DIRECT_MIN {
-      // A short read would pin a whole block for a small chunk: copy it out instead.
+    read_block::count_direct_read();
+    if n < read_block::BLOCK / 2 {
+      // A short read would pin a whole block for a small chunk (and a consumer that keeps its
+      // chunks would hold many times the body): copy it out, so a block lent to JS is always at
+      // least half full, and keep the block for the next read.
       let chunk = Bytes::copy_from_slice(&block.as_mut()[..n]);
       self.spare = Some(block);
       return Ok(Some(chunk));
@@ -303,6 +306,9 @@ impl Connection {
     if self.buf.is_empty() {
       self.buf = BytesMut::new();
     }
+    // Reads start small again: after a large download they would otherwise reserve 1 MiB for
+    // the next response's head, which a small body split from it would then pin.
+    self.read_size = FIRST_READ;
   }
 
   /// Whether bytes beyond the response are already buffered (a misbehaving server): such a

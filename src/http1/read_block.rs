@@ -7,6 +7,7 @@
 //! still mapped, for the next read. At most [`KEEP`] blocks wait here: memory stays bounded
 //! and a finished download gives the rest back.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -18,6 +19,18 @@ pub const BLOCK: usize = super::READ_CHUNK;
 const KEEP: usize = 16;
 
 static FREE: Mutex<Vec<Box<[u8]>>> = Mutex::new(Vec::new());
+
+/// Reads that went straight into a block, for the tests (`directReadCount()`), which check that
+/// a large download takes this path at all.
+static DIRECT_READS: AtomicU64 = AtomicU64::new(0);
+
+pub fn count_direct_read() {
+  DIRECT_READS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn direct_reads() -> u64 {
+  DIRECT_READS.load(Ordering::Relaxed)
+}
 
 fn free_list() -> std::sync::MutexGuard<'static, Vec<Box<[u8]>>> {
   FREE.lock().unwrap_or_else(|p| p.into_inner())
