@@ -8,6 +8,7 @@ const path = require('node:path')
 const test = require('ava')
 const { net } = require('..')
 const { listen, collect } = require('./helpers/listen')
+const { writeBlocks } = require('./helpers/write-blocks')
 
 function runFixture (name) {
   return new Promise((resolve, reject) => {
@@ -167,21 +168,14 @@ test('should keep RSS under 150 MiB while uploading 1 GiB chunked', async (t) =>
 })
 
 test('should throttle a server writing to a client that never reads', async (t) => {
-  let written = 0
+  let server
   const srv = await listen(t, (req, res) => {
-    const block = Buffer.alloc(1024 * 1024, 'w')
-    const pump = () => {
-      while (written < 30) {
-        written++
-        if (!res.write(block)) return res.once('drain', pump)
-      }
-      res.end()
-    }
-    pump()
+    server = writeBlocks(res, Buffer.alloc(1024 * 1024, 'w'), 30)
   })
   const request = net.request(srv.url)
   const response = await new Promise((resolve) => { request.on('response', resolve); request.end() })
   await new Promise((resolve) => setTimeout(resolve, 2000))
+  const written = server.written
   t.true(written <= 25, `${written} chunks of 1 MiB written`)
   t.true(written < 30)
   // Reading now gets every byte.
@@ -286,15 +280,7 @@ test('should fail a reset in the middle of a fast download with net::ERR_CONNECT
   const block = pattern(1024 * 1024, 4)
   const srv = await listen(t, (req, res) => {
     res.setHeader('Content-Length', 256 * 1024 * 1024)
-    let sent = 0
-    const pump = () => {
-      while (sent < 24) {
-        sent++
-        if (!res.write(block)) return res.once('drain', pump)
-      }
-      req.socket.resetAndDestroy()
-    }
-    pump()
+    writeBlocks(res, block, 24, () => req.socket.resetAndDestroy())
   })
   let received = 0
   const error = await new Promise((resolve) => {

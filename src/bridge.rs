@@ -187,9 +187,7 @@ unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys:
   // SAFETY: `ptr..ptr+len` stays valid while `bytes` (the finalize hint) is alive; the
   // finalizer drops it once V8 collects the Buffer. JS never gets another view of the memory.
   // V8 counts the external backing store in its external memory itself.
-  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, move |_env, owner| {
-    drop(owner);
-  })?;
+  let slice = BufferSlice::from_external(&env_ref, ptr, len, bytes, |_env, owner| drop(owner))?;
   <&BufferSlice>::to_napi_value(env, &slice)
 }
 

@@ -2,6 +2,8 @@
 //! only after JS asked for more (`read()`), so a consumer that does not read stops the socket
 //! (reference §5 backpressure). The first chunk needs no credit.
 
+use bytes::Bytes;
+
 use crate::bridge::{queued_body_bytes, Event, HeldBody};
 use crate::decoding::ContentDecoder;
 use crate::errors::NetError;
@@ -45,28 +47,11 @@ pub async fn deliver(
       // reaches the socket. A consumer that is not reading still hears of
       // `closeAllConnections()` at once.
       let mut closed = body.close_watch();
-      let read = tokio::select! {
+      next = tokio::select! {
         biased;
         () = closed.closed() => return Err(NetError::ERR_ABORTED),
-        read = async {
-          if queued_body_bytes() < READ_AHEAD_LIMIT {
-            let ahead = async {
-              let read = body.next().await;
-              let held = match &read {
-                Ok(Some(data)) => Some(HeldBody::new(data.len())),
-                _ => None,
-              };
-              (read, held)
-            };
-            let ((read, _held), ()) = tokio::join!(ahead, reporter.wait_for_credit());
-            read
-          } else {
-            reporter.wait_for_credit().await;
-            body.next().await
-          }
-        } => read,
+        read = next_when_asked(&mut body, reporter) => read?,
       };
-      next = read?;
     } else {
       next = body.next().await?;
     }
@@ -85,4 +70,26 @@ pub async fn deliver(
   body.finish(pool);
   reporter.emit(Event::End);
   Ok(())
+}
+
+/// The next chunk, handed over once JS has asked for it; read while waiting for that, unless
+/// `READ_AHEAD_LIMIT` is reached (a chunk read ahead counts toward it until handed over).
+async fn next_when_asked(
+  body: &mut BodyReader,
+  reporter: &Reporter,
+) -> Result<Option<Bytes>, NetError> {
+  if queued_body_bytes() >= READ_AHEAD_LIMIT {
+    reporter.wait_for_credit().await;
+    return body.next().await;
+  }
+  let ahead = async {
+    let read = body.next().await;
+    let held = match &read {
+      Ok(Some(data)) => Some(HeldBody::new(data.len())),
+      _ => None,
+    };
+    (read, held)
+  };
+  let ((read, _held), ()) = tokio::join!(ahead, reporter.wait_for_credit());
+  read
 }
