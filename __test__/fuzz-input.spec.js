@@ -360,7 +360,10 @@ test('should answer random option bags with Electron\'s error or a request', asy
       // Cache modes add request headers unless the caller set the same name (§8.4); the HTTP
       // cache itself is not implemented (README), so every mode goes to the network.
       const cacheHeaders = { reload: [['Pragma', 'no-cache'], ['Cache-Control', 'no-cache']], 'no-cache': [['Cache-Control', 'max-age=0']] }
-      for (const [n, v] of cacheHeaders[opts.cache] || []) {
+      // Looked up only by an own string key: a random `cache` may be an object that cannot
+      // become a key, or a name such as 'toString'.
+      const modeHeaders = typeof opts.cache === 'string' && Object.hasOwn(cacheHeaders, opts.cache) ? cacheHeaders[opts.cache] : []
+      for (const [n, v] of modeHeaders) {
         if (!byName.has(n.toLowerCase())) byName.set(n.toLowerCase(), wireLine(n, v))
       }
       return { target: '/', lines: [...byName.values()] }
