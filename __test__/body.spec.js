@@ -85,6 +85,24 @@ test('should start a chunked request at the first write and stream it', async (t
   t.is((await r).body, 'first,second')
 })
 
+// Writes made while the engine is busy go out together, each still framed as its own chunk
+// (src/transport.rs send_chunked): empty writes among them must not end the body early.
+test('should send thousands of small chunked writes, empty ones among them, byte-exact and in order', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'POST', url: srv.url })
+  request.chunkedEncoding = true
+  const sent = []
+  for (let i = 0; i < 3000; i++) {
+    const chunk = Buffer.alloc(i % 10 === 3 ? 0 : (i * 7919) % 3001, i % 251)
+    sent.push(chunk)
+    request.write(chunk)
+  }
+  const r = await collect(request)
+  const want = Buffer.concat(sent)
+  t.is(r.body, String(want.length))
+  t.true(srv.seen[0].body.equals(want))
+})
+
 test('should send an empty chunked body for chunkedEncoding without writes', async (t) => {
   const srv = await sink(t)
   const request = net.request({ method: 'POST', url: srv.url })

@@ -428,38 +428,69 @@ async fn send_chunked(
   let ChunkedUpload { mut rx, queued } = upload;
   let mut sent = 0u64;
   let mut clock = ProgressClock::new();
+  let mut batch = Vec::new();
   loop {
-    match rx.recv().await {
-      Some(UploadMsg::Chunk(chunk, accepted)) => {
-        conn.write_chunk(&chunk).await?;
+    let Some(first) = rx.recv().await else {
+      // The JS request went away without ending its body.
+      return Err(NetError::ERR_FAILED);
+    };
+    // Whatever else JS has written by now goes out in the same system call: with small writes
+    // (64 KiB from a file stream) one call per chunk, and the worker waiting on JS between
+    // them, cost a third of the rate (bench W4).
+    batch.push(first);
+    let mut bytes = 0;
+    while bytes < UPLOAD_BATCH_BYTES && batch.len() < UPLOAD_BATCH_CHUNKS {
+      match batch.last() {
+        Some(UploadMsg::End) => break,
+        Some(UploadMsg::Chunk(chunk, _)) => bytes += chunk.len(),
+        None => {}
+      }
+      match rx.try_recv() {
+        Ok(msg) => batch.push(msg),
+        Err(_) => break,
+      }
+    }
+    let last = matches!(batch.last(), Some(UploadMsg::End));
+    let chunks: Vec<&[u8]> = batch
+      .iter()
+      .filter_map(|m| match m {
+        UploadMsg::Chunk(chunk, _) => Some(&chunk[..]),
+        UploadMsg::End => None,
+      })
+      .collect();
+    conn.write_chunks(&chunks, last).await?;
+    for msg in batch.drain(..) {
+      if let UploadMsg::Chunk(chunk, accepted) = msg {
         sent += chunk.len() as u64;
         queued.sent(chunk.len());
         if !accepted {
           reporter.emit(Event::WriteAck);
         }
-        // The total of a chunked body is unknown until it ends (Electron leaves it open,
-        // reference §2.7): we report the bytes sent so far as both position and total.
-        if clock.due() {
-          reporter.emit(Event::UploadProgress {
-            position: sent,
-            total: sent,
-          });
-        }
       }
-      Some(UploadMsg::End) => {
-        conn.write_last_chunk().await?;
-        reporter.emit(Event::UploadProgress {
-          position: sent,
-          total: sent,
-        });
-        reporter.emit(Event::WriteAck);
-        return Ok(());
-      }
-      // The JS request went away without ending its body.
-      None => return Err(NetError::ERR_FAILED),
+    }
+    if last {
+      reporter.emit(Event::UploadProgress {
+        position: sent,
+        total: sent,
+      });
+      reporter.emit(Event::WriteAck);
+      return Ok(());
+    }
+    // The total of a chunked body is unknown until it ends (Electron leaves it open,
+    // reference §2.7): we report the bytes sent so far as both position and total.
+    if clock.due() {
+      reporter.emit(Event::UploadProgress {
+        position: sent,
+        total: sent,
+      });
     }
   }
 }
+
+/// How much of a chunked body one vectored write may carry (three iovecs per chunk, well under
+/// Linux's 1,024).
+const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
+const UPLOAD_BATCH_CHUNKS: usize = 64;
 
 /// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
 fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bool {

@@ -12,8 +12,10 @@ use bytes::Bytes;
 use napi::bindgen_prelude::Buffer;
 use tokio::sync::mpsc;
 
-/// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`.
-pub const UPLOAD_WINDOW: usize = 1024 * 1024;
+/// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`. 4 MiB
+/// rather than 1: with the engine writing up to 1 MiB per system call, a 1 MiB window left it
+/// waiting on JS after every call (bench W4, 64 KiB writes: ~1,400 -> ~2,300 MB/s).
+pub const UPLOAD_WINDOW: usize = 4 * 1024 * 1024;
 
 pub enum UploadMsg {
   /// A chunk, and whether JS was told at once that it was accepted (no `WriteAck` then).

@@ -73,21 +73,27 @@ impl Connection {
       .map_err(|e| classify_io(&e, Stage::SendRequest))
   }
 
-  /// Writes one chunk of a `Transfer-Encoding: chunked` body (RFC 9112 §7.1).
-  pub async fn write_chunk(&mut self, data: &[u8]) -> Result<(), NetError> {
-    if data.is_empty() {
-      // A zero-size chunk would end the body.
-      return Ok(());
+  /// Writes chunks of a `Transfer-Encoding: chunked` body (RFC 9112 §7.1), each framed as its
+  /// own chunk, in one vectored write; `last` appends the zero-size chunk that ends the body.
+  pub async fn write_chunks(&mut self, chunks: &[&[u8]], last: bool) -> Result<(), NetError> {
+    // A zero-size chunk would end the body.
+    let chunks: Vec<&[u8]> = chunks.iter().copied().filter(|c| !c.is_empty()).collect();
+    let size_lines: Vec<String> = chunks
+      .iter()
+      .map(|c| format!("{:x}\r\n", c.len()))
+      .collect();
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(chunks.len() * 3 + 1);
+    for (size_line, data) in size_lines.iter().zip(&chunks) {
+      parts.extend_from_slice(&[size_line.as_bytes(), data, b"\r\n"]);
     }
-    let size_line = format!("{:x}\r\n", data.len());
-    self
-      .write_vectored_all(&[size_line.as_bytes(), data, b"\r\n"])
-      .await
-  }
-
-  pub async fn write_last_chunk(&mut self) -> Result<(), NetError> {
-    self.write_all(b"0\r\n\r\n").await?;
-    self.flush().await
+    if last {
+      parts.push(b"0\r\n\r\n");
+    }
+    self.write_vectored_all(&parts).await?;
+    if last {
+      self.flush().await?;
+    }
+    Ok(())
   }
 
   pub async fn flush(&mut self) -> Result<(), NetError> {
