@@ -1,8 +1,8 @@
 'use strict'
 
-// The server, in processes of its own: nginx from Debian when present (one worker, files on
-// disk), else the Rust server; the Rust server is always the upload sink (it answers with the
-// byte count, so uploads are checked).
+// The servers, in processes of their own: nginx from Debian when present (one worker, files on
+// disk), else the Rust (hyper) server, for GETs; the Rust sink for uploads (it answers with the
+// byte count, so uploads are checked, and drops the bytes in the kernel: see sink.rs).
 
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -17,8 +17,8 @@ function buildRust () {
   if (r.status !== 0) throw new Error('building the Rust bench helpers failed')
 }
 
-function startRustServer () {
-  const child = spawn(path.join(RUST_BIN, 'server'), { stdio: ['ignore', 'pipe', 'inherit'] })
+function startRustServer (name) {
+  const child = spawn(path.join(RUST_BIN, name), { stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve) => {
     readline.createInterface({ input: child.stdout }).once('line', (port) => {
       resolve({ port: Number(port), stop: () => child.kill() })
@@ -92,19 +92,20 @@ http {
   }
   return {
     port,
+    nginx: true,
     stop: () => { child.kill('SIGQUIT'); fs.rmSync(dir, { recursive: true, force: true }) }
   }
 }
 
 async function startServers () {
   buildRust()
-  const sink = await startRustServer()
-  const files = hasNginx() ? await startNginx() : sink
+  const sink = await startRustServer('sink')
+  const files = hasNginx() ? await startNginx() : await startRustServer('server')
   return {
-    kind: files === sink ? 'Rust (hyper) server' : 'nginx (1 worker) for GETs, Rust (hyper) sink for uploads',
+    kind: `${files.nginx ? 'nginx (1 worker)' : 'Rust (hyper) server'} for GETs, Rust sink (bytes dropped in the kernel) for uploads`,
     base: `http://127.0.0.1:${files.port}`,
     upload: `http://127.0.0.1:${sink.port}/upload`,
-    stop: () => { sink.stop(); if (files !== sink) files.stop() }
+    stop: () => { sink.stop(); files.stop() }
   }
 }
 

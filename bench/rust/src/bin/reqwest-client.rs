@@ -14,7 +14,13 @@ async fn get_len(client: &reqwest::Client, url: &str) -> usize {
   n
 }
 
-async fn many(client: &reqwest::Client, url: &str, total: usize, concurrency: usize, expect: usize) -> f64 {
+async fn many(
+  client: &reqwest::Client,
+  url: &str,
+  total: usize,
+  concurrency: usize,
+  expect: usize,
+) -> f64 {
   let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
   let start = Instant::now();
   let mut tasks = Vec::new();
@@ -35,7 +41,12 @@ async fn many(client: &reqwest::Client, url: &str, total: usize, concurrency: us
 #[tokio::main]
 async fn main() {
   let args: Vec<String> = std::env::args().collect();
-  let (workload, base, upload, n) = (&args[1], &args[2], &args[3], args[4].parse::<usize>().unwrap());
+  let (workload, base, upload, n) = (
+    &args[1],
+    &args[2],
+    &args[3],
+    args[4].parse::<usize>().unwrap(),
+  );
   let client = reqwest::Client::builder().no_proxy().build().unwrap();
   let url_1k = format!("{base}/1k");
   // Warm-up: connections and code paths.
@@ -48,11 +59,22 @@ async fn main() {
       assert_eq!(get_len(&client, &format!("{base}/256m")).await, 256 << 20);
       (256 << 20) as f64 / 1e6 / start.elapsed().as_secs_f64()
     }
-    "W4" => {
-      let chunk = bytes::Bytes::from(vec![b'u'; 1 << 20]);
-      let stream = futures_util::stream::iter((0..256).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    "W4" | "W4b" => {
+      let size: usize = if workload == "W4" { 64 << 10 } else { 1 << 20 };
+      let chunk = bytes::Bytes::from(vec![b'u'; size]);
+      let stream = futures_util::stream::iter(
+        (0..(256 << 20) / size).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+      );
       let start = Instant::now();
-      let reply = client.post(upload).body(reqwest::Body::wrap_stream(stream)).send().await.unwrap().text().await.unwrap();
+      let reply = client
+        .post(upload)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
       assert_eq!(reply, (256usize << 20).to_string());
       (256 << 20) as f64 / 1e6 / start.elapsed().as_secs_f64()
     }
