@@ -111,18 +111,17 @@ function parseOptions (optionsIn, isSession) {
     ? options.referrerPolicy.toLowerCase()
     : undefined
 
-  const native = {
+  // Positional, as src/loader.rs (NativeRequestOptions::from_list) reads it; flags as strings.
+  // (`useSessionCookies` waits for the cookie store; `redirect` is handled in JS.)
+  const native = [
     credentials,
-    // Read by truthiness; ignored by the engine once `credentials` is recognised (§7.1).
-    useSessionCookies: options.useSessionCookies ? true : undefined,
-    cache: pick(options.cache, CACHE_MODES),
-    priority: pick(options.priority, PRIORITIES),
+    pick(options.cache, CACHE_MODES),
+    pick(options.priority, PRIORITIES),
     // Only forwarded when the key is present; an explicit undefined means false (§1.2).
-    priorityIncremental: 'priorityIncremental' in options ? !!options.priorityIncremental : undefined,
+    'priorityIncremental' in options ? String(!!options.priorityIncremental) : undefined,
     referrerPolicy,
-    origin,
-    redirect: redirect === 'follow' ? undefined : redirect
-  }
+    origin
+  ]
   return {
     method: String(options.method || 'GET').toUpperCase(),
     url: urlStr,
@@ -131,7 +130,7 @@ function parseOptions (optionsIn, isSession) {
     partition,
     redirect,
     // Only what differs from the defaults crosses into native code (less to convert per request).
-    native: Object.values(native).some((v) => v !== undefined) ? native : undefined
+    native: native.some((v) => v !== undefined) ? native : undefined
   }
 }
 

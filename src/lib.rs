@@ -36,7 +36,7 @@ use napi_derive::napi;
 // Re-exported so the crate's public surface (and the dead-code lint) sees what JS calls.
 pub use loader::{
   request_abort, request_finish, request_follow_redirect, request_login, request_read,
-  request_write, start_request, NativeRequestOptions,
+  request_write, start_request,
 };
 pub use session::NativeSession;
 
