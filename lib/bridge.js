@@ -1,8 +1,9 @@
 'use strict'
 
 // Routes engine events to the JS objects they belong to. The native side delivers every event
-// queued since the last delivery as one flat array, six slots per event:
-// [id, kind, a, b, c, d, ...] (src/bridge.rs documents each kind).
+// queued since the last delivery at once, six slots per event, [id, kind, a, b, c, d]
+// (src/bridge.rs documents each kind), packed as [numbers, ...values]: a Float64Array of six per
+// event with NaN where the slot is the next of `values` and -Infinity for an empty slot.
 
 const EventKind = Object.freeze({
   RESPONSE: 1,
@@ -33,12 +34,20 @@ function mayFollow (previous, kind) {
 }
 
 function dispatch (batch) {
+  const numbers = batch[0]
+  let next = 1
+  const slot = (n) => {
+    if (n === -Infinity) return undefined
+    // NaN: the only number not equal to itself.
+    return n !== n ? batch[next++] : n // eslint-disable-line no-self-compare
+  }
   const delivered = new Map()
   let failure = null
-  for (let i = 0; i < batch.length; i += 6) {
-    const id = batch[i]
+  for (let i = 0; i < numbers.length; i += 6) {
+    const id = numbers[i]
+    // Every slot is read, so that the values stay in step even for a request skipped below.
+    const event = [id, numbers[i + 1], slot(numbers[i + 2]), slot(numbers[i + 3]), slot(numbers[i + 4]), slot(numbers[i + 5])]
     if (!handlers.has(id)) continue
-    const event = [id, batch[i + 1], batch[i + 2], batch[i + 3], batch[i + 4], batch[i + 5]]
     const waiting = deferred.get(id)
     const previous = delivered.get(id)
     if (waiting !== undefined) {

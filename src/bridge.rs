@@ -2,8 +2,13 @@
 //!
 //! A single long-lived ThreadsafeFunction wraps the JS dispatcher given to [`init`]. Events are
 //! queued here and delivered in batches: the first event queued after a delivery schedules one
-//! threadsafe call, and that call drains everything queued by the time it runs. The dispatcher
-//! receives one flat array, six slots per event: `[id, kind, a, b, c, d, ...]`.
+//! threadsafe call, and that call drains everything queued by the time it runs. An event has six
+//! slots, `[id, kind, a, b, c, d]`; the dispatcher receives one array, `[numbers, ...values]`:
+//! `numbers` is a `Float64Array` of six per event, holding each number slot, `NaN` where the
+//! slot's value is the next of `values` (strings, Buffers, objects, in order), and `-Infinity`
+//! for an empty slot. Why: setting elements of a JS array through N-API one by one (each a
+//! created number) took ~8 % of the JS thread's time at 64 requests in flight; a typed array is
+//! written directly.
 //!
 //! | Rust event                 | kind | a                | b             | c            | d                    |
 //! |----------------------------|------|------------------|---------------|--------------|----------------------|
@@ -325,7 +330,7 @@ fn deliver(env: &Env) -> napi::Result<Batch> {
 fn drain(env: &Env) -> napi::Result<Batch> {
   let raw = env.raw();
   let Some(bridge) = BRIDGE.get() else {
-    return unsafe { array(raw, &[]) };
+    return unsafe { array(raw, &Packed::default()) };
   };
   // Cleared before draining, so an event queued from now on schedules another delivery.
   bridge.scheduled.store(false, Ordering::SeqCst);
@@ -335,11 +340,14 @@ fn drain(env: &Env) -> napi::Result<Batch> {
   };
   let handed_over: usize = items.iter().map(|item| body_len(&item.event)).sum();
   QUEUED_BODY_BYTES.fetch_sub(handed_over, Ordering::Relaxed);
-  let mut values = Vec::with_capacity(items.len() * 6);
+  let mut values = Packed {
+    numbers: Vec::with_capacity(items.len() * 6),
+    values: Vec::new(),
+  };
   for item in items {
     let terminal = item.event.is_terminal();
     if !item.lifeline.cancelled.load(Ordering::SeqCst) {
-      let start = values.len();
+      let start = values.mark();
       // Costs nothing unless something panics (unwinding tables only).
       let converted = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
         push_values(raw, &mut values, item.id, item.event)
@@ -375,28 +383,86 @@ fn drain(env: &Env) -> napi::Result<Batch> {
   unsafe { array(raw, &values) }
 }
 
-/// Converts one event's slots to JS values, appended to `out`.
+/// One batch being built: the `numbers` of the module doc, and the JS `values`.
+#[derive(Default)]
+struct Packed {
+  numbers: Vec<f64>,
+  values: Vec<sys::napi_value>,
+}
+
+/// In `numbers`: the slot's value is the next of `values`.
+const FROM_VALUES: f64 = f64::NAN;
+/// In `numbers`: the slot is empty (`undefined` in JS).
+const EMPTY: f64 = f64::NEG_INFINITY;
+
+impl Packed {
+  fn mark(&self) -> (usize, usize) {
+    (self.numbers.len(), self.values.len())
+  }
+
+  fn truncate(&mut self, (numbers, values): (usize, usize)) {
+    self.numbers.truncate(numbers);
+    self.values.truncate(values);
+  }
+}
+
+/// Converts one event's slots, appended to `out`.
 unsafe fn push_values(
   env: sys::napi_env,
-  out: &mut Vec<sys::napi_value>,
+  out: &mut Packed,
   id: u32,
   event: Event,
 ) -> napi::Result<()> {
   for slot in slots(id, event) {
-    out.push(Slot::to_napi_value(env, slot)?);
+    match slot {
+      Slot::Number(n) => out.numbers.push(n),
+      Slot::Undefined => out.numbers.push(EMPTY),
+      other => {
+        out.values.push(Slot::to_napi_value(env, other)?);
+        out.numbers.push(FROM_VALUES);
+      }
+    }
   }
   Ok(())
 }
 
-unsafe fn array(env: sys::napi_env, values: &[sys::napi_value]) -> napi::Result<Batch> {
+unsafe fn array(env: sys::napi_env, packed: &Packed) -> napi::Result<Batch> {
+  let bytes = packed.numbers.len() * std::mem::size_of::<f64>();
+  let mut data = std::ptr::null_mut();
+  let mut buffer = std::ptr::null_mut();
+  napi::check_status!(sys::napi_create_arraybuffer(
+    env,
+    bytes,
+    &mut data,
+    &mut buffer
+  ))?;
+  if bytes > 0 {
+    // SAFETY: V8 just allocated `bytes` writable bytes at `data`, suitably aligned for a
+    // Float64Array (ArrayBuffer backing stores are at least 8-byte aligned).
+    std::ptr::copy_nonoverlapping(
+      packed.numbers.as_ptr(),
+      data as *mut f64,
+      packed.numbers.len(),
+    );
+  }
+  let mut numbers = std::ptr::null_mut();
+  napi::check_status!(sys::napi_create_typedarray(
+    env,
+    sys::TypedarrayType::float64_array,
+    packed.numbers.len(),
+    buffer,
+    0,
+    &mut numbers
+  ))?;
   let mut array = std::ptr::null_mut();
   napi::check_status!(sys::napi_create_array_with_length(
     env,
-    values.len(),
+    packed.values.len() + 1,
     &mut array
   ))?;
-  for (i, value) in values.iter().enumerate() {
-    napi::check_status!(sys::napi_set_element(env, array, i as u32, *value))?;
+  napi::check_status!(sys::napi_set_element(env, array, 0, numbers))?;
+  for (i, value) in packed.values.iter().enumerate() {
+    napi::check_status!(sys::napi_set_element(env, array, i as u32 + 1, *value))?;
   }
   Ok(Batch(array))
 }
