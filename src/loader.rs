@@ -322,13 +322,16 @@ impl Request<'_> {
     headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
     let credentials_mode = options.credentials.clone();
-    let credentials_origin = options
-      .origin
-      .as_deref()
-      .and_then(|o| Url::parse(o).ok())
-      .map(|u| u.origin());
+    // Only `same-origin` compares against it.
+    let credentials_origin = match credentials_mode.as_deref() {
+      Some("same-origin") => options
+        .origin
+        .as_deref()
+        .and_then(|o| fetch_metadata::parse_origin(o, &url)),
+      _ => None,
+    };
     let mut policy = referrer::parse_policy(options.referrer_policy.as_deref());
-    let initiator = fetch_metadata::initiator(options.origin.as_deref(), &user);
+    let initiator = fetch_metadata::initiator(options.origin.as_deref(), &user, &url);
     let h2_priority = priority_header(options.priority.as_deref(), options.priority_incremental);
     if let Some(referer) = headers::get(&user, "referer") {
       referrer::check_initial(policy, referer, &url)?;

@@ -165,7 +165,7 @@ proptest! {
     let policy = referrer::parse_policy(Some(&policy));
     let _ = referrer::check_initial(policy, &referer, &target);
     let _ = referrer::for_redirect(policy, &referer, &target);
-    let initiator = fetch_metadata::initiator(Some(&origin), &[]);
+    let initiator = fetch_metadata::initiator(Some(&origin), &[], &target);
     let site = fetch_metadata::site_for(initiator.as_ref(), &target);
     let _ = fetch_metadata::apply(&[("Sec-Fetch-Dest".into(), referer.clone())], &target, site, true);
   }
