@@ -105,7 +105,7 @@ class ClientRequest extends Writable {
       const error = this._startRequest(null)
       if (error) return callback(error)
     }
-    // Accepted at once while the engine's small upload window has room; otherwise the callback
+    // Accepted at once while the engine's upload window (4 MiB) has room; otherwise the callback
     // waits until the engine has handed the chunk to the socket (WRITE_ACK). A chunk taken is
     // upload activity: it re-arms the timeout as a socket write would in Node.
     this._armTimeout()

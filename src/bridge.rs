@@ -415,7 +415,11 @@ unsafe fn push_values(
 ) -> napi::Result<()> {
   for slot in slots(id, event) {
     match slot {
-      Slot::Number(n) => out.numbers.push(n),
+      Slot::Number(n) => {
+        // Both are markers; no event carries them as a number (counts, codes, ids).
+        debug_assert!(!n.is_nan() && n != EMPTY);
+        out.numbers.push(n)
+      }
       Slot::Undefined => out.numbers.push(EMPTY),
       other => {
         out.values.push(Slot::to_napi_value(env, other)?);
@@ -437,13 +441,9 @@ unsafe fn array(env: sys::napi_env, packed: &Packed) -> napi::Result<Batch> {
     &mut buffer
   ))?;
   if bytes > 0 {
-    // SAFETY: V8 just allocated `bytes` writable bytes at `data`, suitably aligned for a
-    // Float64Array (ArrayBuffer backing stores are at least 8-byte aligned).
-    std::ptr::copy_nonoverlapping(
-      packed.numbers.as_ptr(),
-      data as *mut f64,
-      packed.numbers.len(),
-    );
+    // SAFETY: V8 just allocated `bytes` writable bytes at `data`; copied as bytes, so nothing
+    // is assumed of its alignment (the Float64Array views it from offset 0).
+    std::ptr::copy_nonoverlapping(packed.numbers.as_ptr() as *const u8, data as *mut u8, bytes);
   }
   let mut numbers = std::ptr::null_mut();
   napi::check_status!(sys::napi_create_typedarray(

@@ -437,16 +437,17 @@ async fn send_chunked(
     // Whatever else JS has written by now goes out in the same system call: with small writes
     // (64 KiB from a file stream) one call per chunk, and the worker waiting on JS between
     // them, cost a third of the rate (bench W4).
+    let mut bytes = message_len(&first);
     batch.push(first);
-    let mut bytes = 0;
-    while bytes < UPLOAD_BATCH_BYTES && batch.len() < UPLOAD_BATCH_CHUNKS {
-      match batch.last() {
-        Some(UploadMsg::End) => break,
-        Some(UploadMsg::Chunk(chunk, _)) => bytes += chunk.len(),
-        None => {}
-      }
+    while bytes < UPLOAD_BATCH_BYTES
+      && batch.len() < UPLOAD_BATCH_CHUNKS
+      && !matches!(batch.last(), Some(UploadMsg::End))
+    {
       match rx.try_recv() {
-        Ok(msg) => batch.push(msg),
+        Ok(msg) => {
+          bytes += message_len(&msg);
+          batch.push(msg);
+        }
         Err(_) => break,
       }
     }
@@ -487,10 +488,18 @@ async fn send_chunked(
   }
 }
 
-/// How much of a chunked body one vectored write may carry (three iovecs per chunk, well under
-/// Linux's 1,024).
+/// A batch of a chunked body stops growing once it holds this much (so it is at most this plus
+/// one chunk)...
 const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
+/// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
 const UPLOAD_BATCH_CHUNKS: usize = 64;
+
+fn message_len(msg: &UploadMsg) -> usize {
+  match msg {
+    UploadMsg::Chunk(chunk, _) => chunk.len(),
+    UploadMsg::End => 0,
+  }
+}
 
 /// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
 fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bool {

@@ -74,7 +74,8 @@ impl Connection {
   }
 
   /// Writes chunks of a `Transfer-Encoding: chunked` body (RFC 9112 §7.1), each framed as its
-  /// own chunk, in one vectored write; `last` appends the zero-size chunk that ends the body.
+  /// own chunk, in one vectored write, and flushes; `last` appends the zero-size chunk that ends
+  /// the body.
   pub async fn write_chunks(&mut self, chunks: &[&[u8]], last: bool) -> Result<(), NetError> {
     // A zero-size chunk would end the body.
     let chunks: Vec<&[u8]> = chunks.iter().copied().filter(|c| !c.is_empty()).collect();
@@ -90,10 +91,9 @@ impl Connection {
       parts.push(b"0\r\n\r\n");
     }
     self.write_vectored_all(&parts).await?;
-    if last {
-      self.flush().await?;
-    }
-    Ok(())
+    // Over TLS, records the socket could not take yet would otherwise wait for the next write
+    // (a pausing writer would stall the server); over TCP this costs nothing.
+    self.flush().await
   }
 
   pub async fn flush(&mut self) -> Result<(), NetError> {
