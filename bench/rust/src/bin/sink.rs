@@ -42,17 +42,12 @@ fn serve(stream: TcpStream) -> io::Result<()> {
       Some(head) => head,
       None => return Ok(()),
     };
-    let lower = head.to_ascii_lowercase();
-    let n = if lower.contains("transfer-encoding: chunked") {
-      conn.chunked_body()?
-    } else {
-      let length = lower
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(0);
-      conn.discard(length)?;
-      length
+    let n = match framing(&head) {
+      Framing::Chunked => conn.chunked_body()?,
+      Framing::Length(length) => {
+        conn.discard(length)?;
+        length
+      }
     };
     let body = if head.starts_with("POST /upload ") {
       n.to_string()
@@ -66,6 +61,31 @@ fn serve(stream: TcpStream) -> io::Result<()> {
       body
     )?;
   }
+}
+
+enum Framing {
+  Chunked,
+  Length(u64),
+}
+
+/// RFC 9112 §6.3: chunked when it is the last transfer coding, else Content-Length (or none).
+fn framing(head: &str) -> Framing {
+  let mut length = 0;
+  for line in head.lines().skip(1) {
+    let Some((name, value)) = line.split_once(':') else {
+      continue;
+    };
+    let name = name.trim();
+    if name.eq_ignore_ascii_case("transfer-encoding") {
+      let last = value.rsplit(',').next().unwrap_or("").trim();
+      if last.eq_ignore_ascii_case("chunked") {
+        return Framing::Chunked;
+      }
+    } else if name.eq_ignore_ascii_case("content-length") {
+      length = value.trim().parse().unwrap_or(0);
+    }
+  }
+  Framing::Length(length)
 }
 
 impl Conn {
