@@ -330,7 +330,7 @@ fn deliver(env: &Env) -> napi::Result<Batch> {
 fn drain(env: &Env) -> napi::Result<Batch> {
   let raw = env.raw();
   let Some(bridge) = BRIDGE.get() else {
-    return unsafe { array(raw, &Packed::default()) };
+    return unsafe { to_batch(raw, &Packed::default()) };
   };
   // Cleared before draining, so an event queued from now on schedules another delivery.
   bridge.scheduled.store(false, Ordering::SeqCst);
@@ -340,27 +340,27 @@ fn drain(env: &Env) -> napi::Result<Batch> {
   };
   let handed_over: usize = items.iter().map(|item| body_len(&item.event)).sum();
   QUEUED_BODY_BYTES.fetch_sub(handed_over, Ordering::Relaxed);
-  let mut values = Packed {
+  let mut packed = Packed {
     numbers: Vec::with_capacity(items.len() * 6),
     values: Vec::new(),
   };
   for item in items {
     let terminal = item.event.is_terminal();
     if !item.lifeline.cancelled.load(Ordering::SeqCst) {
-      let start = values.mark();
+      let start = packed.mark();
       // Costs nothing unless something panics (unwinding tables only).
       let converted = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-        push_values(raw, &mut values, item.id, item.event)
+        push_values(raw, &mut packed, item.id, item.event)
       }));
       if !matches!(converted, Ok(Ok(()))) {
-        values.truncate(start);
+        packed.truncate(start);
         // This event cannot reach JS: fail its request with Chromium's generic error, and
         // drop whatever the engine still reports for it (JS aborts it on the error).
         item.lifeline.cancelled.store(true, Ordering::SeqCst);
         let failed = unsafe {
           push_values(
             raw,
-            &mut values,
+            &mut packed,
             item.id,
             Event::Error(NetError::ERR_FAILED),
           )
@@ -368,7 +368,7 @@ fn drain(env: &Env) -> napi::Result<Batch> {
         if failed.is_err() {
           // Not even that converts (the env is going away): the other requests of the batch
           // must still get their events, and this one must not keep Node alive.
-          values.truncate(start);
+          packed.truncate(start);
           crate::loader::forget(item.id);
         }
         release(env, &item.lifeline);
@@ -380,7 +380,7 @@ fn drain(env: &Env) -> napi::Result<Batch> {
       crate::loader::forget(item.id);
     }
   }
-  unsafe { array(raw, &values) }
+  unsafe { to_batch(raw, &packed) }
 }
 
 /// One batch being built: the `numbers` of the module doc, and the JS `values`.
@@ -430,7 +430,7 @@ unsafe fn push_values(
   Ok(())
 }
 
-unsafe fn array(env: sys::napi_env, packed: &Packed) -> napi::Result<Batch> {
+unsafe fn to_batch(env: sys::napi_env, packed: &Packed) -> napi::Result<Batch> {
   let bytes = packed.numbers.len() * std::mem::size_of::<f64>();
   let mut data = std::ptr::null_mut();
   let mut buffer = std::ptr::null_mut();

@@ -428,45 +428,38 @@ async fn send_chunked(
   let ChunkedUpload { mut rx, queued } = upload;
   let mut sent = 0u64;
   let mut clock = ProgressClock::new();
+  // Chunks, and whether JS was told at once that each was accepted.
   let mut batch = Vec::new();
   loop {
-    let Some(first) = rx.recv().await else {
+    let Some(mut msg) = rx.recv().await else {
       // The JS request went away without ending its body.
       return Err(NetError::ERR_FAILED);
     };
     // Whatever else JS has written by now goes out in the same system call: with small writes
     // (64 KiB from a file stream) one call per chunk, and the worker waiting on JS between
     // them, cost a third of the rate (bench W4).
-    let mut bytes = message_len(&first);
-    batch.push(first);
-    while bytes < UPLOAD_BATCH_BYTES
-      && batch.len() < UPLOAD_BATCH_CHUNKS
-      && !matches!(batch.last(), Some(UploadMsg::End))
-    {
-      match rx.try_recv() {
-        Ok(msg) => {
-          bytes += message_len(&msg);
-          batch.push(msg);
-        }
-        Err(_) => break,
+    let mut bytes = 0;
+    let last = loop {
+      let UploadMsg::Chunk(chunk, accepted) = msg else {
+        break true;
+      };
+      bytes += chunk.len();
+      batch.push((chunk, accepted));
+      if bytes >= UPLOAD_BATCH_BYTES || batch.len() >= UPLOAD_BATCH_CHUNKS {
+        break false;
       }
-    }
-    let last = matches!(batch.last(), Some(UploadMsg::End));
-    let chunks: Vec<&[u8]> = batch
-      .iter()
-      .filter_map(|m| match m {
-        UploadMsg::Chunk(chunk, _) => Some(&chunk[..]),
-        UploadMsg::End => None,
-      })
-      .collect();
+      match rx.try_recv() {
+        Ok(next) => msg = next,
+        Err(_) => break false,
+      }
+    };
+    let chunks: Vec<&[u8]> = batch.iter().map(|(chunk, _)| &chunk[..]).collect();
     conn.write_chunks(&chunks, last).await?;
-    for msg in batch.drain(..) {
-      if let UploadMsg::Chunk(chunk, accepted) = msg {
-        sent += chunk.len() as u64;
-        queued.sent(chunk.len());
-        if !accepted {
-          reporter.emit(Event::WriteAck);
-        }
+    for (chunk, accepted) in batch.drain(..) {
+      sent += chunk.len() as u64;
+      queued.sent(chunk.len());
+      if !accepted {
+        reporter.emit(Event::WriteAck);
       }
     }
     if last {
@@ -493,13 +486,6 @@ async fn send_chunked(
 const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
 /// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
 const UPLOAD_BATCH_CHUNKS: usize = 64;
-
-fn message_len(msg: &UploadMsg) -> usize {
-  match msg {
-    UploadMsg::Chunk(chunk, _) => chunk.len(),
-    UploadMsg::End => 0,
-  }
-}
 
 /// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
 fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bool {

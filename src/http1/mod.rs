@@ -77,14 +77,14 @@ impl Connection {
   /// own chunk, in one vectored write, and flushes; `last` appends the zero-size chunk that ends
   /// the body.
   pub async fn write_chunks(&mut self, chunks: &[&[u8]], last: bool) -> Result<(), NetError> {
-    // A zero-size chunk would end the body.
-    let chunks: Vec<&[u8]> = chunks.iter().copied().filter(|c| !c.is_empty()).collect();
-    let size_lines: Vec<String> = chunks
+    let framed: Vec<(String, &[u8])> = chunks
       .iter()
-      .map(|c| format!("{:x}\r\n", c.len()))
+      // A zero-size chunk would end the body.
+      .filter(|c| !c.is_empty())
+      .map(|c| (format!("{:x}\r\n", c.len()), *c))
       .collect();
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(chunks.len() * 3 + 1);
-    for (size_line, data) in size_lines.iter().zip(&chunks) {
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(framed.len() * 3 + 1);
+    for (size_line, data) in &framed {
       parts.extend_from_slice(&[size_line.as_bytes(), data, b"\r\n"]);
     }
     if last {
