@@ -152,7 +152,7 @@ class ClientRequest extends Writable {
     const id = bridge.allocateId()
     this[kId] = id
     native.startRequest(
-      id, sessionModule.nativeOf(session), options.method, options.url, flatHeaders,
+      id, sessionModule.nativeIdOf(session), options.method, options.url, flatHeaders,
       !!this[kChunked], options.native, body
     )
     // Set only once started: the engine's functions take the request's id from here on.

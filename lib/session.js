@@ -10,6 +10,7 @@ const bridge = require('./bridge')
 
 const kNative = Symbol('native')
 const kPartition = Symbol('partition')
+const kNativeId = Symbol('nativeId')
 
 const sessions = new Map()
 
@@ -28,6 +29,8 @@ class Session {
     }
     this[kPartition] = partition
     this[kNative] = new (bridge.binding().NativeSession)(partition)
+    // Requests name their session by this id (cheaper to pass than the object, src/session.rs).
+    this[kNativeId] = this[kNative].id
   }
 
   isPersistent () {
@@ -97,8 +100,8 @@ function fromPartition (partition = '') {
   return session
 }
 
-function nativeOf (session) {
-  return session[kNative]
+function nativeIdOf (session) {
+  return session[kNativeId]
 }
 
 const session = {
@@ -108,4 +111,4 @@ const session = {
   }
 }
 
-module.exports = { Session, session, fromPartition, nativeOf }
+module.exports = { Session, session, fromPartition, nativeIdOf }

@@ -23,7 +23,7 @@ use crate::pool::{self, Origin, Target};
 use crate::redirect;
 use crate::referrer;
 use crate::reporter::{next_decision, Decision, Reporter};
-use crate::session::{NativeSession, SessionInner};
+use crate::session::SessionInner;
 use crate::transport::{self, Outgoing, ResponseStart};
 use crate::upload::{ChunkedUpload, Queued, UploadBody, UploadMsg};
 
@@ -111,7 +111,7 @@ pub fn forget(id: u32) {
 pub fn start_request(
   env: Env,
   id: u32,
-  session: &NativeSession,
+  session: u32,
   method: String,
   url: String,
   headers: Vec<String>,
@@ -119,6 +119,8 @@ pub fn start_request(
   options: Option<Vec<Option<String>>>,
   body: Option<Buffer>,
 ) -> napi::Result<()> {
+  let session = crate::session::by_id(session)
+    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Invalid session"))?;
   let url =
     Url::parse(&url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
   let mut pairs = headers.into_iter();
@@ -159,7 +161,6 @@ pub fn start_request(
     lifeline: lifeline.clone(),
     credit: credit.clone(),
   });
-  let session = session.inner.clone();
   let on_panic = reporter.clone();
   let fut = async move {
     let mut request = Request {

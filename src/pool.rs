@@ -147,7 +147,9 @@ impl Pool {
     if let Some(conn) = self.take_idle(target) {
       return Ok(Conn::H1(conn));
     }
-    self.connect(target, tunnel).await
+    // Boxed: connecting (TCP, TLS, a proxy tunnel) is most of a request's task state, which a
+    // request on a pooled connection then neither allocates nor touches.
+    Box::pin(self.connect(target, tunnel)).await
   }
 
   /// A brand-new connection (used to retry when a reused one turned out to be closed).

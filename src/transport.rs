@@ -283,7 +283,9 @@ async fn exchange_on(
     Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
   };
   match conn {
-    Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
+    // Boxed, as the retry below: the common exchange, HTTP/1.1 on one connection, then keeps
+    // a small task state.
+    Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, reporter, closed)).await,
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
       match send_h1(conn, target, out, body, reporter).await {
@@ -297,23 +299,37 @@ async fn exchange_on(
           let Some(body) = replay else {
             return Err(error);
           };
-          let conn = match pool.connect(target, tunnel_request(out)).await {
-            Ok(conn) => conn,
-            Err(ConnectError::Net(e)) => return Err(e),
-            Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
-          };
-          match conn {
-            Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
-            Conn::H1(conn) => {
-              let (conn, head) = send_h1(conn, target, out, body, reporter)
-                .await
-                .map_err(|f| f.error)?;
-              response_h1(conn, target, out, head, closed)
-            }
-          }
+          Box::pin(retry_on_new_connection(
+            pool, target, out, body, reporter, closed,
+          ))
+          .await
         }
         Err(failure) => Err(failure.error),
       }
+    }
+  }
+}
+
+async fn retry_on_new_connection(
+  pool: &Pool,
+  target: &Target,
+  out: &Outgoing<'_>,
+  body: UploadBody,
+  reporter: &Reporter,
+  closed: CloseWatch,
+) -> Result<ResponseStart, NetError> {
+  let conn = match pool.connect(target, tunnel_request(out)).await {
+    Ok(conn) => conn,
+    Err(ConnectError::Net(e)) => return Err(e),
+    Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
+  };
+  match conn {
+    Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
+    Conn::H1(conn) => {
+      let (conn, head) = send_h1(conn, target, out, body, reporter)
+        .await
+        .map_err(|f| f.error)?;
+      response_h1(conn, target, out, head, closed)
     }
   }
 }
