@@ -91,7 +91,7 @@ pub fn initiator(
 /// passes the URL's own origin (reference §1.2), recognised here without parsing it again
 /// (parsing it twice a request took ~6 % of an engine thread's time on many small requests):
 /// `raw` spelled exactly as the URL's scheme and authority has the URL's scheme, host and port.
-pub fn parse_origin(raw: &str, url: &Url) -> Option<Origin> {
+fn parse_origin(raw: &str, url: &Url) -> Option<Origin> {
   if url.has_host() && raw == &url[..url::Position::BeforePath] {
     return Some(url.origin());
   }

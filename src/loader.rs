@@ -323,16 +323,11 @@ impl Request<'_> {
     headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
     let credentials_mode = options.credentials.clone();
-    // Only `same-origin` compares against it.
-    let credentials_origin = match credentials_mode.as_deref() {
-      Some("same-origin") => options
-        .origin
-        .as_deref()
-        .and_then(|o| fetch_metadata::parse_origin(o, &url)),
-      _ => None,
-    };
     let mut policy = referrer::parse_policy(options.referrer_policy.as_deref());
     let initiator = fetch_metadata::initiator(options.origin.as_deref(), &user, &url);
+    // What `same-origin` compares against: the `origin` option's origin, which is the initiator
+    // whenever the option is given (an unparsable one is opaque, equal to no URL's origin).
+    let credentials_origin = options.origin.as_ref().and(initiator.clone());
     let h2_priority = priority_header(options.priority.as_deref(), options.priority_incremental);
     if let Some(referer) = headers::get(&user, "referer") {
       referrer::check_initial(policy, referer, &url)?;

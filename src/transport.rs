@@ -241,7 +241,7 @@ pub async fn exchange(
   tokio::select! {
     biased;
     () = closed.closed() => Err(NetError::ERR_ABORTED),
-    result = exchange_on(pool, target, out, body, reporter, watch) => result,
+    result = exchange_on(pool, target, out, body, reporter, watch, false) => result,
   }
 }
 
@@ -269,6 +269,8 @@ fn tunnel_challenge(head: ResponseHead, closed: CloseWatch) -> ResponseStart {
   }
 }
 
+/// `fresh`: on a new connection rather than a pooled one (the retry below; a new connection is
+/// never retried, as nothing of it was reused).
 async fn exchange_on(
   pool: &Pool,
   target: &Target,
@@ -276,15 +278,22 @@ async fn exchange_on(
   body: UploadBody,
   reporter: &Reporter,
   closed: CloseWatch,
+  fresh: bool,
 ) -> Result<ResponseStart, NetError> {
-  let conn = match pool.checkout(target, tunnel_request(out)).await {
+  let conn = if fresh {
+    // Boxed, as `checkout` boxes it: connecting is most of a request's task state.
+    Box::pin(pool.connect(target, tunnel_request(out))).await
+  } else {
+    pool.checkout(target, tunnel_request(out)).await
+  };
+  let conn = match conn {
     Ok(conn) => conn,
     Err(ConnectError::Net(e)) => return Err(e),
     Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
   };
   match conn {
-    // Boxed, as the retry below: the common exchange, HTTP/1.1 on one connection, then keeps
-    // a small task state.
+    // Boxed, as the retry below: the common exchange, HTTP/1.1 on a pooled connection, then
+    // keeps a small task state.
     Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, reporter, closed)).await,
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
@@ -299,37 +308,10 @@ async fn exchange_on(
           let Some(body) = replay else {
             return Err(error);
           };
-          Box::pin(retry_on_new_connection(
-            pool, target, out, body, reporter, closed,
-          ))
-          .await
+          Box::pin(exchange_on(pool, target, out, body, reporter, closed, true)).await
         }
         Err(failure) => Err(failure.error),
       }
-    }
-  }
-}
-
-async fn retry_on_new_connection(
-  pool: &Pool,
-  target: &Target,
-  out: &Outgoing<'_>,
-  body: UploadBody,
-  reporter: &Reporter,
-  closed: CloseWatch,
-) -> Result<ResponseStart, NetError> {
-  let conn = match pool.connect(target, tunnel_request(out)).await {
-    Ok(conn) => conn,
-    Err(ConnectError::Net(e)) => return Err(e),
-    Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
-  };
-  match conn {
-    Conn::H2(sender) => exchange_h2(sender, out, body, reporter, closed).await,
-    Conn::H1(conn) => {
-      let (conn, head) = send_h1(conn, target, out, body, reporter)
-        .await
-        .map_err(|f| f.error)?;
-      response_h1(conn, target, out, head, closed)
     }
   }
 }
