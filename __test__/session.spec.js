@@ -41,6 +41,31 @@ test('should reuse a session\'s connection and keep sessions\' pools apart', asy
   t.is(srv.connections(), 2)
 })
 
+test('should retry once on a new connection when a reused one closes before answering', async (t) => {
+  // The second request on each connection finds it closed without a response, as a server that
+  // dropped an idle keep-alive connection does.
+  const seen = []
+  const srv = await listen(t, (req, res) => {
+    const socket = req.socket
+    socket.requests = (socket.requests || 0) + 1
+    seen.push(`${req.method} ${req.url} #${socket.requests}`)
+    if (socket.requests > 1) return socket.destroy()
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => res.end(`answered ${req.url} ${body}`))
+  })
+  let connections = 0
+  srv.server.on('connection', () => connections++)
+  const ses = session.fromPartition('stale-retry')
+  const first = await collect(net.request({ url: `${srv.url}/a`, session: ses }))
+  const second = await collect(net.request({ method: 'POST', url: `${srv.url}/b`, session: ses }), { body: 'sent again' })
+  t.is(first.body, 'answered /a ')
+  t.is(second.error, null)
+  t.is(second.body, 'answered /b sent again', 'the retry carried the whole body')
+  t.deepEqual(seen, ['GET /a #1', 'POST /b #2', 'POST /b #1'])
+  t.is(connections, 2)
+})
+
 test('should route requests through the session or partition option', async (t) => {
   const srv = await countingServer(t)
   session.fromPartition('ua-a').setUserAgent('agent-a')
