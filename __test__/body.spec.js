@@ -319,3 +319,55 @@ test('should keep a fast 512 MiB download within 48 MiB of the RSS it started at
   t.is(result.read, 512 * 1024 * 1024)
   t.true(result.growthMiB < 48, `RSS grew by ${result.growthMiB} MiB`)
 })
+
+// Many responses at once share one bound on the body the engine holds for JS
+// (src/body_budget.rs). These check that the bound never makes one response wait on others.
+
+// Starts `count` requests to `url` and resolves once each has delivered a first chunk.
+async function startStreams (url, count, onResponse = () => {}) {
+  const requests = []
+  await Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
+    const request = net.request(url)
+    requests.push(request)
+    request.on('error', reject)
+    request.on('response', (response) => {
+      response.on('error', () => {})
+      response.once('data', () => { onResponse(response); resolve() })
+    })
+    request.end()
+  })))
+  return requests
+}
+
+test('should keep downloading while 400 other responses stay open without sending', async (t) => {
+  t.timeout(60000)
+  const payload = pattern(16 * 1024 * 1024, 6)
+  const srv = await listen(t, (req, res) => {
+    if (req.url === '/big') {
+      res.setHeader('Content-Length', payload.length)
+      return res.end(payload)
+    }
+    // An event stream that sends one event and then stays quiet.
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+    res.write('data: hello\n\n')
+  })
+  const streams = await startStreams(`${srv.url}/events`, 400, (response) => response.resume())
+  t.teardown(() => streams.forEach((r) => r.abort()))
+  const r = await download(`${srv.url}/big`)
+  t.true(r.body.equals(payload))
+})
+
+test('should keep downloading while 100 paused responses hold what they read ahead', async (t) => {
+  t.timeout(60000)
+  const payload = pattern(16 * 1024 * 1024, 7)
+  const part = pattern(512 * 1024, 8)
+  const srv = await listen(t, (req, res) => {
+    const body = req.url === '/big' ? payload : part
+    res.setHeader('Content-Length', body.length)
+    res.end(body)
+  })
+  const paused = await startStreams(`${srv.url}/part`, 100, (response) => response.pause())
+  t.teardown(() => paused.forEach((r) => r.abort()))
+  const r = await download(`${srv.url}/big`)
+  t.true(r.body.equals(payload))
+})

@@ -120,32 +120,6 @@ struct Bridge {
 
 static BRIDGE: OnceLock<Bridge> = OnceLock::new();
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
-/// Body bytes queued for JS and not yet handed over (see [`queued_body_bytes`]).
-static QUEUED_BODY_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-/// Body bytes read from the network that JS has not been given yet (queued here, or read ahead
-/// and waiting for JS to ask): when the JS thread falls behind many responses at once, this is
-/// memory that the sockets' kernel buffers would otherwise hold (`download.rs` stops reading
-/// ahead past a bound).
-pub fn queued_body_bytes() -> usize {
-  QUEUED_BODY_BYTES.load(Ordering::Relaxed)
-}
-
-/// Counts a chunk read ahead into [`queued_body_bytes`] until dropped (as it is emitted).
-pub struct HeldBody(usize);
-
-impl HeldBody {
-  pub fn new(len: usize) -> HeldBody {
-    QUEUED_BODY_BYTES.fetch_add(len, Ordering::Relaxed);
-    HeldBody(len)
-  }
-}
-
-impl Drop for HeldBody {
-  fn drop(&mut self) {
-    QUEUED_BODY_BYTES.fetch_sub(self.0, Ordering::Relaxed);
-  }
-}
 
 fn body_len(event: &Event) -> usize {
   match event {
@@ -339,7 +313,7 @@ fn drain(env: &Env) -> napi::Result<Batch> {
     q.drain(..).collect()
   };
   let handed_over: usize = items.iter().map(|item| body_len(&item.event)).sum();
-  QUEUED_BODY_BYTES.fetch_sub(handed_over, Ordering::Relaxed);
+  crate::body_budget::handed_over(handed_over);
   let mut packed = Packed {
     numbers: Vec::with_capacity(items.len() * 6),
     values: Vec::new(),
@@ -473,7 +447,7 @@ pub fn emit(id: u32, lifeline: &Arc<Lifeline>, event: Event) {
     return;
   };
   {
-    QUEUED_BODY_BYTES.fetch_add(body_len(&event), Ordering::Relaxed);
+    crate::body_budget::queued(body_len(&event));
     let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
     q.push_back(Queued {
       id,

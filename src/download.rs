@@ -4,18 +4,16 @@
 
 use bytes::Bytes;
 
-use crate::bridge::{queued_body_bytes, Event, HeldBody};
+use crate::body_budget::{self, Room};
+use crate::bridge::Event;
 use crate::decoding::ContentDecoder;
 use crate::errors::NetError;
 use crate::pool::Pool;
 use crate::reporter::Reporter;
 use crate::transport::BodyReader;
 
-/// Reading ahead of JS stops while this much body is queued for JS across all requests: with
-/// many responses at once and JS behind, each one's next chunk would wait in memory instead of
-/// in its socket (bench W5, 1,000 responses at once: peak RSS -20 MiB). One large download
-/// stays far below it and keeps reading while JS handles the previous chunk.
-const READ_AHEAD_LIMIT: usize = 4 * 1024 * 1024;
+/// A chunk read, with the queue room reserved for it (given back once the chunk is queued).
+type Read = (Option<Bytes>, Option<Room>);
 
 pub async fn deliver(
   mut body: BodyReader,
@@ -24,7 +22,7 @@ pub async fn deliver(
   pool: &Pool,
 ) -> Result<(), NetError> {
   let mut received = 0u64;
-  let mut next = body.next().await?;
+  let (mut next, mut room) = read(&mut body).await?;
   while let Some(raw) = next.take() {
     let data = match decoder.as_mut() {
       Some(d) => d.feed(&raw).await?,
@@ -38,22 +36,23 @@ pub async fn deliver(
         received,
       });
     }
+    drop(room.take());
     if body.settle()? {
       break;
     }
     if delivered {
-      // Read the next chunk while JS handles this one (within `READ_AHEAD_LIMIT`), but hand
+      // Read the next chunk while JS handles this one (within the read-ahead budget), but hand
       // it over only once JS asks: at most one chunk waits here, so backpressure still
       // reaches the socket. A consumer that is not reading still hears of
       // `closeAllConnections()` at once.
       let mut closed = body.close_watch();
-      next = tokio::select! {
+      (next, room) = tokio::select! {
         biased;
         () = closed.closed() => return Err(NetError::ERR_ABORTED),
         read = next_when_asked(&mut body, reporter) => read?,
       };
     } else {
-      next = body.next().await?;
+      (next, room) = read(&mut body).await?;
     }
   }
   if let Some(d) = decoder.as_mut() {
@@ -72,24 +71,38 @@ pub async fn deliver(
   Ok(())
 }
 
-/// The next chunk, handed over once JS has asked for it; read while waiting for that, unless
-/// `READ_AHEAD_LIMIT` is reached (a chunk read ahead counts toward it until handed over).
-async fn next_when_asked(
-  body: &mut BodyReader,
-  reporter: &Reporter,
-) -> Result<Option<Bytes>, NetError> {
-  if queued_body_bytes() >= READ_AHEAD_LIMIT {
-    reporter.wait_for_credit().await;
-    return body.next().await;
-  }
-  let ahead = async {
-    let read = body.next().await;
-    let held = match &read {
-      Ok(Some(data)) => Some(HeldBody::new(data.len())),
-      _ => None,
-    };
-    (read, held)
+/// The next chunk, once the queue has room for it.
+async fn read(body: &mut BodyReader) -> Result<Read, NetError> {
+  let bound = body.read_bound();
+  let mut closed = body.close_watch();
+  let (read, room) = tokio::select! {
+    biased;
+    // Waiting for room does not poll the body, which would notice this itself.
+    () = closed.closed() => return Err(NetError::ERR_ABORTED),
+    read = body_budget::with_room(bound, body.next()) => read,
   };
-  let ((read, _held), ()) = tokio::join!(ahead, reporter.wait_for_credit());
-  read
+  Ok((read?, room))
+}
+
+/// The next chunk, handed over once JS has asked for it; read while waiting for that, if the
+/// read-ahead budget has room (a chunk read ahead counts toward it until handed over).
+async fn next_when_asked(body: &mut BodyReader, reporter: &Reporter) -> Result<Read, NetError> {
+  let Some(mut ahead) = body_budget::try_ahead(body.read_bound()) else {
+    reporter.wait_for_credit().await;
+    return read(body).await;
+  };
+  let read_ahead = async {
+    let read = body.next().await;
+    ahead.resize(
+      read
+        .as_ref()
+        .ok()
+        .and_then(|r| r.as_ref())
+        .map_or(0, Bytes::len),
+    );
+    read
+  };
+  let (read, ()) = tokio::join!(read_ahead, reporter.wait_for_credit());
+  drop(ahead);
+  Ok((read?, None))
 }

@@ -4,6 +4,7 @@
 //! hold (`ClientRequest`, `IncomingMessage`, `Session`).
 
 mod auth;
+mod body_budget;
 mod bridge;
 mod decoding;
 mod download;

@@ -110,6 +110,15 @@ impl BodyReader {
     }
   }
 
+  /// The most bytes the next [`BodyReader::next`] may read off the network (0 where the
+  /// protocol's own flow control buffers: HTTP/2).
+  pub fn read_bound(&self) -> usize {
+    match &self.wire {
+      Wire::H1 { conn, decoder, .. } => conn.read_bound(decoder),
+      Wire::H2(_) | Wire::Empty => 0,
+    }
+  }
+
   /// What ends this body early: `closeAllConnections()` (see [`CloseWatch`]).
   pub fn close_watch(&self) -> CloseWatch {
     self.closed.clone()

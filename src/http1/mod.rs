@@ -134,13 +134,17 @@ impl Connection {
     Ok(())
   }
 
-  /// Reads more bytes into the buffer; `Ok(0)` is the peer closing. `expected` bounds the read
-  /// buffer to what the body still needs, so many small responses at once stay small in memory.
-  async fn fill(&mut self, stage: Stage, expected: Option<u64>) -> Result<usize, NetError> {
-    let want = match expected {
+  /// The size of the next body read. `expected` bounds it to what the body still needs, so
+  /// many small responses at once stay small in memory.
+  fn body_read_size(&self, expected: Option<u64>) -> usize {
+    match expected {
       Some(left) => self.read_size.min((left as usize).max(FIRST_READ)),
       None => self.read_size,
-    };
+    }
+  }
+
+  /// Reads up to about `want` more bytes into the buffer; `Ok(0)` is the peer closing.
+  async fn fill(&mut self, stage: Stage, want: usize) -> Result<usize, NetError> {
     if self.buf.capacity() - self.buf.len() < want / 2 {
       self.buf.reserve(want);
     }
@@ -179,7 +183,7 @@ impl Connection {
       }
       let before = self.buf.len();
       let n = self
-        .fill(Stage::ReadHeaders, None)
+        .fill(Stage::ReadHeaders, self.read_size)
         .await
         .map_err(|error| HeadError {
           error,
@@ -219,12 +223,28 @@ impl Connection {
           return self.read_direct(decoder, limit).await;
         }
       }
-      let n = self.fill(Stage::ReadBody, decoder.remaining_hint()).await?;
+      let want = self.body_read_size(decoder.remaining_hint());
+      let n = self.fill(Stage::ReadBody, want).await?;
       if n == 0 {
         decoder.at_eof()?;
         return Ok(None);
       }
     }
+  }
+
+  /// The most bytes the next `read_body` may read off the socket: what it may add to memory
+  /// (see `body_budget`).
+  pub fn read_bound(&self, decoder: &Decoder) -> usize {
+    if decoder.is_done() {
+      return 0;
+    }
+    if self.buf.is_empty() && self.read_size >= READ_CHUNK {
+      if let Some(limit) = decoder.direct_limit().filter(|&n| n >= DIRECT_MIN as u64) {
+        return limit.min(read_block::BLOCK as u64) as usize;
+      }
+    }
+    let want = self.body_read_size(decoder.remaining_hint());
+    want.max(self.buf.capacity() - self.buf.len())
   }
 
   /// Reads body bytes straight into a recycled block (see `read_block`): once a download is
