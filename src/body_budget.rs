@@ -94,29 +94,22 @@ impl Budget {
       if want == 0 {
         return read.as_mut().poll(cx).map(|out| (out, None));
       }
-      let room = match waiting.as_mut() {
-        Some(acquiring) => {
-          let Poll::Ready(room) = acquiring.as_mut().poll(cx) else {
-            return Poll::Pending;
-          };
-          waiting = None;
-          room.ok()
+      let mut room = None;
+      if waiting.is_none() {
+        match self.room.try_acquire_many(want) {
+          Ok(taken) => room = Some(taken),
+          // Waited for in turn (first come, first served), below.
+          Err(TryAcquireError::NoPermits) => waiting = Some(Box::pin(self.room.acquire_many(want))),
+          Err(TryAcquireError::Closed) => {}
         }
-        None => match self.room.try_acquire_many(want) {
-          Ok(room) => Some(room),
-          Err(TryAcquireError::NoPermits) => {
-            let mut acquiring: Pin<Box<Acquiring<'_>>> = Box::pin(self.room.acquire_many(want));
-            match acquiring.as_mut().poll(cx) {
-              Poll::Ready(room) => room.ok(),
-              Poll::Pending => {
-                waiting = Some(acquiring);
-                return Poll::Pending;
-              }
-            }
-          }
-          Err(TryAcquireError::Closed) => None,
-        },
-      };
+      }
+      if let Some(acquiring) = waiting.as_mut() {
+        let Poll::Ready(taken) = acquiring.as_mut().poll(cx) else {
+          return Poll::Pending;
+        };
+        waiting = None;
+        room = taken.ok();
+      }
       match read.as_mut().poll(cx) {
         Poll::Ready(out) => Poll::Ready((out, room)),
         Poll::Pending => {

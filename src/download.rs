@@ -103,6 +103,5 @@ async fn next_when_asked(body: &mut BodyReader, reporter: &Reporter) -> Result<R
     read
   };
   let (read, ()) = tokio::join!(read_ahead, reporter.wait_for_credit());
-  drop(ahead);
   Ok((read?, None))
 }

@@ -218,10 +218,8 @@ impl Connection {
       if decoder.is_done() {
         return Ok(None);
       }
-      if self.buf.is_empty() && self.read_size >= READ_CHUNK {
-        if let Some(limit) = decoder.direct_limit().filter(|&n| n >= DIRECT_MIN as u64) {
-          return self.read_direct(decoder, limit).await;
-        }
+      if let Some(limit) = self.direct_read_limit(decoder) {
+        return self.read_direct(decoder, limit).await;
       }
       let want = self.body_read_size(decoder.remaining_hint());
       let n = self.fill(Stage::ReadBody, want).await?;
@@ -232,16 +230,23 @@ impl Connection {
     }
   }
 
+  /// How much body the next read may take straight into a recycled block (`read_direct`), if
+  /// it takes that path: nothing is buffered, and the body is large and arriving fast.
+  fn direct_read_limit(&self, decoder: &Decoder) -> Option<u64> {
+    if !self.buf.is_empty() || self.read_size < READ_CHUNK {
+      return None;
+    }
+    decoder.direct_limit().filter(|&n| n >= DIRECT_MIN as u64)
+  }
+
   /// The most bytes the next `read_body` may read off the socket: what it may add to memory
   /// (see `body_budget`).
   pub fn read_bound(&self, decoder: &Decoder) -> usize {
     if decoder.is_done() {
       return 0;
     }
-    if self.buf.is_empty() && self.read_size >= READ_CHUNK {
-      if let Some(limit) = decoder.direct_limit().filter(|&n| n >= DIRECT_MIN as u64) {
-        return limit.min(read_block::BLOCK as u64) as usize;
-      }
+    if let Some(limit) = self.direct_read_limit(decoder) {
+      return limit.min(read_block::BLOCK as u64) as usize;
     }
     let want = self.body_read_size(decoder.remaining_hint());
     want.max(self.buf.capacity() - self.buf.len())
