@@ -56,7 +56,8 @@ pub enum Event {
     status: u16,
     status_text: String,
     http_version: &'static str,
-    raw_headers: Vec<String>,
+    /// Already joined for JS: [`join_raw_headers`].
+    raw_headers: String,
   },
   Data {
     chunk: Bytes,
@@ -73,7 +74,8 @@ pub enum Event {
     status: u16,
     method: String,
     url: String,
-    raw_headers: Vec<String>,
+    /// Already joined for JS: [`join_raw_headers`].
+    raw_headers: String,
   },
   Login(AuthInfo),
 }
@@ -186,7 +188,7 @@ fn slots(id: u32, event: Event) -> [Slot; 6] {
         Number(status as f64),
         Str(status_text),
         Str(http_version.to_string()),
-        Str(join_raw_headers(&raw_headers)),
+        Str(raw_headers),
       )
     }
     Event::Data { chunk, received } => (
@@ -222,18 +224,19 @@ fn slots(id: u32, event: Event) -> [Slot; 6] {
       Number(status as f64),
       Str(method),
       Str(url),
-      Str(join_raw_headers(&raw_headers)),
+      Str(raw_headers),
     ),
     Event::Login(info) => (8, Auth(info), Undefined, Undefined, Undefined),
   };
   [Number(id as f64), Number(kind as f64), a, b, c, d]
 }
 
-/// `rawHeaders` as one NUL-separated string (see the module doc). The parsers never let a NUL
-/// through; should one ever arrive it becomes U+FFFD instead of shifting every later pair.
-fn join_raw_headers(flat: &[String]) -> String {
-  let mut joined = String::with_capacity(flat.iter().map(|s| s.len() + 1).sum());
-  for (i, part) in flat.iter().enumerate() {
+/// `rawHeaders` as one NUL-separated string (see the module doc), built straight from the
+/// received pairs. The parsers never let a NUL through; should one ever arrive it becomes
+/// U+FFFD instead of shifting every later pair.
+pub fn join_raw_headers(pairs: &[(String, String)]) -> String {
+  let mut joined = String::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+  for (i, part) in pairs.iter().flat_map(|(n, v)| [n, v]).enumerate() {
     if i > 0 {
       joined.push('\0');
     }
@@ -503,13 +506,17 @@ mod tests {
 
   #[test]
   fn joins_raw_headers_with_nul_and_never_lets_a_nul_shift_the_pairs() {
-    let flat = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pairs = |v: &[(&str, &str)]| {
+      v.iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect::<Vec<_>>()
+    };
     assert_eq!(join_raw_headers(&[]), "");
     assert_eq!(
-      join_raw_headers(&flat(&["A", "1", "b", ""])),
+      join_raw_headers(&pairs(&[("A", "1"), ("b", "")])),
       "A\u{0}1\u{0}b\u{0}"
     );
-    let joined = join_raw_headers(&flat(&["X", "a\u{0}b"]));
+    let joined = join_raw_headers(&pairs(&[("X", "a\u{0}b")]));
     assert_eq!(joined.split('\0').collect::<Vec<_>>(), ["X", "a\u{FFFD}b"]);
   }
 }

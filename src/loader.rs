@@ -437,7 +437,7 @@ impl Request<'_> {
           status: response.status,
           method: plan.method.clone(),
           url: plan.url.to_string(),
-          raw_headers: response.flat_headers(),
+          raw_headers: bridge::join_raw_headers(&response.headers),
         });
         if !matches!(next_decision(self.decisions).await?, Decision::Follow(true)) {
           // JS reports the cancellation itself and aborts this request.
@@ -711,10 +711,10 @@ impl Request<'_> {
       None
     };
     self.reporter.emit(Event::Response {
+      raw_headers: bridge::join_raw_headers(&response.headers),
       status: response.status,
-      status_text: response.status_text.clone(),
+      status_text: response.status_text,
       http_version: response.http_version,
-      raw_headers: response.flat_headers(),
     });
     crate::download::deliver(response.body, decoder, self.reporter, &self.session.pool).await
   }

@@ -53,15 +53,6 @@ impl ResponseStart {
   pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     headers::values(&self.headers, name)
   }
-
-  pub fn flat_headers(&self) -> Vec<String> {
-    let mut out = Vec::with_capacity(self.headers.len() * 2);
-    for (n, v) in &self.headers {
-      out.push(n.clone());
-      out.push(v.clone());
-    }
-    out
-  }
 }
 
 /// The next non-empty DATA frame of an HTTP/2 body (trailers are skipped: Electron has none).
