@@ -17,24 +17,47 @@ use tokio::runtime::{Builder, Runtime};
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
 pub fn runtime() -> &'static Runtime {
-  RUNTIME.get_or_init(|| {
-    Builder::new_multi_thread()
-      // One worker per core, at most four (the JS thread does the rest). Tunable: on two cores
-      // one worker lowers one-at-a-time latency (bench W1 0.71x -> 0.80x of undici) and costs
-      // concurrent throughput (W2 1.16x -> 1.00x).
-      .worker_threads(
-        std::env::var("ELECTRON_NET_RS_WORKER_THREADS")
-          .ok()
-          .and_then(|v| v.parse().ok())
-          .unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
-          }),
-      )
+  RUNTIME.get_or_init(|| match engine_threads() {
+    1 => single_thread(),
+    n => Builder::new_multi_thread()
+      .worker_threads(n)
       .thread_name("electron-net-rs")
       .enable_all()
       .build()
-      .expect("failed to start the tokio runtime")
+      .expect("failed to start the tokio runtime"),
   })
+}
+
+/// `ELECTRON_NET_RS_WORKER_THREADS`, else one on up to two cores and one per core (at most four)
+/// above that. On two cores, which the JS thread and usually the server share, one thread with
+/// tokio's single-threaded scheduler costs the least: no worker wakes another to steal work
+/// (bench, 5 interleaved rounds: W2 16,062 req/s against 15,332 with two workers and 14,001 with
+/// one multi-threaded worker; W1, W3, W4 and W5 no worse, W5's peak RSS 5-15 MiB lower).
+fn engine_threads() -> usize {
+  std::env::var("ELECTRON_NET_RS_WORKER_THREADS")
+    .ok()
+    .and_then(|v| v.parse().ok())
+    .filter(|&n| n > 0)
+    .unwrap_or_else(
+      || match std::thread::available_parallelism().map_or(2, |n| n.get()) {
+        n if n <= 2 => 1,
+        n => n.min(4),
+      },
+    )
+}
+
+/// A single-threaded runtime driven by one engine thread of its own (tasks spawned from the JS
+/// thread land in its queue and wake it).
+fn single_thread() -> Runtime {
+  let rt = Builder::new_current_thread()
+    .enable_all()
+    .build()
+    .expect("failed to start the tokio runtime");
+  std::thread::Builder::new()
+    .name("electron-net-rs".into())
+    .spawn(|| RUNTIME.wait().block_on(std::future::pending::<()>()))
+    .expect("failed to start the engine thread");
+  rt
 }
 
 /// A request's task, started on the calling (JS) thread and moved onto the runtime only once
