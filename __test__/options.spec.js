@@ -83,6 +83,17 @@ test('should route a string URL through the default session with its origin as i
   t.is(site, 'same-origin')
 })
 
+test('should send each request to its own URL when one URL repeats between others', async (t) => {
+  // The last URL parsed is remembered (lib/options.js, src/loader.rs): a repeat must not leak
+  // into the next, different URL, nor an invalid one pass because the previous one was valid.
+  const seen = []
+  const srv = await listen(t, (req, res) => { seen.push(req.url); res.end() })
+  const paths = ['/a', '/a', '/b?x=1', '/a', '/b?x=1', '/b?x=2', '/b?x=2']
+  for (const path of paths) t.is((await collect(net.request(srv.url + path))).error, null)
+  t.deepEqual(seen, paths)
+  t.throws(() => net.request('http://[::1'), { instanceOf: TypeError, message: 'Invalid URL' })
+})
+
 test('should treat a URL object as an options bag with no own properties', (t) => {
   const request = net.request(new URL('http://example.com/'))
   t.true(request instanceof ClientRequest)

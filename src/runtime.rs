@@ -119,7 +119,7 @@ impl Task {
     if !poll_here {
       *lock(&shared.fut) = Some(fut);
       shared.state.store(GONE, Ordering::SeqCst);
-      shared.spawn();
+      shared.hand_off();
       return Task { shared };
     }
     let waker = Waker::from(shared.clone());
@@ -140,7 +140,7 @@ impl Task {
         {
           // Woken during the poll: it can make progress now.
           shared.state.store(GONE, Ordering::SeqCst);
-          shared.spawn();
+          shared.hand_off();
         }
       }
     }
@@ -169,7 +169,31 @@ impl Task {
   }
 }
 
+/// Tasks the starting (JS) thread has handed to the runtime and the engine has not yet taken.
+static HANDED_OFF: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
+
 impl Shared {
+  /// Moves a task from the starting thread onto the runtime, waking the engine once for all the
+  /// tasks handed off before it runs: a spawn from outside the runtime writes the engine's
+  /// eventfd every time, and one JS turn often starts many requests (each response's `'end'`
+  /// starting the next). The tasks are spawned from the engine thread itself, where a spawn
+  /// wakes nobody.
+  fn hand_off(self: &Arc<Self>) {
+    let first = {
+      let mut queue = lock(&HANDED_OFF);
+      queue.push(self.clone());
+      queue.len() == 1
+    };
+    if first {
+      runtime().spawn(async {
+        let tasks = std::mem::take(&mut *lock(&HANDED_OFF));
+        for task in tasks {
+          task.spawn();
+        }
+      });
+    }
+  }
+
   fn spawn(self: &Arc<Self>) {
     let Some(fut) = lock(&self.fut).take() else {
       return;
