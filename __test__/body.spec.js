@@ -238,6 +238,32 @@ test('should deliver a large body intact', async (t) => {
   t.true(Buffer.concat(chunks).equals(payload))
 })
 
+// Small chunks are views into a shared slab (src/chunk_slab.rs): each must keep its own bytes
+// while later responses fill the slab and the next ones, and show no other response's bytes.
+test('should keep every small chunk intact while many small responses arrive at once', async (t) => {
+  const body = (i) => Buffer.alloc(1000 + (i * 37) % 3000, `<${i}>`)
+  const srv = await listen(t, (req, res) => {
+    const i = Number(req.url.slice(1))
+    // Written in pieces, so that one response is several small chunks.
+    const data = body(i)
+    res.write(data.subarray(0, 700))
+    setTimeout(() => res.end(data.subarray(700)), i % 3)
+  })
+  const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => download(`${srv.url}/${i}`)))
+  t.is(responses.filter((r, i) => !r.body.equals(body(i))).length, 0)
+  // Far more small bytes than one slab holds: the kept chunks span several slabs.
+  t.true(responses.reduce((sum, r) => sum + r.body.length, 0) > 4 * 64 * 1024)
+  // A response on its own (a batch of one) too.
+  const { chunks } = await new Promise((resolve, reject) => {
+    const kept = []
+    const request = net.request(`${srv.url}/7`)
+    request.on('error', reject)
+    request.on('response', (r) => r.on('data', (c) => kept.push(c)).on('end', () => resolve({ chunks: kept })))
+    request.end()
+  })
+  t.true(Buffer.concat(chunks).equals(body(7)))
+})
+
 // Large, fast downloads are read straight into recycled 1 MiB blocks (src/http1/read_block.rs):
 // the bytes, the framing and the connection's reuse must come out as with the ordinary path.
 function pattern (size, seed) {

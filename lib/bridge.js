@@ -2,8 +2,10 @@
 
 // Routes engine events to the JS objects they belong to. The native side delivers every event
 // queued since the last delivery at once, six slots per event, [id, kind, a, b, c, d]
-// (src/bridge.rs documents each kind), packed as [numbers, ...values]: a Float64Array of six per
-// event with NaN where the slot is the next of `values` and -Infinity for an empty slot.
+// (src/bridge.rs documents each kind), packed as [numbers, slab, ...values]: a Float64Array of
+// six per event with NaN where the slot is the next of `values` and -Infinity for an empty
+// slot, and the Buffer that small body chunks were copied into (a DATA event whose `a` is a
+// number: the chunk is `slab.subarray(a, a + c)`).
 
 const EventKind = Object.freeze({
   RESPONSE: 1,
@@ -35,7 +37,8 @@ function mayFollow (previous, kind) {
 
 function dispatch (batch) {
   const numbers = batch[0]
-  let next = 1
+  const slab = batch[1]
+  let next = 2
   const slot = (n) => {
     if (n === -Infinity) return undefined
     // NaN: the only number not equal to itself.
@@ -47,6 +50,10 @@ function dispatch (batch) {
     const id = numbers[i]
     // Every slot is read, so that the values stay in step even for a request skipped below.
     const event = [id, numbers[i + 1], slot(numbers[i + 2]), slot(numbers[i + 3]), slot(numbers[i + 4]), slot(numbers[i + 5])]
+    if (event[1] === EventKind.DATA && typeof event[2] === 'number') {
+      event[2] = slab.subarray(event[2], event[2] + event[4])
+      event[4] = undefined
+    }
     if (!handlers.has(id)) continue
     const waiting = deferred.get(id)
     const previous = delivered.get(id)

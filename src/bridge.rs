@@ -3,17 +3,18 @@
 //! A single long-lived ThreadsafeFunction wraps the JS dispatcher given to [`init`]. Events are
 //! queued here and delivered in batches: the first event queued after a delivery schedules one
 //! threadsafe call, and that call drains everything queued by the time it runs. An event has six
-//! slots, `[id, kind, a, b, c, d]`; the dispatcher receives one array, `[numbers, ...values]`:
-//! `numbers` is a `Float64Array` of six per event, holding each number slot, `NaN` where the
-//! slot's value is the next of `values` (strings, Buffers, objects, in order), and `-Infinity`
-//! for an empty slot. Why: setting elements of a JS array through N-API one by one (each a
+//! slots, `[id, kind, a, b, c, d]`; the dispatcher receives one array,
+//! `[numbers, slab, ...values]`: `numbers` is a `Float64Array` of six per event, holding each
+//! number slot, `NaN` where the slot's value is the next of `values` (strings, Buffers, objects,
+//! in order), and `-Infinity` for an empty slot; `slab` is the Buffer that this batch's small
+//! body chunks were copied into ([`crate::chunk_slab`]), or `undefined`. Why: setting elements of a JS array through N-API one by one (each a
 //! created number) took ~8 % of the JS thread's time at 64 requests in flight; a typed array is
 //! written directly.
 //!
 //! | Rust event                 | kind | a                | b             | c            | d                    |
 //! |----------------------------|------|------------------|---------------|--------------|----------------------|
 //! | [`Event::Response`]        | 1    | status code      | status text   | http version | raw headers (joined) |
-//! | [`Event::Data`]            | 2    | Buffer           | bytes so far  |              |                      |
+//! | [`Event::Data`]            | 2    | Buffer, or offset in `slab` | bytes so far | length in `slab` |       |
 //! | [`Event::End`]             | 3    |                  |               |              |                      |
 //! | [`Event::Error`]           | 4    | `ERR_*` name     | Chromium code |              |                      |
 //! | [`Event::UploadProgress`]  | 5    | position         | total         |              |                      |
@@ -48,6 +49,7 @@ use napi::bindgen_prelude::{BufferSlice, Function, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{sys, Env, Status};
 
+use crate::chunk_slab;
 use crate::errors::NetError;
 
 /// What a request reports to JS, in the order it happens.
@@ -317,9 +319,19 @@ fn drain(env: &Env) -> napi::Result<Batch> {
   };
   let handed_over: usize = items.iter().map(|item| body_len(&item.event)).sum();
   crate::body_budget::handed_over(handed_over);
+  let small: usize = items
+    .iter()
+    .map(|item| body_len(&item.event))
+    .filter(|&len| len > 0 && len <= chunk_slab::SLAB_CHUNK_MAX)
+    .sum();
   let mut packed = Packed {
     numbers: Vec::with_capacity(items.len() * 6),
     values: Vec::new(),
+    slab: if small > 0 {
+      Some(unsafe { chunk_slab::cursor(raw, small)? })
+    } else {
+      None
+    },
   };
   for item in items {
     let terminal = item.event.is_terminal();
@@ -357,14 +369,19 @@ fn drain(env: &Env) -> napi::Result<Batch> {
       crate::loader::forget(item.id);
     }
   }
+  if let Some(cursor) = &packed.slab {
+    chunk_slab::finish(cursor);
+  }
   unsafe { to_batch(raw, &packed) }
 }
 
-/// One batch being built: the `numbers` of the module doc, and the JS `values`.
+/// One batch being built: the `numbers` of the module doc, the JS `values`, and where its small
+/// body chunks go.
 #[derive(Default)]
 struct Packed {
   numbers: Vec<f64>,
   values: Vec<sys::napi_value>,
+  slab: Option<chunk_slab::SlabCursor>,
 }
 
 /// In `numbers`: the slot's value is the next of `values`.
@@ -390,6 +407,17 @@ unsafe fn push_values(
   id: u32,
   event: Event,
 ) -> napi::Result<()> {
+  if let (Event::Data { chunk, received }, Some(cursor)) = (&event, out.slab.as_mut()) {
+    if chunk.len() <= chunk_slab::SLAB_CHUNK_MAX {
+      if let Some(offset) = cursor.copy(chunk) {
+        let (len, received) = (chunk.len() as f64, *received as f64);
+        out
+          .numbers
+          .extend_from_slice(&[id as f64, 2.0, offset as f64, received, len, EMPTY]);
+        return Ok(());
+      }
+    }
+  }
   for slot in slots(id, event) {
     match slot {
       Slot::Number(n) => {
@@ -434,12 +462,15 @@ unsafe fn to_batch(env: sys::napi_env, packed: &Packed) -> napi::Result<Batch> {
   let mut array = std::ptr::null_mut();
   napi::check_status!(sys::napi_create_array_with_length(
     env,
-    packed.values.len() + 1,
+    packed.values.len() + 2,
     &mut array
   ))?;
   napi::check_status!(sys::napi_set_element(env, array, 0, numbers))?;
+  if let Some(cursor) = &packed.slab {
+    napi::check_status!(sys::napi_set_element(env, array, 1, cursor.slab))?;
+  }
   for (i, value) in packed.values.iter().enumerate() {
-    napi::check_status!(sys::napi_set_element(env, array, i as u32 + 1, *value))?;
+    napi::check_status!(sys::napi_set_element(env, array, i as u32 + 2, *value))?;
   }
   Ok(Batch(array))
 }

@@ -6,6 +6,7 @@
 mod auth;
 mod body_budget;
 mod bridge;
+mod chunk_slab;
 mod decoding;
 mod download;
 mod errors;
