@@ -25,6 +25,9 @@ impl ResponseHead {
   }
 }
 
+/// Header slots of the first parse attempt; a head with more is parsed again with 4x as many.
+const FIRST_ATTEMPT: usize = 64;
+
 /// Outcome of trying to parse a head from the bytes received so far.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Parsed {
@@ -37,10 +40,19 @@ pub enum Parsed {
 /// Parses a response head from `buf`. Fails with `ERR_INVALID_HTTP_RESPONSE` for bytes that are
 /// not an HTTP/1.x head and with `ERR_RESPONSE_HEADERS_TOO_BIG` past [`MAX_HEAD_BYTES`].
 pub fn parse(buf: &[u8]) -> Result<Parsed, NetError> {
-  let mut capacity = 64;
+  // The first attempt's slots live on the stack: as a 2 KiB heap block they missed glibc's
+  // per-thread cache every time (~5 % of an engine thread at 64 requests in flight, bench W2).
+  let mut on_stack = [httparse::EMPTY_HEADER; FIRST_ATTEMPT];
+  let mut on_heap = Vec::new();
+  let mut capacity = FIRST_ATTEMPT;
   loop {
-    let mut storage = vec![httparse::EMPTY_HEADER; capacity];
-    let mut response = httparse::Response::new(&mut storage);
+    let storage: &mut [httparse::Header] = if capacity == FIRST_ATTEMPT {
+      &mut on_stack
+    } else {
+      on_heap.resize(capacity, httparse::EMPTY_HEADER);
+      &mut on_heap
+    };
+    let mut response = httparse::Response::new(storage);
     let mut config = httparse::ParserConfig::default();
     // Chromium accepts both of these (it joins folded lines and trims names).
     config.allow_obsolete_multiline_headers_in_responses(true);
