@@ -216,7 +216,7 @@ pub fn start_request(
 }
 
 /// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
-/// a `WriteAck` event follows once it has been handed to the socket.
+/// a `WriteAck` event follows once the engine takes it to write it.
 #[napi(catch_unwind)]
 pub fn request_write(id: u32, chunk: Buffer) -> bool {
   with_handle(id, |h| {

@@ -4,9 +4,10 @@
 //! Chunks arrive from JS through an unbounded channel, bounded by credit: a chunk is accepted at
 //! once while less than [`UPLOAD_WINDOW`] bytes wait for the socket (JS's write callback runs
 //! immediately, so JS and the socket work in parallel); otherwise JS waits for its `WriteAck`,
-//! sent once the chunk has been handed to the socket. JS has at most one unaccepted write, so
-//! memory stays bounded by the window plus one chunk, and a slow upload slows the writer
-//! (Electron's behaviour, reference §2.4).
+//! sent once the engine takes the chunk to write it (which it does only as fast as the socket
+//! takes what it holds). JS has at most one unaccepted write, so memory stays bounded by the
+//! window plus one chunk, and a slow upload slows the writer (Electron's behaviour, reference
+//! §2.4).
 
 use bytes::Bytes;
 use napi::bindgen_prelude::Buffer;
