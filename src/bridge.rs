@@ -7,9 +7,10 @@
 //! `[numbers, slab, ...values]`: `numbers` is a `Float64Array` of six per event, holding each
 //! number slot, `NaN` where the slot's value is the next of `values` (strings, Buffers, objects,
 //! in order), and `-Infinity` for an empty slot; `slab` is the Buffer that this batch's small
-//! body chunks were copied into ([`crate::chunk_slab`]), or `undefined`. Why: setting elements of a JS array through N-API one by one (each a
-//! created number) took ~8 % of the JS thread's time at 64 requests in flight; a typed array is
-//! written directly.
+//! body chunks were copied into ([`crate::chunk_slab`]), or `undefined`. Why the numbers are a
+//! typed array: setting elements of a JS array through N-API one by one (each a created number)
+//! took ~8 % of the JS thread's time at 64 requests in flight; a typed array is written
+//! directly.
 //!
 //! | Rust event                 | kind | a                | b             | c            | d                    |
 //! |----------------------------|------|------------------|---------------|--------------|----------------------|
