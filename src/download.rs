@@ -71,16 +71,20 @@ pub async fn deliver(
   Ok(())
 }
 
-/// The next chunk, once the queue has room for it.
+/// The next chunk, once the queue has room for it; ends early on `closeAllConnections()`.
 async fn read(body: &mut BodyReader) -> Result<Read, NetError> {
-  let bound = body.read_bound();
   let mut closed = body.close_watch();
-  let (read, room) = tokio::select! {
+  tokio::select! {
     biased;
     // Waiting for room does not poll the body, which would notice this itself.
-    () = closed.closed() => return Err(NetError::ERR_ABORTED),
-    read = body_budget::with_room(bound, body.next()) => read,
-  };
+    () = closed.closed() => Err(NetError::ERR_ABORTED),
+    read = read_in_budget(body) => read,
+  }
+}
+
+/// The next chunk, once the queue has room for it.
+async fn read_in_budget(body: &mut BodyReader) -> Result<Read, NetError> {
+  let (read, room) = body_budget::with_room(body.read_bound(), body.next()).await;
   Ok((read?, room))
 }
 
@@ -89,7 +93,8 @@ async fn read(body: &mut BodyReader) -> Result<Read, NetError> {
 async fn next_when_asked(body: &mut BodyReader, reporter: &Reporter) -> Result<Read, NetError> {
   let Some(mut ahead) = body_budget::try_ahead(body.read_bound()) else {
     reporter.wait_for_credit().await;
-    return read(body).await;
+    // The caller already ends this on `closeAllConnections()`.
+    return read_in_budget(body).await;
   };
   let read_ahead = async {
     let read = body.next().await;
