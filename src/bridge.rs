@@ -175,8 +175,8 @@ unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys:
   <&BufferSlice>::to_napi_value(env, &slice)
 }
 
-/// The six slots of one event.
-fn slots(id: u32, event: Event) -> [Slot; 6] {
+/// The six slots of one event; a small body chunk is copied into `slab` when there is one.
+fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [Slot; 6] {
   use Slot::*;
   let (kind, a, b, c, d) = match event {
     Event::Response {
@@ -194,13 +194,22 @@ fn slots(id: u32, event: Event) -> [Slot; 6] {
         Str(raw_headers),
       )
     }
-    Event::Data { chunk, received } => (
-      2,
-      Bytes(chunk),
-      Number(received as f64),
-      Undefined,
-      Undefined,
-    ),
+    Event::Data { chunk, received } => match slab.and_then(|slab| slab.copy(&chunk)) {
+      Some(offset) => (
+        2,
+        Number(offset as f64),
+        Number(received as f64),
+        Number(chunk.len() as f64),
+        Undefined,
+      ),
+      None => (
+        2,
+        Bytes(chunk),
+        Number(received as f64),
+        Undefined,
+        Undefined,
+      ),
+    },
     Event::End => (3, Undefined, Undefined, Undefined, Undefined),
     Event::Error(e) => (
       4,
@@ -318,13 +327,14 @@ fn drain(env: &Env) -> napi::Result<Batch> {
     let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
     q.drain(..).collect()
   };
-  let handed_over: usize = items.iter().map(|item| body_len(&item.event)).sum();
+  let (mut handed_over, mut small) = (0, 0);
+  for len in items.iter().map(|item| body_len(&item.event)) {
+    handed_over += len;
+    if chunk_slab::fits(len) {
+      small += len;
+    }
+  }
   crate::body_budget::handed_over(handed_over);
-  let small: usize = items
-    .iter()
-    .map(|item| body_len(&item.event))
-    .filter(|&len| len > 0 && len <= chunk_slab::SLAB_CHUNK_MAX)
-    .sum();
   let mut packed = Packed {
     numbers: Vec::with_capacity(items.len() * 6),
     values: Vec::new(),
@@ -408,18 +418,7 @@ unsafe fn push_values(
   id: u32,
   event: Event,
 ) -> napi::Result<()> {
-  if let (Event::Data { chunk, received }, Some(cursor)) = (&event, out.slab.as_mut()) {
-    if chunk.len() <= chunk_slab::SLAB_CHUNK_MAX {
-      if let Some(offset) = cursor.copy(chunk) {
-        let (len, received) = (chunk.len() as f64, *received as f64);
-        out
-          .numbers
-          .extend_from_slice(&[id as f64, 2.0, offset as f64, received, len, EMPTY]);
-        return Ok(());
-      }
-    }
-  }
-  for slot in slots(id, event) {
+  for slot in slots(id, event, out.slab.as_mut()) {
     match slot {
       Slot::Number(n) => {
         // Both are markers; no event carries them as a number (counts, codes, ids).

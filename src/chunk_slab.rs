@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use napi::sys;
 
 /// Chunks up to this size go into the slab; larger ones get a Buffer of their own.
-pub const SLAB_CHUNK_MAX: usize = 4 * 1024;
+const SLAB_CHUNK_MAX: usize = 4 * 1024;
 /// A slab's size (larger when one batch's small chunks need more).
 pub const SLAB_SIZE: usize = 64 * 1024;
 
@@ -38,11 +38,17 @@ pub struct SlabCursor {
   offset: usize,
 }
 
+/// Whether a body chunk of `len` bytes goes into the slab.
+pub fn fits(len: usize) -> bool {
+  len > 0 && len <= SLAB_CHUNK_MAX
+}
+
 impl SlabCursor {
-  /// Copies `bytes` into the slab and returns its offset there; `None` when it does not fit
-  /// (the caller then gives the chunk a Buffer of its own).
+  /// Copies `bytes` into the slab and returns its offset there; `None` for a chunk that does not
+  /// go into the slab ([`fits`]) or no longer fits in it (the caller then gives the chunk a
+  /// Buffer of its own).
   pub fn copy(&mut self, bytes: &[u8]) -> Option<usize> {
-    if bytes.len() > self.room - self.offset {
+    if !fits(bytes.len()) || bytes.len() > self.room - self.offset {
       return None;
     }
     let at = self.offset;
