@@ -28,6 +28,9 @@ pub const READ_CHUNK: usize = 1024 * 1024;
 const FIRST_READ: usize = 16 * 1024;
 /// Bodies smaller than this do not use recycled blocks (see `read_direct`).
 const DIRECT_MIN: usize = 64 * 1024;
+/// A block with less room than this left is not read into again (smaller reads would mean
+/// more, smaller chunks for JS).
+const MIN_ROOM: usize = 128 * 1024;
 
 pub struct Connection {
   io: Box<dyn Io>,
@@ -38,7 +41,7 @@ pub struct Connection {
   secure: bool,
   /// Size of the next socket read (see [`READ_CHUNK`]).
   read_size: usize,
-  /// The block a short direct read was copied out of, kept for the next read.
+  /// The block the next direct read goes into, after the chunks already lent out of it.
   spare: Option<Block>,
   /// A read failure that came after bytes still to be delivered (see `read_direct`).
   failed: Option<NetError>,
@@ -261,17 +264,17 @@ impl Connection {
     limit: u64,
   ) -> Result<Option<Bytes>, NetError> {
     let mut block = self.spare.take().unwrap_or_else(Block::take);
-    let want = limit.min(read_block::BLOCK as u64) as usize;
+    let want = limit.min(block.room_len() as u64) as usize;
     let mut n = self
       .io
-      .read(&mut block.as_mut()[..want])
+      .read(&mut block.room()[..want])
       .await
       .map_err(|e| read_error(&e, Stage::ReadBody))?;
-    // Top the block up with whatever else has already arrived, without waiting: fuller blocks
-    // mean fewer chunks for JS and less memory pinned per byte.
+    // Top the read up with whatever else has already arrived, without waiting: larger chunks
+    // mean fewer of them for JS.
     while n > 0 && n < want {
       let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-      let mut more = tokio::io::ReadBuf::new(&mut block.as_mut()[n..want]);
+      let mut more = tokio::io::ReadBuf::new(&mut block.room()[n..want]);
       match std::pin::Pin::new(&mut self.io).poll_read(&mut cx, &mut more) {
         std::task::Poll::Ready(Ok(())) if !more.filled().is_empty() => n += more.filled().len(),
         // After the bytes already read: a reset's error is not repeated by the next read.
@@ -284,20 +287,19 @@ impl Connection {
       }
     }
     if n == 0 {
+      self.spare = Some(block);
       decoder.at_eof()?;
       return Ok(None);
     }
     decoder.took_direct(n);
     read_block::count_direct_read();
-    if n < read_block::BLOCK / 2 {
-      // A short read would pin a whole block for a small chunk (and a consumer that keeps its
-      // chunks would hold many times the body): copy it out, so a block lent to JS is always at
-      // least half full, and keep the block for the next read.
-      let chunk = Bytes::copy_from_slice(&block.as_mut()[..n]);
+    let chunk = block.lend(n);
+    // A short read leaves room in the block: the next read goes there, so the chunk costs no
+    // copy and pins no more than the block's own size.
+    if block.room_len() >= MIN_ROOM {
       self.spare = Some(block);
-      return Ok(Some(chunk));
     }
-    Ok(Some(block.into_chunk(n)))
+    Ok(Some(chunk))
   }
 
   /// Consumes buffered framing bytes; true once the body is complete (see `Decoder::settle`).
