@@ -59,7 +59,7 @@ pub enum Event {
     status: u16,
     status_text: String,
     http_version: &'static str,
-    /// Already joined for JS: [`join_raw_headers`].
+    /// Already joined for JS (see [`crate::header_block`]).
     raw_headers: String,
   },
   Data {
@@ -77,7 +77,7 @@ pub enum Event {
     status: u16,
     method: String,
     url: String,
-    /// Already joined for JS: [`join_raw_headers`].
+    /// Already joined for JS (see [`crate::header_block`]).
     raw_headers: String,
   },
   Login(AuthInfo),
@@ -241,24 +241,6 @@ fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [S
     Event::Login(info) => (8, Auth(info), Undefined, Undefined, Undefined),
   };
   [Number(id as f64), Number(kind as f64), a, b, c, d]
-}
-
-/// `rawHeaders` as one NUL-separated string (see the module doc), built straight from the
-/// received pairs. The parsers never let a NUL through; should one ever arrive it becomes
-/// U+FFFD instead of shifting every later pair.
-pub fn join_raw_headers(pairs: &[(String, String)]) -> String {
-  let mut joined = String::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
-  for (i, part) in pairs.iter().flat_map(|(n, v)| [n, v]).enumerate() {
-    if i > 0 {
-      joined.push('\0');
-    }
-    if part.contains('\0') {
-      joined.push_str(&part.replace('\0', "\u{FFFD}"));
-    } else {
-      joined.push_str(part);
-    }
-  }
-  joined
 }
 
 /// Registers the JS dispatcher. Called once per process by `lib/bridge.js`.
@@ -529,25 +511,4 @@ pub fn release(env: &Env, lifeline: &Lifeline) {
 /// Requests started and not yet finished, for diagnostics and leak tests.
 pub fn in_flight() -> usize {
   IN_FLIGHT.load(Ordering::SeqCst)
-}
-
-#[cfg(test)]
-mod tests {
-  use super::join_raw_headers;
-
-  #[test]
-  fn joins_raw_headers_with_nul_and_never_lets_a_nul_shift_the_pairs() {
-    let pairs = |v: &[(&str, &str)]| {
-      v.iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect::<Vec<_>>()
-    };
-    assert_eq!(join_raw_headers(&[]), "");
-    assert_eq!(
-      join_raw_headers(&pairs(&[("A", "1"), ("b", "")])),
-      "A\u{0}1\u{0}b\u{0}"
-    );
-    let joined = join_raw_headers(&pairs(&[("X", "a\u{0}b")]));
-    assert_eq!(joined.split('\0').collect::<Vec<_>>(), ["X", "a\u{FFFD}b"]);
-  }
 }

@@ -11,6 +11,7 @@ mod decoding;
 mod download;
 mod errors;
 mod fetch_metadata;
+mod header_block;
 mod headers;
 mod http1;
 mod http2;

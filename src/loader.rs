@@ -458,7 +458,7 @@ impl Request<'_> {
           status: response.status,
           method: plan.method.clone(),
           url: plan.url.to_string(),
-          raw_headers: bridge::join_raw_headers(&response.headers),
+          raw_headers: response.headers.joined().to_string(),
         });
         if !matches!(next_decision(self.decisions).await?, Decision::Follow(true)) {
           // JS reports the cancellation itself and aborts this request.
@@ -732,7 +732,7 @@ impl Request<'_> {
       None
     };
     self.reporter.emit(Event::Response {
-      raw_headers: bridge::join_raw_headers(&response.headers),
+      raw_headers: response.headers.into_joined(),
       status: response.status,
       status_text: response.status_text,
       http_version: response.http_version,

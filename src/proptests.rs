@@ -173,7 +173,7 @@ proptest! {
   #[test]
   fn only_token_methods_pass(method in any::<String>()) {
     if headers::check_method(&method).is_ok() {
-      let head = request_head::encode(&method, "/", &[]);
+      let head = request_head::encode::<&str, &str>(&method, "/", &[]);
       prop_assert_eq!(String::from_utf8_lossy(&head).matches('\n').count(), 2);
     }
   }
@@ -183,7 +183,8 @@ proptest! {
     headers in prop::collection::vec((any::<String>(), any::<String>()), 0..6),
   ) {
     if headers::check_wire_safe(&headers).is_ok() {
-      let wire = headers::compose_h1("a.example", "POST", BodySize::Known(1), false, &EngineHeaders::default(), &headers);
+      let engine = EngineHeaders::default();
+      let wire = headers::compose_h1("a.example", "POST", BodySize::Known(1), false, &engine, &headers);
       let head = request_head::encode("POST", "/", &wire);
       let text = String::from_utf8_lossy(&head);
       // One request line, one line per header, then the blank line: no extra line breaks.

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::bridge::{self, Event};
 use crate::errors::{classify, NetError, Stage};
+use crate::header_block::HeaderBlock;
 use crate::headers::{self, BodySize, EngineHeaders};
 use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
 use crate::http2::{H2Body, H2Sender};
@@ -38,7 +39,7 @@ pub struct ResponseStart {
   pub status_text: String,
   pub http_version: &'static str,
   /// As received: original case and order over HTTP/1.x.
-  pub headers: Vec<(String, String)>,
+  pub headers: HeaderBlock,
   pub body: BodyReader,
   /// A 407 answering the CONNECT of a tunnel, not a response from the origin: it may lead to
   /// `'login'` but is never delivered (reference §4.1).
@@ -47,11 +48,11 @@ pub struct ResponseStart {
 
 impl ResponseStart {
   pub fn header(&self, name: &str) -> Option<&str> {
-    headers::get(&self.headers, name)
+    self.headers.get(name)
   }
 
   pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    headers::values(&self.headers, name)
+    self.headers.values(name)
   }
 }
 
@@ -578,12 +579,7 @@ async fn exchange_h2(
   let headers = response
     .headers()
     .iter()
-    .map(|(n, v)| {
-      (
-        n.as_str().to_string(),
-        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-      )
-    })
+    .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes())))
     .collect();
   Ok(ResponseStart {
     status: response.status().as_u16(),

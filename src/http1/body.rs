@@ -272,10 +272,7 @@ mod tests {
       minor_version: 1,
       status,
       reason: String::new(),
-      headers: headers
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect(),
+      headers: headers.iter().copied().collect(),
     }
   }
 

@@ -4,13 +4,17 @@
 /// Serialises `METHOD target HTTP/1.1` and `headers` into one buffer ready for the socket.
 /// The caller has already refused names and values that could break the framing
 /// (see `headers::check_wire_safe`).
-pub fn encode(method: &str, target: &str, headers: &[(String, String)]) -> Vec<u8> {
+pub fn encode<N: AsRef<str>, V: AsRef<str>>(
+  method: &str,
+  target: &str,
+  headers: &[(N, V)],
+) -> Vec<u8> {
   let size = method.len()
     + target.len()
     + 13
     + headers
       .iter()
-      .map(|(n, v)| n.len() + v.len() + 4)
+      .map(|(n, v)| n.as_ref().len() + v.as_ref().len() + 4)
       .sum::<usize>()
     + 2;
   let mut out = Vec::with_capacity(size);
@@ -19,9 +23,9 @@ pub fn encode(method: &str, target: &str, headers: &[(String, String)]) -> Vec<u
   out.extend_from_slice(target.as_bytes());
   out.extend_from_slice(b" HTTP/1.1\r\n");
   for (name, value) in headers {
-    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(name.as_ref().as_bytes());
     out.extend_from_slice(b": ");
-    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(value.as_ref().as_bytes());
     out.extend_from_slice(b"\r\n");
   }
   out.extend_from_slice(b"\r\n");

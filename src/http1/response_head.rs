@@ -3,6 +3,7 @@
 //! This is the only module that parses a response head.
 
 use crate::errors::NetError;
+use crate::header_block::HeaderBlock;
 
 /// Chromium refuses response heads larger than this (`HttpStreamParser::kMaxHeaderBufSize`).
 pub const MAX_HEAD_BYTES: usize = 256 * 1024;
@@ -14,14 +15,14 @@ pub struct ResponseHead {
   pub status: u16,
   /// Reason phrase as received, trimmed; `""` when there is none.
   pub reason: String,
-  /// `(name, value)` pairs in wire order, names in their original case.
-  pub headers: Vec<(String, String)>,
+  /// The header lines in wire order, names in their original case.
+  pub headers: HeaderBlock,
 }
 
 impl ResponseHead {
   /// Values of every header called `name` (case-insensitive), in wire order.
   pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    crate::headers::values(&self.headers, name)
+    self.headers.values(name)
   }
 }
 
@@ -64,11 +65,10 @@ pub fn parse(buf: &[u8]) -> Result<Parsed, NetError> {
         if used > MAX_HEAD_BYTES {
           return Err(NetError::ERR_RESPONSE_HEADERS_TOO_BIG);
         }
-        let headers = response
-          .headers
-          .iter()
-          .map(|h| (h.name.to_string(), unfold(h.value)))
-          .collect();
+        let mut headers = HeaderBlock::with_capacity(response.headers.len(), used);
+        for h in response.headers.iter() {
+          push_unfolded(&mut headers, h.name, h.value);
+        }
         let head = ResponseHead {
           minor_version: response.version.unwrap_or(1),
           status: response.code.unwrap_or(0),
@@ -92,17 +92,18 @@ pub fn parse(buf: &[u8]) -> Result<Parsed, NetError> {
 
 /// Joins obsolete folded lines (RFC 9112 §5.2) with one space, as Chromium does, and decodes
 /// the value leniently: bytes that are not UTF-8 become U+FFFD rather than failing the response.
-fn unfold(value: &[u8]) -> String {
+fn push_unfolded(headers: &mut HeaderBlock, name: &str, value: &[u8]) {
   let text = String::from_utf8_lossy(value);
   if !text.contains(['\r', '\n']) {
-    return text.trim().to_string();
+    return headers.push(name, text.trim());
   }
-  text
+  let joined = text
     .split(['\r', '\n'])
     .map(str::trim)
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
-    .join(" ")
+    .join(" ");
+  headers.push(name, &joined);
 }
 
 #[cfg(test)]
@@ -123,11 +124,7 @@ mod tests {
     assert_eq!(&raw[used..], b"body");
     assert_eq!(h.status, 200);
     assert_eq!(h.reason, "OK");
-    let flat: Vec<(&str, &str)> = h
-      .headers
-      .iter()
-      .map(|(n, v)| (n.as_str(), v.as_str()))
-      .collect();
+    let flat: Vec<(&str, &str)> = h.headers.iter().collect();
     assert_eq!(
       flat,
       vec![("X-B", "1"), ("set-Cookie", "a=1"), ("X-B", "2")]
