@@ -4,7 +4,7 @@
 use url::{Origin, Url};
 
 use crate::errors::NetError;
-use crate::headers::{self, HeaderList};
+use crate::headers::{self, EngineHeader, HeaderList};
 
 /// Whether `url` is potentially trustworthy (https, or a loopback host): only such URLs get
 /// `Sec-Fetch-*` headers.
@@ -135,7 +135,7 @@ pub fn apply(
   target: &Url,
   site: Site,
   has_initiator: bool,
-) -> Result<(HeaderList, HeaderList), NetError> {
+) -> Result<(HeaderList, Vec<EngineHeader>), NetError> {
   let mode = headers::get(user, "sec-fetch-mode").map(str::to_string);
   if mode.as_deref() == Some("cors") && !has_initiator {
     // Chromium's URL loader factory refuses a CORS request without an initiator.
@@ -164,12 +164,13 @@ pub fn apply(
     }
     kept.push((name.clone(), value.clone()));
   }
-  let mut added = vec![("Sec-Fetch-Site".to_string(), site.as_str().to_string())];
+  let mut added: Vec<EngineHeader> = Vec::with_capacity(3);
+  added.push(("Sec-Fetch-Site", site.as_str().into()));
   if mode.is_none() {
-    added.push(("Sec-Fetch-Mode".to_string(), "no-cors".to_string()));
+    added.push(("Sec-Fetch-Mode", "no-cors".into()));
   }
   if !headers::has(user, "sec-fetch-dest") {
-    added.push(("Sec-Fetch-Dest".to_string(), "empty".to_string()));
+    added.push(("Sec-Fetch-Dest", "empty".into()));
   }
   Ok((kept, added))
 }
@@ -177,7 +178,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::test_support::{h, url};
+  use crate::test_support::{eh, h, url};
 
   #[test]
   fn an_origin_matching_the_url_gives_what_parsing_it_gives() {
@@ -242,7 +243,7 @@ mod tests {
     assert!(kept.is_empty());
     assert_eq!(
       added,
-      h(&[
+      eh(&[
         ("Sec-Fetch-Site", "none"),
         ("Sec-Fetch-Mode", "no-cors"),
         ("Sec-Fetch-Dest", "empty")
@@ -262,7 +263,7 @@ mod tests {
       kept,
       h(&[("sec-fetch-mode", "navigate"), ("sec-fetch-dest", "empty")])
     );
-    assert_eq!(added, h(&[("Sec-Fetch-Site", "same-origin")]));
+    assert_eq!(added, eh(&[("Sec-Fetch-Site", "same-origin")]));
   }
 
   #[test]

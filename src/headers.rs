@@ -97,16 +97,13 @@ fn find<N: AsRef<str>, V>(list: &[(N, V)], name: &str) -> Option<usize> {
 /// (LOAD_BYPASS_CACHE) asks caches on the way to bypass themselves, `no-cache`
 /// (LOAD_VALIDATE_CACHE) to revalidate. They go before the caller's headers, so a caller header of
 /// the same name replaces one of them where it stands.
-pub fn cache_mode_headers(cache: Option<&str>) -> HeaderList {
-  let pairs: &[(&str, &str)] = match cache {
+pub fn cache_mode_headers(cache: Option<&str>) -> Vec<EngineHeader> {
+  let pairs: &[(&'static str, &'static str)] = match cache {
     Some("reload") => &[("Pragma", "no-cache"), ("Cache-Control", "no-cache")],
     Some("no-cache") => &[("Cache-Control", "max-age=0")],
     _ => &[],
   };
-  pairs
-    .iter()
-    .map(|(n, v)| (n.to_string(), v.to_string()))
-    .collect()
+  pairs.iter().map(|&(n, v)| (n, v.into())).collect()
 }
 
 /// Headers the engine adds around the caller's: `first` go before them (cache-mode headers,
@@ -114,9 +111,13 @@ pub fn cache_mode_headers(cache: Option<&str>) -> HeaderList {
 /// (Sec-Fetch-*, User-Agent, Accept-Encoding, Accept-Language), as Chromium orders them.
 #[derive(Debug, Default, Clone)]
 pub struct EngineHeaders {
-  pub first: Vec<(String, String)>,
-  pub last: Vec<(String, String)>,
+  pub first: Vec<EngineHeader>,
+  pub last: Vec<EngineHeader>,
 }
+
+/// A header the engine adds: its name is always one of Chromium's, and most values are fixed
+/// text too, so neither costs an allocation per request.
+pub type EngineHeader = (&'static str, Cow<'static, str>);
 
 /// The header block of an HTTP/1.1 request, in Chromium's order (reference §2.3): `Host`,
 /// `Connection`, body framing, the engine's first headers, the caller's headers (one that names
@@ -159,16 +160,21 @@ fn merge<'a>(
   engine: &'a EngineHeaders,
   user: &'a [(String, String)],
 ) {
-  list.extend(engine.first.iter().map(borrowed));
+  list.extend(
+    engine
+      .first
+      .iter()
+      .map(|(n, v)| (*n, Cow::Borrowed(v.as_ref()))),
+  );
   for header in user {
     match find(list, &header.0) {
       Some(i) => list[i] = borrowed(header),
       None => list.push(borrowed(header)),
     }
   }
-  for header in &engine.last {
-    if find(list, &header.0).is_none() {
-      list.push(borrowed(header));
+  for (name, value) in &engine.last {
+    if find(list, name).is_none() {
+      list.push((name, Cow::Borrowed(value.as_ref())));
     }
   }
 }
@@ -187,8 +193,8 @@ pub fn has<N: AsRef<str>, V>(headers: &[(N, V)], name: &str) -> bool {
 }
 
 /// The caller's value of `name`, if set.
-pub fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-  find(headers, name).map(|i| headers[i].1.as_str())
+pub fn get<'a, N: AsRef<str>, V: AsRef<str>>(headers: &'a [(N, V)], name: &str) -> Option<&'a str> {
+  find(headers, name).map(|i| headers[i].1.as_ref())
 }
 
 /// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).
@@ -227,7 +233,7 @@ pub fn compose_h2(
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::test_support::h;
+  use crate::test_support::{eh, h};
 
   fn owned(list: Vec<WireHeader<'_>>) -> Vec<(String, String)> {
     list
@@ -236,10 +242,10 @@ mod tests {
       .collect()
   }
 
-  fn engine(last: &[(&str, &str)]) -> EngineHeaders {
+  fn engine(last: &[(&'static str, &'static str)]) -> EngineHeaders {
     EngineHeaders {
       first: vec![],
-      last: h(last),
+      last: eh(last),
     }
   }
 
@@ -289,11 +295,11 @@ mod tests {
   fn cache_modes_add_chromium_headers_that_the_caller_can_replace() {
     assert_eq!(
       cache_mode_headers(Some("reload")),
-      h(&[("Pragma", "no-cache"), ("Cache-Control", "no-cache")])
+      eh(&[("Pragma", "no-cache"), ("Cache-Control", "no-cache")])
     );
     assert_eq!(
       cache_mode_headers(Some("no-cache")),
-      h(&[("Cache-Control", "max-age=0")])
+      eh(&[("Cache-Control", "max-age=0")])
     );
     for other in [
       None,

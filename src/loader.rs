@@ -287,22 +287,18 @@ struct AuthAttempt {
 }
 
 /// The RFC 9218 `priority` value for Chromium's priority names (reference §8.3).
-fn priority_header(priority: Option<&str>, incremental: Option<bool>) -> Option<String> {
-  let urgency = match priority.unwrap_or("idle") {
-    "throttled" => Some(5),
-    "lowest" => None,
-    "low" => Some(2),
-    "medium" => Some(1),
-    "highest" => Some(0),
-    _ => Some(4),
-  };
+fn priority_header(priority: Option<&str>, incremental: Option<bool>) -> Option<&'static str> {
   let incremental = incremental.unwrap_or(true);
-  match (urgency, incremental) {
-    (Some(u), true) => Some(format!("u={u}, i")),
-    (Some(u), false) => Some(format!("u={u}")),
-    (None, true) => Some("i".to_string()),
-    (None, false) => None,
-  }
+  // Computed for every request: a table of fixed text, not a `format!`.
+  let (with_i, without_i) = match priority.unwrap_or("idle") {
+    "throttled" => ("u=5, i", "u=5"),
+    "lowest" => return incremental.then_some("i"),
+    "low" => ("u=2, i", "u=2"),
+    "medium" => ("u=1, i", "u=1"),
+    "highest" => ("u=0, i", "u=0"),
+    _ => ("u=4, i", "u=4"),
+  };
+  Some(if incremental { with_i } else { without_i })
 }
 
 /// `'en-US,fr,de'` -> `en-US,fr;q=0.9,de;q=0.8`, as Chromium expands `setUserAgent`'s languages.
@@ -410,11 +406,11 @@ impl Request<'_> {
           let at = engine
             .first
             .iter()
-            .position(|(n, _)| n == "Authorization")
+            .position(|(n, _)| *n == "Authorization")
             .unwrap_or(engine.first.len());
           engine
             .first
-            .insert(at, ("Proxy-Authorization".to_string(), value));
+            .insert(at, ("Proxy-Authorization", value.into()));
         }
       }
       let replay = body.replay();
@@ -423,7 +419,7 @@ impl Request<'_> {
         url: &url,
         user: &user_out,
         engine: &engine,
-        h2_priority: h2_priority.as_deref(),
+        h2_priority,
         tunnel_authorization: tunnel_authorization.as_deref(),
       };
       let response =
@@ -614,7 +610,7 @@ impl Request<'_> {
     url: &Url,
     method: &str,
     user: &[(String, String)],
-    sec_fetch: Vec<(String, String)>,
+    sec_fetch: Vec<headers::EngineHeader>,
     attempt: Option<&mut AuthAttempt>,
     omit_credentials: bool,
     cache: Option<&str>,
@@ -634,26 +630,23 @@ impl Request<'_> {
           .map(|(_, v)| v),
       };
       if let Some(value) = value {
-        engine.first.push(("Authorization".to_string(), value));
+        engine.first.push(("Authorization", value.into()));
       }
     }
     engine.last = sec_fetch;
     engine
       .last
-      .push(("User-Agent".to_string(), self.session.user_agent()));
+      .push(("User-Agent", self.session.user_agent().into()));
     let decodes = !headers::has(user, "accept-encoding");
     if decodes {
       let secure_or_local = fetch_metadata::potentially_trustworthy(url);
       let value = decoding::accept_encoding(secure_or_local, headers::has(user, "range"));
-      engine
-        .last
-        .push(("Accept-Encoding".to_string(), value.to_string()));
+      engine.last.push(("Accept-Encoding", value.into()));
     }
     if let Some(languages) = self.session.accept_languages() {
-      engine.last.push((
-        "Accept-Language".to_string(),
-        expand_accept_language(&languages),
-      ));
+      engine
+        .last
+        .push(("Accept-Language", expand_accept_language(&languages).into()));
     }
     (engine, decodes)
   }
@@ -766,28 +759,13 @@ mod tests {
 
   #[test]
   fn priority_values_follow_the_reference_table() {
-    assert_eq!(priority_header(None, None).as_deref(), Some("u=4, i"));
-    assert_eq!(
-      priority_header(Some("throttled"), Some(false)).as_deref(),
-      Some("u=5")
-    );
-    assert_eq!(
-      priority_header(Some("lowest"), Some(true)).as_deref(),
-      Some("i")
-    );
+    assert_eq!(priority_header(None, None), Some("u=4, i"));
+    assert_eq!(priority_header(Some("throttled"), Some(false)), Some("u=5"));
+    assert_eq!(priority_header(Some("lowest"), Some(true)), Some("i"));
     assert_eq!(priority_header(Some("lowest"), Some(false)), None);
-    assert_eq!(
-      priority_header(Some("highest"), None).as_deref(),
-      Some("u=0, i")
-    );
-    assert_eq!(
-      priority_header(Some("medium"), Some(false)).as_deref(),
-      Some("u=1")
-    );
-    assert_eq!(
-      priority_header(Some("low"), Some(true)).as_deref(),
-      Some("u=2, i")
-    );
+    assert_eq!(priority_header(Some("highest"), None), Some("u=0, i"));
+    assert_eq!(priority_header(Some("medium"), Some(false)), Some("u=1"));
+    assert_eq!(priority_header(Some("low"), Some(true)), Some("u=2, i"));
   }
 
   #[test]

@@ -6,6 +6,11 @@ pub fn url(s: &str) -> Url {
   Url::parse(s).expect("test URL parses")
 }
 
+/// Engine header pairs from string literals.
+pub fn eh(pairs: &[(&'static str, &'static str)]) -> Vec<crate::headers::EngineHeader> {
+  pairs.iter().map(|&(n, v)| (n, v.into())).collect()
+}
+
 /// Header pairs from string literals.
 pub fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
   pairs

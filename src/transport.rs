@@ -552,9 +552,7 @@ async fn exchange_h2(
 ) -> Result<ResponseStart, NetError> {
   let mut engine = out.engine.clone();
   if let Some(priority) = out.h2_priority {
-    engine
-      .last
-      .push(("priority".to_string(), priority.to_string()));
+    engine.last.push(("priority", priority.to_string().into()));
   }
   let wire = headers::compose_h2(out.method, body_size(&body), &engine, out.user);
   headers::check_wire_safe(&wire)?;
