@@ -1,6 +1,8 @@
 //! Fetch metadata request headers (`Sec-Fetch-Site/Mode/User/Dest`) as Chromium computes them
 //! for a browser-process request (reference §8.1; Chromium `sec_header_helpers.cc`).
 
+use std::borrow::Cow;
+
 use url::{Origin, Url};
 
 use crate::errors::NetError;
@@ -127,27 +129,53 @@ fn is_sec_fetch(name: &str) -> bool {
   name.len() >= 10 && name[..10].eq_ignore_ascii_case("sec-fetch-")
 }
 
+/// The caller's headers as they go out: most often exactly as given.
+pub type CallerHeaders<'a> = Cow<'a, [(String, String)]>;
+
 /// Applies the fetch-metadata rules to one hop. `site` is the worst value over the redirect
 /// chain so far. Returns the caller's headers as they go out (Chromium rewrites or drops some
 /// of them) and the headers the engine adds after them.
-pub fn apply(
-  user: &[(String, String)],
+pub fn apply<'a>(
+  user: &'a [(String, String)],
   target: &Url,
   site: Site,
   has_initiator: bool,
-) -> Result<(HeaderList, Vec<EngineHeader>), NetError> {
+) -> Result<(CallerHeaders<'a>, Vec<EngineHeader>), NetError> {
   let mode = headers::get(user, "sec-fetch-mode").map(str::to_string);
   if mode.as_deref() == Some("cors") && !has_initiator {
     // Chromium's URL loader factory refuses a CORS request without an initiator.
     return Err(NetError::ERR_INVALID_ARGUMENT);
   }
-  if !potentially_trustworthy(target) {
-    let kept = user
+  let trustworthy = potentially_trustworthy(target);
+  // The usual case, on every hop of every request: nothing of the caller's to rewrite or drop.
+  let kept = if user.iter().any(|(n, _)| is_sec_fetch(n)) {
+    Cow::Owned(rewrite(user, trustworthy))
+  } else {
+    Cow::Borrowed(user)
+  };
+  if !trustworthy {
+    return Ok((kept, Vec::new()));
+  }
+  let mut added: Vec<EngineHeader> = Vec::with_capacity(3);
+  added.push(("Sec-Fetch-Site", site.as_str().into()));
+  if mode.is_none() {
+    added.push(("Sec-Fetch-Mode", "no-cors".into()));
+  }
+  if !headers::has(user, "sec-fetch-dest") {
+    added.push(("Sec-Fetch-Dest", "empty".into()));
+  }
+  Ok((kept, added))
+}
+
+/// The caller's headers as Chromium sends them: Sec-Fetch ones dropped where fetch metadata
+/// does not apply, else rewritten or dropped one by one.
+fn rewrite(user: &[(String, String)], trustworthy: bool) -> HeaderList {
+  if !trustworthy {
+    return user
       .iter()
       .filter(|(n, _)| !is_sec_fetch(n))
       .cloned()
       .collect();
-    return Ok((kept, Vec::new()));
   }
   let mut kept = Vec::with_capacity(user.len());
   for (name, value) in user {
@@ -164,15 +192,7 @@ pub fn apply(
     }
     kept.push((name.clone(), value.clone()));
   }
-  let mut added: Vec<EngineHeader> = Vec::with_capacity(3);
-  added.push(("Sec-Fetch-Site", site.as_str().into()));
-  if mode.is_none() {
-    added.push(("Sec-Fetch-Mode", "no-cors".into()));
-  }
-  if !headers::has(user, "sec-fetch-dest") {
-    added.push(("Sec-Fetch-Dest", "empty".into()));
-  }
-  Ok((kept, added))
+  kept
 }
 
 #[cfg(test)]
@@ -272,6 +292,16 @@ mod tests {
     let (kept, added) = apply(&user, &url("http://a.com/"), Site::None, false).unwrap();
     assert_eq!(kept, h(&[("X-A", "1")]));
     assert!(added.is_empty());
+  }
+
+  #[test]
+  fn headers_with_nothing_to_rewrite_go_out_as_given_without_a_copy() {
+    let user = h(&[("X-A", "1"), ("Accept", "*/*")]);
+    for target in ["http://127.0.0.1/", "http://a.com/"] {
+      let (kept, _) = apply(&user, &url(target), Site::None, false).unwrap();
+      assert!(matches!(kept, Cow::Borrowed(_)), "{target}");
+      assert_eq!(kept, user);
+    }
   }
 
   #[test]
