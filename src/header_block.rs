@@ -47,6 +47,7 @@ impl HeaderBlock {
     });
   }
 
+  #[cfg(test)]
   pub fn len(&self) -> usize {
     self.lines.len()
   }
@@ -91,15 +92,6 @@ fn push_text(out: &mut String, text: &str) {
     out.push_str(&text.replace('\0', "\u{FFFD}"));
   } else {
     out.push_str(text);
-  }
-}
-
-impl<'a> IntoIterator for &'a HeaderBlock {
-  type Item = (&'a str, &'a str);
-  type IntoIter = Box<dyn Iterator<Item = (&'a str, &'a str)> + 'a>;
-
-  fn into_iter(self) -> Self::IntoIter {
-    Box::new(self.iter())
   }
 }
 

@@ -160,21 +160,16 @@ fn merge<'a>(
   engine: &'a EngineHeaders,
   user: &'a [(String, String)],
 ) {
-  list.extend(
-    engine
-      .first
-      .iter()
-      .map(|(n, v)| (*n, Cow::Borrowed(v.as_ref()))),
-  );
+  list.extend(engine.first.iter().map(lent));
   for header in user {
     match find(list, &header.0) {
       Some(i) => list[i] = borrowed(header),
       None => list.push(borrowed(header)),
     }
   }
-  for (name, value) in &engine.last {
-    if find(list, name).is_none() {
-      list.push((name, Cow::Borrowed(value.as_ref())));
+  for header in &engine.last {
+    if find(list, header.0).is_none() {
+      list.push(lent(header));
     }
   }
 }
@@ -184,6 +179,10 @@ fn merge<'a>(
 pub type WireHeader<'a> = (&'a str, Cow<'a, str>);
 
 fn borrowed((name, value): &(String, String)) -> WireHeader<'_> {
+  (name, Cow::Borrowed(value))
+}
+
+fn lent((name, value): &EngineHeader) -> WireHeader<'_> {
   (name, Cow::Borrowed(value))
 }
 

@@ -45,7 +45,7 @@ proptest! {
     if let Ok(response_head::Parsed::Complete(head, used)) = response_head::parse(&input) {
       prop_assert!(used <= input.len());
       prop_assert!(head.minor_version <= 1);
-      for (name, value) in &head.headers {
+      for (name, value) in head.headers.iter() {
         prop_assert!(!name.is_empty());
         prop_assert!(!value.contains('\r') && !value.contains('\n'));
       }

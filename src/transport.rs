@@ -28,7 +28,7 @@ pub struct Outgoing<'a> {
   pub user: &'a [(String, String)],
   pub engine: &'a EngineHeaders,
   /// RFC 9218 `priority` value, sent on HTTP/2 only (reference §8.3).
-  pub h2_priority: Option<&'a str>,
+  pub h2_priority: Option<&'static str>,
   /// Proxy credentials for the CONNECT of a tunnel (through a proxy without a tunnel they are
   /// one of the engine's headers instead).
   pub tunnel_authorization: Option<&'a str>,
@@ -552,7 +552,7 @@ async fn exchange_h2(
 ) -> Result<ResponseStart, NetError> {
   let mut engine = out.engine.clone();
   if let Some(priority) = out.h2_priority {
-    engine.last.push(("priority", priority.to_string().into()));
+    engine.last.push(("priority", priority.into()));
   }
   let wire = headers::compose_h2(out.method, body_size(&body), &engine, out.user);
   headers::check_wire_safe(&wire)?;
