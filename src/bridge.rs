@@ -254,6 +254,7 @@ pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<()> {
     .build_callback(|ctx| deliver(&ctx.env))?;
   // Unreferenced until a request starts: an idle addon must not keep Node alive.
   check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
+  crate::socket_watch::init(env);
   let _ = BRIDGE.set(Bridge {
     tsfn,
     queue: Mutex::new(VecDeque::new()),
@@ -305,6 +306,8 @@ fn drain(env: &Env) -> napi::Result<Batch> {
   };
   // Cleared before draining, so an event queued from now on schedules another delivery.
   bridge.scheduled.store(false, Ordering::SeqCst);
+  crate::runtime::move_poked();
+  crate::js_buffer::release_spent();
   let items: Vec<Queued> = {
     let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
     q.drain(..).collect()
@@ -471,6 +474,20 @@ pub fn emit(id: u32, lifeline: &Arc<Lifeline>, event: Event) {
       lifeline: lifeline.clone(),
     });
   }
+  if !bridge.scheduled.swap(true, Ordering::SeqCst) {
+    bridge
+      .tsfn
+      .call((), ThreadsafeFunctionCallMode::NonBlocking);
+  }
+}
+
+/// Schedules a delivery with no event of its own, for what the JS thread does at each one:
+/// [`crate::runtime::move_poked`] (a task woken elsewhere while the JS thread watched its
+/// socket) and [`crate::js_buffer::release_spent`].
+pub fn poke() {
+  let Some(bridge) = BRIDGE.get() else {
+    return;
+  };
   if !bridge.scheduled.swap(true, Ordering::SeqCst) {
     bridge
       .tsfn

@@ -15,6 +15,7 @@ mod header_block;
 mod headers;
 mod http1;
 mod http2;
+mod js_buffer;
 mod loader;
 mod pool;
 mod proxy;
@@ -23,6 +24,7 @@ mod referrer;
 mod reporter;
 mod runtime;
 mod session;
+mod socket_watch;
 mod tls;
 mod transport;
 mod upload;
@@ -53,6 +55,12 @@ pub fn init(env: Env, dispatch: Function<Vec<bridge::Slot>, ()>) -> napi::Result
 #[napi(catch_unwind)]
 pub fn direct_read_count() -> f64 {
   http1::read_block::direct_reads() as f64
+}
+
+/// Socket reads done on the JS thread itself (diagnostics, for the tests).
+#[napi(catch_unwind)]
+pub fn js_thread_read_count() -> f64 {
+  socket_watch::js_thread_reads() as f64
 }
 
 /// Requests started and not yet finished (diagnostics; leak tests watch it return to 0).

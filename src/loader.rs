@@ -224,7 +224,10 @@ pub fn request_write(id: u32, chunk: Buffer) -> bool {
       return true;
     };
     let accepted = h.queued.add(chunk.len());
-    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
+    let _ = tx.send(UploadMsg::Chunk(
+      crate::js_buffer::JsChunk::new(chunk),
+      accepted,
+    ));
     accepted
   })
   .unwrap_or(true)

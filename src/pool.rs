@@ -233,7 +233,7 @@ async fn connect(target: &Target, tunnel: TunnelRequest<'_>) -> Result<Conn, Con
     None => connect_tcp(&origin.host, origin.port).await?,
   };
   if !origin.https {
-    return Ok(Conn::H1(http1::Connection::new(Box::new(tcp), false)));
+    return Ok(Conn::H1(http1::Connection::plain(tcp)));
   }
   if target.proxy.is_some() {
     let io = open_tunnel(tcp, origin, tunnel).await?;
@@ -279,7 +279,7 @@ async fn open_tunnel(
     headers.push(("Proxy-Authorization".to_string(), auth.to_string()));
   }
   crate::headers::check_wire_safe(&headers)?;
-  let mut conn = http1::Connection::new(Box::new(tcp), false);
+  let mut conn = http1::Connection::plain(tcp);
   let head = http1::request_head::encode("CONNECT", &authority, &headers);
   conn.write_all(&head).await?;
   conn.flush().await?;

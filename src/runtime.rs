@@ -14,6 +14,8 @@ use futures_util::FutureExt;
 
 use tokio::runtime::{Builder, Runtime};
 
+use crate::socket_watch::{self, Watch};
+
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
 pub fn runtime() -> &'static Runtime {
@@ -83,6 +85,8 @@ struct Shared {
   spawned: Mutex<Option<tokio::task::AbortHandle>>,
   aborted: AtomicBool,
   on_panic: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+  /// While WATCHING or POKED: the JS thread's watch on the socket the future waits for.
+  watch: Mutex<Option<Watch>>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -95,6 +99,12 @@ const NOTIFIED: u8 = 1;
 const IDLE: u8 = 2;
 /// On the runtime (or finished, or cancelled): wakes are tokio's business.
 const GONE: u8 = 3;
+/// Waiting, not yet on the runtime, for its socket, which the JS thread watches
+/// (`socket_watch`): the JS thread polls it again when the socket is readable.
+const WATCHING: u8 = 4;
+/// Woken from another thread while WATCHING: the JS thread, asked through the bridge, stops the
+/// watch and moves it to the runtime (only the JS thread may touch a watch).
+const POKED: u8 = 5;
 
 impl Task {
   /// Starts `fut` on this thread (or, with `poll_here` false, straight on the runtime); if it
@@ -111,39 +121,20 @@ impl Task {
       spawned: Mutex::new(None),
       aborted: AtomicBool::new(false),
       on_panic: Mutex::new(Some(Box::new(on_panic))),
+      watch: Mutex::new(None),
     });
     // Inside the runtime's context, so sockets register with its reactor (and whatever the
     // future drops here may spawn).
     let _enter = runtime().enter();
-    let mut fut: BoxFuture = Box::pin(fut);
+    let fut: BoxFuture = Box::pin(fut);
     if !poll_here {
       *lock(&shared.fut) = Some(fut);
       shared.state.store(GONE, Ordering::SeqCst);
       shared.hand_off();
       return Task { shared };
     }
-    let waker = Waker::from(shared.clone());
-    let mut cx = Context::from_waker(&waker);
-    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
-    match polled {
-      Ok(Poll::Ready(())) => shared.state.store(GONE, Ordering::SeqCst),
-      Err(_) => {
-        shared.state.store(GONE, Ordering::SeqCst);
-        shared.panicked();
-      }
-      Ok(Poll::Pending) => {
-        *lock(&shared.fut) = Some(fut);
-        if shared
-          .state
-          .compare_exchange(POLLING, IDLE, Ordering::SeqCst, Ordering::SeqCst)
-          .is_err()
-        {
-          // Woken during the poll: it can make progress now.
-          shared.state.store(GONE, Ordering::SeqCst);
-          shared.hand_off();
-        }
-      }
-    }
+    *lock(&shared.fut) = Some(fut);
+    shared.poll_here();
     Task { shared }
   }
 
@@ -159,6 +150,7 @@ impl Task {
       }
     }
     shared.state.store(GONE, Ordering::SeqCst);
+    shared.stop_watch();
     // Not on the runtime yet (or a wake is moving it there and will find nothing): drop it here,
     // in the runtime's context as a drop on a worker would be.
     let fut = lock(&shared.fut).take();
@@ -169,10 +161,108 @@ impl Task {
   }
 }
 
+/// Tasks woken from another thread while the JS thread watched their socket (see POKED).
+static POKED_TASKS: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
+
+/// Moves every POKED task to the runtime (JS thread, from the bridge's delivery).
+pub fn move_poked() {
+  let poked = std::mem::take(&mut *lock(&POKED_TASKS));
+  for task in poked {
+    if task
+      .state
+      .compare_exchange(POKED, GONE, Ordering::SeqCst, Ordering::SeqCst)
+      .is_ok()
+    {
+      task.stop_watch();
+      task.spawn();
+    }
+  }
+}
+
 /// Tasks the starting (JS) thread has handed to the runtime and the engine has not yet taken.
 static HANDED_OFF: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
 
 impl Shared {
+  /// Polls the parked future on this (JS) thread: the first poll of a request, and each time
+  /// its watched socket turns readable. State is POLLING on entry.
+  fn poll_here(self: &Arc<Self>) {
+    let Some(mut fut) = lock(&self.fut).take() else {
+      self.state.store(GONE, Ordering::SeqCst);
+      return;
+    };
+    // Inside the runtime's context, so sockets register with its reactor (and whatever the
+    // future drops here may spawn).
+    let _enter = runtime().enter();
+    let waker = Waker::from(self.clone());
+    let mut cx = Context::from_waker(&waker);
+    let (polled, wanted) = socket_watch::poll_here(|| {
+      std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)))
+    });
+    match polled {
+      Ok(Poll::Ready(())) => self.state.store(GONE, Ordering::SeqCst),
+      Err(_) => {
+        self.state.store(GONE, Ordering::SeqCst);
+        self.panicked();
+      }
+      Ok(Poll::Pending) => {
+        *lock(&self.fut) = Some(fut);
+        let watch = wanted.and_then(|fd| {
+          let data = Arc::into_raw(self.clone()) as *mut std::ffi::c_void;
+          let watch = Watch::start(fd, data, Shared::readable);
+          if watch.is_none() {
+            // SAFETY: the reference given to the watch that did not start.
+            drop(unsafe { Arc::from_raw(data as *const Shared) });
+          }
+          watch
+        });
+        // Waiting for nothing but a socket nobody watches would never end: the runtime's
+        // reactor takes over (the next read there registers with it).
+        let next = match (wanted, &watch) {
+          (_, Some(_)) => WATCHING,
+          (Some(_), None) => GONE,
+          (None, None) => IDLE,
+        };
+        *lock(&self.watch) = watch;
+        if self
+          .state
+          .compare_exchange(POLLING, next, Ordering::SeqCst, Ordering::SeqCst)
+          .is_err()
+          || next == GONE
+        {
+          // Woken during the poll: it can make progress now, on the runtime.
+          self.stop_watch();
+          self.state.store(GONE, Ordering::SeqCst);
+          self.hand_off();
+        }
+      }
+    }
+  }
+
+  /// The watched socket is readable (JS thread, from libuv).
+  unsafe fn readable(data: *mut std::ffi::c_void) {
+    // A reference of our own: the watch's is dropped as the watch stops.
+    let me = Arc::clone(&std::mem::ManuallyDrop::new(Arc::from_raw(
+      data as *const Shared,
+    )));
+    me.stop_watch();
+    if me
+      .state
+      .compare_exchange(WATCHING, POLLING, Ordering::SeqCst, Ordering::SeqCst)
+      .is_ok()
+    {
+      me.poll_here();
+    }
+  }
+
+  /// Stops the socket watch, if any (JS thread only), dropping the reference it held.
+  fn stop_watch(&self) {
+    let watch = lock(&self.watch).take();
+    if let Some(watch) = watch {
+      // SAFETY: the reference `poll_here` gave the watch.
+      drop(unsafe { Arc::from_raw(watch.stop() as *const Shared) });
+    }
+  }
+
   /// Moves a task from the starting thread onto the runtime, waking the engine once for all the
   /// tasks handed off before it runs: a spawn from outside the runtime writes the engine's
   /// eventfd every time, and one JS turn often starts many requests (each response's `'end'`
@@ -232,6 +322,8 @@ impl Wake for Shared {
       let next = match state {
         POLLING => NOTIFIED,
         IDLE => GONE,
+        WATCHING if socket_watch::on_js_thread() => GONE,
+        WATCHING => POKED,
         _ => return,
       };
       match self
@@ -242,9 +334,18 @@ impl Wake for Shared {
         Err(now) => state = now,
       }
     }
-    if state == IDLE {
+    match state {
       // From a worker's reactor this lands on that worker's own queue: no other thread wakes.
-      self.spawn();
+      IDLE => self.spawn(),
+      WATCHING if socket_watch::on_js_thread() => {
+        self.stop_watch();
+        self.spawn();
+      }
+      WATCHING => {
+        lock(&POKED_TASKS).push(self.clone());
+        crate::bridge::poke();
+      }
+      _ => {}
     }
   }
 }

@@ -11,6 +11,8 @@
 
 use bytes::Bytes;
 use napi::bindgen_prelude::Buffer;
+
+use crate::js_buffer::JsChunk;
 use tokio::sync::mpsc;
 
 /// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`. 4 MiB
@@ -20,7 +22,7 @@ pub const UPLOAD_WINDOW: usize = 4 * 1024 * 1024;
 
 pub enum UploadMsg {
   /// A chunk, and whether JS was told at once that it was accepted (no `WriteAck` then).
-  Chunk(Buffer, bool),
+  Chunk(JsChunk, bool),
   End,
 }
 
@@ -55,7 +57,7 @@ pub struct ChunkedUpload {
 
 impl UploadBody {
   pub fn buffered(buffer: Buffer) -> UploadBody {
-    UploadBody::Buffered(Bytes::from_owner(buffer))
+    UploadBody::Buffered(Bytes::from_owner(JsChunk::new(buffer)))
   }
 
   /// A copy that can be sent again (a retry on a stale connection), if the body allows it.

@@ -3,16 +3,20 @@
 //! HTTP/2 goes through hyper (see `http2.rs`), where names are lower-case on the wire anyway.
 
 pub mod body;
+pub mod plain_tcp;
 pub mod read_block;
 pub mod request_head;
 pub mod response_head;
 
 use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use self::body::Decoder;
+use self::plain_tcp::PlainTcp;
 use self::read_block::Block;
 use self::response_head::{Parsed, ResponseHead};
 use crate::errors::{classify_io, NetError, Stage};
@@ -33,7 +37,7 @@ const DIRECT_MIN: usize = 64 * 1024;
 const MIN_ROOM: usize = 128 * 1024;
 
 pub struct Connection {
-  io: Box<dyn Io>,
+  io: Stream,
   buf: BytesMut,
   /// The connection served an earlier request (a failure before any response byte may then be a
   /// server-side keep-alive close, which is retried once, as hyper and Chromium do).
@@ -47,6 +51,13 @@ pub struct Connection {
   failed: Option<NetError>,
 }
 
+/// The byte stream under a connection: plain TCP, which the JS thread can read itself
+/// (`socket_watch`), or anything else (TLS).
+enum Stream {
+  Plain(PlainTcp),
+  Other(Box<dyn Io>),
+}
+
 /// A failure while waiting for the response head.
 #[derive(Debug)]
 pub struct HeadError {
@@ -57,6 +68,15 @@ pub struct HeadError {
 
 impl Connection {
   pub fn new(io: Box<dyn Io>, secure: bool) -> Connection {
+    Connection::over(Stream::Other(io), secure)
+  }
+
+  /// A connection over plain TCP.
+  pub fn plain(tcp: tokio::net::TcpStream) -> Connection {
+    Connection::over(Stream::Plain(PlainTcp::new(tcp)), false)
+  }
+
+  fn over(io: Stream, secure: bool) -> Connection {
     Connection {
       io,
       buf: BytesMut::with_capacity(FIRST_READ),
@@ -152,15 +172,37 @@ impl Connection {
       self.buf.reserve(want);
     }
     let spare = self.buf.capacity() - self.buf.len();
-    let n = self
-      .io
-      .read_buf(&mut self.buf)
+    let n = std::future::poll_fn(|cx| self.poll_fill(cx))
       .await
       .map_err(|e| read_error(&e, stage))?;
     if n == spare && self.read_size < READ_CHUNK {
       self.read_size *= 2;
     }
     Ok(n)
+  }
+
+  /// One read into the buffer's spare room: on the JS thread straight from the socket when it
+  /// is plain TCP (`socket_watch::read`), else through tokio.
+  fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    if let Stream::Plain(tcp) = &mut self.io {
+      match crate::socket_watch::read(tcp.fd(), &mut self.buf) {
+        // Nothing there yet: the JS thread watches the socket from now on, and only it
+        // should wake for it.
+        Some(Poll::Pending) => {
+          return tcp
+            .leave_reactor()
+            .map_or_else(|e| Poll::Ready(Err(e)), |()| Poll::Pending)
+        }
+        Some(read) => return read,
+        None => {}
+      }
+    }
+    let mut read_buf = ReadBuf::uninit(self.buf.spare_capacity_mut());
+    ready!(Pin::new(&mut self.io).poll_read(cx, &mut read_buf))?;
+    let n = read_buf.filled().len();
+    // SAFETY: the reader initialised the `n` bytes it filled.
+    unsafe { self.buf.advance_mut(n) };
+    Poll::Ready(Ok(n))
   }
 
   /// Reads the final response head, skipping 1xx interim responses (RFC 9110 §15.2).
@@ -314,6 +356,11 @@ impl Connection {
     if !self.buf.is_empty() {
       return true;
     }
+    if let Stream::Plain(tcp) = &self.io {
+      if let Some(stale) = tcp.is_stale_bare() {
+        return stale;
+      }
+    }
     let mut probe = [0u8; 1];
     let mut read_buf = tokio::io::ReadBuf::new(&mut probe);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -326,7 +373,10 @@ impl Connection {
   /// The byte stream underneath, once nothing is left buffered (a CONNECT tunnel that is
   /// established: what follows belongs to the TLS handshake inside it); `None` otherwise.
   pub fn into_io(self) -> Option<Box<dyn Io>> {
-    self.buf.is_empty().then_some(self.io)
+    self.buf.is_empty().then(|| match self.io {
+      Stream::Plain(tcp) => Box::new(tcp) as Box<dyn Io>,
+      Stream::Other(io) => io,
+    })
   }
 
   /// Called as the connection goes idle: its read buffer is let go of. An idle connection
@@ -353,4 +403,62 @@ impl Connection {
 
 fn read_error(e: &io::Error, stage: Stage) -> NetError {
   crate::errors::classify(e, stage)
+}
+
+impl AsyncRead for Stream {
+  fn poll_read(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+  ) -> Poll<io::Result<()>> {
+    match self.get_mut() {
+      Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+      Stream::Other(io) => Pin::new(io).poll_read(cx, buf),
+    }
+  }
+}
+
+impl AsyncWrite for Stream {
+  fn poll_write(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    data: &[u8],
+  ) -> Poll<io::Result<usize>> {
+    match self.get_mut() {
+      Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, data),
+      Stream::Other(io) => Pin::new(io).poll_write(cx, data),
+    }
+  }
+
+  fn poll_write_vectored(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    parts: &[io::IoSlice<'_>],
+  ) -> Poll<io::Result<usize>> {
+    match self.get_mut() {
+      Stream::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, parts),
+      Stream::Other(io) => Pin::new(io).poll_write_vectored(cx, parts),
+    }
+  }
+
+  fn is_write_vectored(&self) -> bool {
+    match self {
+      Stream::Plain(tcp) => tcp.is_write_vectored(),
+      Stream::Other(io) => io.is_write_vectored(),
+    }
+  }
+
+  fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    match self.get_mut() {
+      Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+      Stream::Other(io) => Pin::new(io).poll_flush(cx),
+    }
+  }
+
+  fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    match self.get_mut() {
+      Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+      Stream::Other(io) => Pin::new(io).poll_shutdown(cx),
+    }
+  }
 }

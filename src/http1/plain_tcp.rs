@@ -1,0 +1,135 @@
+//! A plain TCP socket that can leave tokio's reactor while the JS thread reads it
+//! (`socket_watch`), and joins it again only when an engine thread has to wait on it.
+//!
+//! Why: a socket registered with tokio wakes an engine thread on every edge, even when no task
+//! there waits for it. While the JS thread reads a response itself (bench W1), those wakes were
+//! ~10 us of engine CPU per request and contended for the socket's lock with the JS thread's
+//! own `recv`. Out of the reactor, the JS thread is the only one woken.
+
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+pub struct PlainTcp {
+  fd: RawFd,
+  state: State,
+}
+
+enum State {
+  /// Registered with tokio's reactor (as every socket starts).
+  Reactor(tokio::net::TcpStream),
+  /// Out of the reactor, still non-blocking: reads and writes are plain system calls.
+  Bare(std::net::TcpStream),
+  /// Leaving or joining the reactor failed; the socket is gone.
+  Lost,
+}
+
+impl PlainTcp {
+  pub fn new(tcp: tokio::net::TcpStream) -> PlainTcp {
+    PlainTcp {
+      fd: tcp.as_raw_fd(),
+      state: State::Reactor(tcp),
+    }
+  }
+
+  pub fn fd(&self) -> RawFd {
+    self.fd
+  }
+
+  /// Takes the socket out of tokio's reactor (the JS thread is about to watch it).
+  pub fn leave_reactor(&mut self) -> io::Result<()> {
+    if let State::Reactor(_) = self.state {
+      let State::Reactor(tcp) = std::mem::replace(&mut self.state, State::Lost) else {
+        unreachable!()
+      };
+      self.state = State::Bare(tcp.into_std()?);
+    }
+    Ok(())
+  }
+
+  /// The socket in tokio's reactor, joining it if need be (inside the runtime's context).
+  fn reactor(&mut self) -> io::Result<&mut tokio::net::TcpStream> {
+    if let State::Bare(_) = self.state {
+      let State::Bare(tcp) = std::mem::replace(&mut self.state, State::Lost) else {
+        unreachable!()
+      };
+      self.state = State::Reactor(tokio::net::TcpStream::from_std(tcp)?);
+    }
+    match &mut self.state {
+      State::Reactor(tcp) => Ok(tcp),
+      _ => Err(io::Error::from(io::ErrorKind::NotConnected)),
+    }
+  }
+
+  /// Out of the reactor: whether the idle socket has been closed, failed, or received bytes
+  /// nobody asked for, checked with a peek (`None` in the reactor: ask tokio instead).
+  pub fn is_stale_bare(&self) -> Option<bool> {
+    let State::Bare(tcp) = &self.state else {
+      return matches!(self.state, State::Lost).then_some(true);
+    };
+    let mut probe = [0u8; 1];
+    Some(match tcp.peek(&mut probe) {
+      Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+      Ok(_) => true,
+    })
+  }
+}
+
+impl AsyncRead for PlainTcp {
+  fn poll_read(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+  ) -> Poll<io::Result<()>> {
+    let tcp = self.get_mut().reactor()?;
+    Pin::new(tcp).poll_read(cx, buf)
+  }
+}
+
+impl AsyncWrite for PlainTcp {
+  fn poll_write(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    data: &[u8],
+  ) -> Poll<io::Result<usize>> {
+    let me = self.get_mut();
+    if let State::Bare(tcp) = &me.state {
+      match io::Write::write(&mut &*tcp, data) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        done => return Poll::Ready(done),
+      }
+    }
+    Pin::new(me.reactor()?).poll_write(cx, data)
+  }
+
+  fn poll_write_vectored(
+    self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+    parts: &[io::IoSlice<'_>],
+  ) -> Poll<io::Result<usize>> {
+    let me = self.get_mut();
+    if let State::Bare(tcp) = &me.state {
+      match io::Write::write_vectored(&mut &*tcp, parts) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        done => return Poll::Ready(done),
+      }
+    }
+    Pin::new(me.reactor()?).poll_write_vectored(cx, parts)
+  }
+
+  fn is_write_vectored(&self) -> bool {
+    true
+  }
+
+  fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    // TCP has nothing buffered in user space.
+    Poll::Ready(Ok(()))
+  }
+
+  fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Pin::new(self.get_mut().reactor()?).poll_shutdown(cx)
+  }
+}
