@@ -10,13 +10,13 @@
 // Serial: the path is only taken while few requests are in flight, and the counter of reads
 // done on the JS thread is process-wide.
 
-const { execFile } = require('node:child_process')
 const http = require('node:http')
 const netModule = require('node:net')
 const path = require('node:path')
 const test = require('ava')
 const { net, session } = require('..')
 const { listen, collect } = require('./helpers/listen')
+const { runNode } = require('./helpers/child')
 const { observe, expectHealthy, expectEvents, ORDERS } = require('./helpers/raw-server')
 
 const jsThreadReads = () => require('../lib/bridge').binding().jsThreadReadCount()
@@ -445,21 +445,7 @@ function one (p) {
 `
 
 function runChild (url, paths, env = {}) {
-  return new Promise((resolve) => {
-    const startedAt = Date.now()
-    execFile(process.execPath, ['-e', CHILD, url, ...paths], { timeout: 15000, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        const lines = stdout.trim().split('\n').filter(Boolean)
-        resolve({
-          code: error ? error.code : 0,
-          killed: error ? error.killed : false,
-          stderr,
-          startedAt,
-          exitedAt: Date.now(),
-          output: lines.length ? JSON.parse(lines.at(-1)) : null
-        })
-      })
-  })
+  return runNode(['-e', CHILD, url, ...paths], env)
 }
 
 test.serial('should let a process exit by itself after requests read on the JS thread', async (t) => {

@@ -3,27 +3,13 @@
 // The process stays alive while a request is in flight and can exit as soon as none is
 // (reference §12; the "never crashes, never hangs"). Each case runs in a child process.
 
-const { execFile } = require('node:child_process')
 const path = require('node:path')
 const test = require('ava')
 const { listen } = require('./helpers/listen')
+const { runNode } = require('./helpers/child')
 
 function runChild (fixture, url, { flags = [], env = {} } = {}) {
-  return new Promise((resolve) => {
-    const started = Date.now()
-    execFile(process.execPath, [...flags, path.join(__dirname, 'fixtures', fixture), url], { timeout: 15000, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        const lines = stdout.trim().split('\n').filter(Boolean)
-        resolve({
-          code: error ? error.code : 0,
-          killed: error ? error.killed : false,
-          stderr,
-          exitedAt: Date.now(),
-          startedAt: started,
-          output: lines.length ? JSON.parse(lines.at(-1)) : null
-        })
-      })
-  })
+  return runNode([...flags, path.join(__dirname, 'fixtures', fixture), url], env)
 }
 
 test('should let a script that makes one request exit right after close', async (t) => {

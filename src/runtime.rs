@@ -123,18 +123,13 @@ impl Task {
       on_panic: Mutex::new(Some(Box::new(on_panic))),
       watch: Mutex::new(None),
     });
-    // Inside the runtime's context, so sockets register with its reactor (and whatever the
-    // future drops here may spawn).
-    let _enter = runtime().enter();
-    let fut: BoxFuture = Box::pin(fut);
-    if !poll_here {
-      *lock(&shared.fut) = Some(fut);
+    *lock(&shared.fut) = Some(Box::pin(fut));
+    if poll_here {
+      shared.poll_here();
+    } else {
       shared.state.store(GONE, Ordering::SeqCst);
       shared.hand_off();
-      return Task { shared };
     }
-    *lock(&shared.fut) = Some(fut);
-    shared.poll_here();
     Task { shared }
   }
 
@@ -173,8 +168,7 @@ pub fn move_poked() {
       .compare_exchange(POKED, GONE, Ordering::SeqCst, Ordering::SeqCst)
       .is_ok()
     {
-      task.stop_watch();
-      task.spawn();
+      task.move_to_runtime();
     }
   }
 }
@@ -254,6 +248,13 @@ impl Shared {
     }
   }
 
+  /// Spawns a task that was waiting off the runtime, stopping its watch first (a watch exists
+  /// only on the JS thread, which is the only one to call this while there is one).
+  fn move_to_runtime(self: &Arc<Self>) {
+    self.stop_watch();
+    self.spawn();
+  }
+
   /// Stops the socket watch, if any (JS thread only), dropping the reference it held.
   fn stop_watch(&self) {
     let watch = lock(&self.watch).take();
@@ -318,7 +319,7 @@ impl Wake for Shared {
 
   fn wake_by_ref(self: &Arc<Self>) {
     let mut state = self.state.load(Ordering::SeqCst);
-    loop {
+    let next = loop {
       let next = match state {
         POLLING => NOTIFIED,
         IDLE => GONE,
@@ -330,18 +331,15 @@ impl Wake for Shared {
         .state
         .compare_exchange(state, next, Ordering::SeqCst, Ordering::SeqCst)
       {
-        Ok(_) => break,
+        Ok(_) => break next,
         Err(now) => state = now,
       }
-    }
-    match state {
+    };
+    match next {
       // From a worker's reactor this lands on that worker's own queue: no other thread wakes.
-      IDLE => self.spawn(),
-      WATCHING if socket_watch::on_js_thread() => {
-        self.stop_watch();
-        self.spawn();
-      }
-      WATCHING => {
+      // (A watch exists only when this is the JS thread, WATCHING before.)
+      GONE => self.move_to_runtime(),
+      POKED => {
         lock(&POKED_TASKS).push(self.clone());
         crate::bridge::poke();
       }

@@ -36,6 +36,7 @@ pub fn js_thread_reads() -> u64 {
 }
 
 /// Set for the duration of a task's poll on the JS thread.
+#[derive(Clone, Copy)]
 struct PollHere {
   /// The socket a read found empty during this poll.
   wanted: Option<RawFd>,
@@ -81,13 +82,7 @@ fn enabled() -> bool {
 /// thread; `None` when it is not (the caller then reads through tokio). On an empty socket it
 /// records `fd` for the task to watch and returns `Pending` without registering any waker.
 pub fn read(fd: RawFd, buf: &mut BytesMut) -> Option<Poll<io::Result<usize>>> {
-  let here = POLLING_HERE.with(|p| {
-    let state = p.take();
-    let here = state.is_some();
-    p.set(state);
-    here
-  });
-  if !here {
+  if POLLING_HERE.with(|p| p.get().is_none()) {
     return None;
   }
   let spare = buf.spare_capacity_mut();

@@ -14,6 +14,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio_util::either::Either;
 
 use self::body::Decoder;
 use self::plain_tcp::PlainTcp;
@@ -53,10 +54,7 @@ pub struct Connection {
 
 /// The byte stream under a connection: plain TCP, which the JS thread can read itself
 /// (`socket_watch`), or anything else (TLS).
-enum Stream {
-  Plain(PlainTcp),
-  Other(Box<dyn Io>),
-}
+type Stream = Either<PlainTcp, Box<dyn Io>>;
 
 /// A failure while waiting for the response head.
 #[derive(Debug)]
@@ -68,12 +66,12 @@ pub struct HeadError {
 
 impl Connection {
   pub fn new(io: Box<dyn Io>, secure: bool) -> Connection {
-    Connection::over(Stream::Other(io), secure)
+    Connection::over(Either::Right(io), secure)
   }
 
   /// A connection over plain TCP.
   pub fn plain(tcp: tokio::net::TcpStream) -> Connection {
-    Connection::over(Stream::Plain(PlainTcp::new(tcp)), false)
+    Connection::over(Either::Left(PlainTcp::new(tcp)), false)
   }
 
   fn over(io: Stream, secure: bool) -> Connection {
@@ -184,7 +182,7 @@ impl Connection {
   /// One read into the buffer's spare room: on the JS thread straight from the socket when it
   /// is plain TCP (`socket_watch::read`), else through tokio.
   fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-    if let Stream::Plain(tcp) = &mut self.io {
+    if let Either::Left(tcp) = &mut self.io {
       match crate::socket_watch::read(tcp.fd(), &mut self.buf) {
         // Nothing there yet: the JS thread watches the socket from now on, and only it
         // should wake for it.
@@ -356,7 +354,7 @@ impl Connection {
     if !self.buf.is_empty() {
       return true;
     }
-    if let Stream::Plain(tcp) = &self.io {
+    if let Either::Left(tcp) = &self.io {
       if let Some(stale) = tcp.is_stale_bare() {
         return stale;
       }
@@ -374,8 +372,8 @@ impl Connection {
   /// established: what follows belongs to the TLS handshake inside it); `None` otherwise.
   pub fn into_io(self) -> Option<Box<dyn Io>> {
     self.buf.is_empty().then(|| match self.io {
-      Stream::Plain(tcp) => Box::new(tcp) as Box<dyn Io>,
-      Stream::Other(io) => io,
+      Either::Left(tcp) => Box::new(tcp) as Box<dyn Io>,
+      Either::Right(io) => io,
     })
   }
 
@@ -403,62 +401,4 @@ impl Connection {
 
 fn read_error(e: &io::Error, stage: Stage) -> NetError {
   crate::errors::classify(e, stage)
-}
-
-impl AsyncRead for Stream {
-  fn poll_read(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    buf: &mut ReadBuf<'_>,
-  ) -> Poll<io::Result<()>> {
-    match self.get_mut() {
-      Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-      Stream::Other(io) => Pin::new(io).poll_read(cx, buf),
-    }
-  }
-}
-
-impl AsyncWrite for Stream {
-  fn poll_write(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    data: &[u8],
-  ) -> Poll<io::Result<usize>> {
-    match self.get_mut() {
-      Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, data),
-      Stream::Other(io) => Pin::new(io).poll_write(cx, data),
-    }
-  }
-
-  fn poll_write_vectored(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-    parts: &[io::IoSlice<'_>],
-  ) -> Poll<io::Result<usize>> {
-    match self.get_mut() {
-      Stream::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, parts),
-      Stream::Other(io) => Pin::new(io).poll_write_vectored(cx, parts),
-    }
-  }
-
-  fn is_write_vectored(&self) -> bool {
-    match self {
-      Stream::Plain(tcp) => tcp.is_write_vectored(),
-      Stream::Other(io) => io.is_write_vectored(),
-    }
-  }
-
-  fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-    match self.get_mut() {
-      Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-      Stream::Other(io) => Pin::new(io).poll_flush(cx),
-    }
-  }
-
-  fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-    match self.get_mut() {
-      Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-      Stream::Other(io) => Pin::new(io).poll_shutdown(cx),
-    }
-  }
 }

@@ -64,6 +64,21 @@ impl PlainTcp {
     }
   }
 
+  /// Out of the reactor, a write is a plain system call; `None` when there is no socket out of
+  /// the reactor or it would block (the caller then waits on it through the reactor).
+  fn write_bare(
+    &self,
+    write: impl FnOnce(&std::net::TcpStream) -> io::Result<usize>,
+  ) -> Option<io::Result<usize>> {
+    let State::Bare(tcp) = &self.state else {
+      return None;
+    };
+    match write(tcp) {
+      Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+      done => Some(done),
+    }
+  }
+
   /// Out of the reactor: whether the idle socket has been closed, failed, or received bytes
   /// nobody asked for, checked with a peek (`None` in the reactor: ask tokio instead).
   pub fn is_stale_bare(&self) -> Option<bool> {
@@ -96,11 +111,8 @@ impl AsyncWrite for PlainTcp {
     data: &[u8],
   ) -> Poll<io::Result<usize>> {
     let me = self.get_mut();
-    if let State::Bare(tcp) = &me.state {
-      match io::Write::write(&mut &*tcp, data) {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        done => return Poll::Ready(done),
-      }
+    if let Some(done) = me.write_bare(|mut tcp| io::Write::write(&mut tcp, data)) {
+      return Poll::Ready(done);
     }
     Pin::new(me.reactor()?).poll_write(cx, data)
   }
@@ -111,11 +123,8 @@ impl AsyncWrite for PlainTcp {
     parts: &[io::IoSlice<'_>],
   ) -> Poll<io::Result<usize>> {
     let me = self.get_mut();
-    if let State::Bare(tcp) = &me.state {
-      match io::Write::write_vectored(&mut &*tcp, parts) {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        done => return Poll::Ready(done),
-      }
+    if let Some(done) = me.write_bare(|mut tcp| io::Write::write_vectored(&mut tcp, parts)) {
+      return Poll::Ready(done);
     }
     Pin::new(me.reactor()?).poll_write_vectored(cx, parts)
   }
