@@ -80,7 +80,8 @@ fn enabled() -> bool {
 
 /// Reads from `fd` into `buf`'s spare room when the current task is being polled on the JS
 /// thread; `None` when it is not (the caller then reads through tokio). On an empty socket it
-/// records `fd` for the task to watch and returns `Pending` without registering any waker.
+/// returns `Pending` without registering any waker: the caller then hands the socket to the
+/// task's watch with [`want`].
 pub fn read(fd: RawFd, buf: &mut BytesMut) -> Option<Poll<io::Result<usize>>> {
   if POLLING_HERE.with(|p| p.get().is_none()) {
     return None;
@@ -98,15 +99,21 @@ pub fn read(fd: RawFd, buf: &mut BytesMut) -> Option<Poll<io::Result<usize>>> {
     let error = io::Error::last_os_error();
     match error.kind() {
       io::ErrorKind::Interrupted => continue,
-      io::ErrorKind::WouldBlock => {
-        POLLING_HERE.with(|p| {
-          p.set(Some(PollHere { wanted: Some(fd) }));
-        });
-        return Some(Poll::Pending);
-      }
+      io::ErrorKind::WouldBlock => return Some(Poll::Pending),
       _ => return Some(Poll::Ready(Err(error))),
     }
   }
+}
+
+/// Asks for `fd` to be watched once the current JS-thread poll returns `Pending`. Called only
+/// once the socket is sure to stay open while the future is parked (it has left tokio's
+/// reactor): a watch on a number that was closed would watch whatever reuses it.
+pub fn want(fd: RawFd) {
+  POLLING_HERE.with(|p| {
+    if p.get().is_some() {
+      p.set(Some(PollHere { wanted: Some(fd) }));
+    }
+  });
 }
 
 /// A `uv_poll_t` watching one socket for readability on the JS thread's loop.

@@ -183,16 +183,20 @@ impl Connection {
   /// is plain TCP (`socket_watch::read`), else through tokio.
   fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
     if let Either::Left(tcp) = &mut self.io {
-      match crate::socket_watch::read(tcp.fd(), &mut self.buf) {
-        // Nothing there yet: the JS thread watches the socket from now on, and only it
-        // should wake for it.
-        Some(Poll::Pending) => {
-          return tcp
-            .leave_reactor()
-            .map_or_else(|e| Poll::Ready(Err(e)), |()| Poll::Pending)
+      if let Some(fd) = tcp.fd() {
+        match crate::socket_watch::read(fd, &mut self.buf) {
+          // Nothing there yet: the JS thread watches the socket from now on, and only it
+          // should wake for it.
+          Some(Poll::Pending) => {
+            if let Err(e) = tcp.leave_reactor() {
+              return Poll::Ready(Err(e));
+            }
+            crate::socket_watch::want(fd);
+            return Poll::Pending;
+          }
+          Some(read) => return read,
+          None => {}
         }
-        Some(read) => return read,
-        None => {}
       }
     }
     let mut read_buf = ReadBuf::uninit(self.buf.spare_capacity_mut());

@@ -35,8 +35,10 @@ impl PlainTcp {
     }
   }
 
-  pub fn fd(&self) -> RawFd {
-    self.fd
+  /// The socket's number, while there is a socket (not after a failed move to or from the
+  /// reactor, which closed it).
+  pub fn fd(&self) -> Option<RawFd> {
+    (!matches!(self.state, State::Lost)).then_some(self.fd)
   }
 
   /// Takes the socket out of tokio's reactor (the JS thread is about to watch it).
