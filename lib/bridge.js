@@ -23,7 +23,10 @@ const handlers = new Map()
 const deferred = new Map()
 let flushScheduled = false
 let native = null
-let nextId = 1
+// This copy of the module's id with the engine: every copy (jest and hot-reload tools load the
+// module again with a fresh module cache) gets its own events, and request ids are unique per
+// thread, given by the engine.
+let load = 0
 
 // Electron delivers each network event in its own task, and Node stream events queued with
 // nextTick ('finish', 'close') run between them; reference §4's orders depend on that. So a
@@ -134,22 +137,18 @@ function rethrow (failure) {
 // before anything touches the network.
 function binding () {
   if (native === null) {
-    native = require('../binding.js')
-    native.init(dispatch)
+    const loaded = require('../binding.js')
+    load = loaded.init(dispatch)
+    native = loaded
   }
   return native
 }
 
-function allocateId () {
-  const id = nextId
-  nextId = nextId >= 0xffffffff ? 1 : nextId + 1
-  return id
-}
-
-// `target._onNativeEvent(kind, a, b, c, d)` receives the request's events (a method, so no
-// closure is allocated per request).
-function register (id, target) {
+// Starts a request for `target` (its `_onNativeEvent` receives the events) and returns its id.
+function startRequest (target, session, method, url, headers, chunked, options, body) {
+  const id = binding().startRequest(load, session, method, url, headers, chunked, options, body)
   handlers.set(id, target)
+  return id
 }
 
 function unregister (id) {
@@ -157,4 +156,4 @@ function unregister (id) {
   deferred.delete(id)
 }
 
-module.exports = { EventKind, binding, allocateId, register, unregister }
+module.exports = { EventKind, binding, startRequest, unregister }

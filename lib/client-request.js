@@ -148,16 +148,13 @@ class ClientRequest extends Writable {
     for (const { name, value } of this[kHeaders].values()) {
       flatHeaders.push(name, String(value))
     }
-    const native = bridge.binding()
-    const id = bridge.allocateId()
-    this[kId] = id
-    native.startRequest(
-      id, sessionModule.nativeIdOf(session), options.method, options.url, flatHeaders,
+    // Events reach `_onNativeEvent` (a method, so no closure is allocated per request).
+    this[kId] = bridge.startRequest(
+      this, sessionModule.nativeIdOf(session), options.method, options.url, flatHeaders,
       !!this[kChunked], options.native, body
     )
     // Set only once started: the engine's functions take the request's id from here on.
-    this[kNative] = native
-    bridge.register(id, this)
+    this[kNative] = bridge.binding()
     this._armTimeout()
     return null
   }

@@ -1,7 +1,15 @@
 //! The one place that moves events from the engine (tokio threads) to JavaScript.
 //!
-//! A single long-lived ThreadsafeFunction wraps the JS dispatcher given to [`init`]. Events are
-//! queued here and delivered in batches: the first event queued after a delivery schedules one
+//! Every load of the JS module calls [`init`] with its dispatcher and gets a load id: a
+//! ThreadsafeFunction of its own wraps that dispatcher, and the load's [`Channel`] queues its
+//! requests' events. jest, vitest and hot-reload tools load the module again with a fresh module
+//! cache in the same thread (the native addon stays loaded), and worker threads load it in
+//! another N-API environment: each load gets its own events, and each environment has its own
+//! state here ([`EnvState`]), torn down by an environment cleanup hook when it goes (a worker
+//! that exits or is terminated): its requests are aborted, its socket watches stopped and its
+//! queued events dropped.
+//!
+//! Events are delivered in batches: the first event queued after a delivery schedules one
 //! threadsafe call, and that call drains everything queued by the time it runs. An event has six
 //! slots, `[id, kind, a, b, c, d]`; the dispatcher receives one array,
 //! `[numbers, slab, ...values]`: `numbers` is a `Float64Array` of six per event, holding each
@@ -36,14 +44,16 @@
 //! event that panics fails its request with `net::ERR_FAILED`, and a panic anywhere else in
 //! the delivery becomes an uncaught JS `Error`.
 //!
-//! Keeping Node alive: the threadsafe function is referenced while at least one request is in
-//! flight (from `start()` until its terminal event has been delivered, or `abort()`), and
-//! unreferenced otherwise, so a process with nothing in flight can exit.
+//! Keeping Node alive: a load's threadsafe function is referenced while at least one of its
+//! requests is in flight (from `start()` until its terminal event has been delivered, or
+//! `abort()`), and unreferenced otherwise, so a process (or worker) with nothing in flight can
+//! exit, and a load that was abandoned keeps nothing alive.
 
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use napi::bindgen_prelude::{BufferSlice, Function, ToNapiValue};
@@ -52,41 +62,11 @@ use napi::{sys, Env, Status};
 
 use crate::chunk_slab;
 use crate::errors::NetError;
+use crate::events::{AuthInfo, Channel, Drained, Event, Lifeline};
 
-/// What a request reports to JS, in the order it happens.
-pub enum Event {
-  Response {
-    status: u16,
-    status_text: String,
-    http_version: &'static str,
-    /// Already joined for JS (see [`crate::header_block`]).
-    raw_headers: String,
-  },
-  Data {
-    chunk: Bytes,
-    received: u64,
-  },
-  End,
-  Error(NetError),
-  UploadProgress {
-    position: u64,
-    total: u64,
-  },
-  WriteAck,
-  Redirect {
-    status: u16,
-    method: String,
-    url: String,
-    /// Already joined for JS (see [`crate::header_block`]).
-    raw_headers: String,
-  },
-  Login(AuthInfo),
-}
-
-/// Electron's `AuthInfo`, passed to the `'login'` event.
-#[napi_derive::napi(object)]
-#[derive(Debug, Clone)]
-pub struct AuthInfo {
+/// Electron's `AuthInfo`, as the `'login'` event passes it to JS.
+#[napi_derive::napi(object, js_name = "AuthInfo")]
+pub struct JsAuthInfo {
   pub is_proxy: bool,
   pub scheme: String,
   pub host: String,
@@ -94,43 +74,52 @@ pub struct AuthInfo {
   pub realm: String,
 }
 
-impl Event {
-  fn is_terminal(&self) -> bool {
-    matches!(self, Event::End | Event::Error(_))
+impl From<AuthInfo> for JsAuthInfo {
+  fn from(info: AuthInfo) -> JsAuthInfo {
+    let AuthInfo {
+      is_proxy,
+      scheme,
+      host,
+      port,
+      realm,
+    } = info;
+    JsAuthInfo {
+      is_proxy,
+      scheme,
+      host,
+      port,
+      realm,
+    }
   }
-}
-
-/// Per-request bookkeeping shared between the engine task and the JS-thread methods.
-#[derive(Default)]
-pub struct Lifeline {
-  /// Set by `abort()`: nothing more is delivered for this request.
-  pub cancelled: AtomicBool,
-  /// Whether this request still holds its share of the "keep Node alive" reference.
-  holds_ref: AtomicBool,
-}
-
-struct Queued {
-  id: u32,
-  event: Event,
-  lifeline: Arc<Lifeline>,
 }
 
 type DispatchFn = ThreadsafeFunction<(), (), Batch, Status, false, false, 0>;
 
-struct Bridge {
-  tsfn: DispatchFn,
-  queue: Mutex<VecDeque<Queued>>,
-  scheduled: AtomicBool,
+/// What one N-API environment (the main thread, or one worker) holds here. Only its JS thread
+/// touches it, so it lives in a thread-local: Node runs one environment per thread.
+struct EnvState {
+  env: sys::napi_env,
+  /// Index `load - 1`.
+  loads: Vec<Load>,
+  /// Requests of this environment in flight, across its loads.
+  in_flight: usize,
+  next_request: u32,
 }
 
-static BRIDGE: OnceLock<Bridge> = OnceLock::new();
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// One load of the JS module.
+struct Load {
+  channel: Arc<Channel>,
+  tsfn: Arc<DispatchFn>,
+  /// Its requests in flight: its threadsafe function is referenced while this is not 0.
+  in_flight: usize,
+}
 
-fn body_len(event: &Event) -> usize {
-  match event {
-    Event::Data { chunk, .. } => chunk.len(),
-    _ => 0,
-  }
+thread_local! {
+  static ENV: RefCell<Option<EnvState>> = const { RefCell::new(None) };
+}
+
+fn with_state<R>(f: impl FnOnce(&mut EnvState) -> R) -> Option<R> {
+  ENV.with(|e| e.borrow_mut().as_mut().map(f))
 }
 
 /// One slot of the flat event array.
@@ -149,7 +138,7 @@ impl ToNapiValue for Slot {
       Slot::Number(n) => f64::to_napi_value(env, n),
       Slot::Str(s) => String::to_napi_value(env, s),
       Slot::Bytes(b) => bytes_to_buffer(env, b),
-      Slot::Auth(info) => AuthInfo::to_napi_value(env, info),
+      Slot::Auth(info) => JsAuthInfo::to_napi_value(env, info.into()),
     }
   }
 }
@@ -243,24 +232,89 @@ fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [S
   [Number(id as f64), Number(kind as f64), a, b, c, d]
 }
 
-/// Registers the JS dispatcher. Called once per process by `lib/bridge.js`.
-pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<()> {
-  if BRIDGE.get().is_some() {
-    return Ok(());
+/// Registers one load's JS dispatcher and returns the load's id (what `startRequest` takes).
+/// The first load in an environment also sets up that environment's state and its teardown.
+pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
+  let raw = env.raw();
+  if with_state(|state| state.env == raw) != Some(true) {
+    // SAFETY: `teardown` runs on this thread when the environment goes, with `raw` as its
+    // argument; it checks the state is that environment's before touching it.
+    check(unsafe { sys::napi_add_env_cleanup_hook(raw, Some(teardown), raw.cast()) })?;
+    crate::socket_watch::init(env);
+    ENV.with(|e| {
+      *e.borrow_mut() = Some(EnvState {
+        env: raw,
+        loads: Vec::new(),
+        in_flight: 0,
+        next_request: 1,
+      })
+    });
   }
+  let load = with_state(|state| state.loads.len() as u32 + 1).unwrap_or(1);
   let tsfn: DispatchFn = dispatch
     .build_threadsafe_function::<()>()
     .callee_handled::<false>()
-    .build_callback(|ctx| deliver(&ctx.env))?;
+    .build_callback(move |ctx| deliver(&ctx.env, load))?;
   // Unreferenced until a request starts: an idle addon must not keep Node alive.
-  check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
-  crate::socket_watch::init(env);
-  let _ = BRIDGE.set(Bridge {
-    tsfn,
-    queue: Mutex::new(VecDeque::new()),
-    scheduled: AtomicBool::new(false),
+  check(unsafe { sys::napi_unref_threadsafe_function(raw, tsfn.raw()) })?;
+  let tsfn = Arc::new(tsfn);
+  let caller = tsfn.clone();
+  let channel = Channel::new(Box::new(move || {
+    caller.call((), ThreadsafeFunctionCallMode::NonBlocking);
+  }));
+  with_state(|state| {
+    state.loads.push(Load {
+      channel,
+      tsfn,
+      in_flight: 0,
+    })
   });
-  Ok(())
+  Ok(load)
+}
+
+/// The environment is going away (its JS thread, from Node's cleanup hooks): every request it
+/// started is aborted, so no engine thread reports to it or keeps its memory any longer.
+unsafe extern "C" fn teardown(arg: *mut c_void) {
+  let _ = panic::catch_unwind(|| {
+    let env: sys::napi_env = arg.cast();
+    let Some(state) = ENV.with(|e| {
+      let mut e = e.borrow_mut();
+      match &*e {
+        Some(state) if state.env == env => e.take(),
+        _ => None,
+      }
+    }) else {
+      return;
+    };
+    for load in &state.loads {
+      load.channel.close();
+    }
+    // Stops every socket watch (while the loop can still close them) and drops the tasks.
+    crate::loader::abort_all();
+    crate::session::forget_all();
+    crate::chunk_slab::forget();
+    crate::socket_watch::shutdown();
+    drop(state);
+  });
+}
+
+/// The channel of `load`, on its JS thread.
+pub fn channel(load: u32) -> Option<Arc<Channel>> {
+  with_state(|state| {
+    let index = (load as usize).checked_sub(1)?;
+    state.loads.get(index).map(|l| l.channel.clone())
+  })
+  .flatten()
+}
+
+/// A new request id, unique among this environment's requests in flight.
+pub fn next_request_id() -> u32 {
+  with_state(|state| {
+    let id = state.next_request;
+    state.next_request = state.next_request.checked_add(1).unwrap_or(1);
+    id
+  })
+  .unwrap_or(0)
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
@@ -288,8 +342,8 @@ impl ToNapiValue for Batch {
 /// Runs on the JS thread for each delivery. A panic in one event's conversion fails just that
 /// request (see [`drain`]); one anywhere else becomes an uncaught JS `Error` (napi-rs raises a
 /// callback's `Err` with `napi_fatal_exception`) instead of unwinding into Node.
-fn deliver(env: &Env) -> napi::Result<Batch> {
-  match panic::catch_unwind(AssertUnwindSafe(|| drain(env))) {
+fn deliver(env: &Env, load: u32) -> napi::Result<Batch> {
+  match panic::catch_unwind(AssertUnwindSafe(|| drain(env, load))) {
     Ok(batch) => batch,
     Err(_) => Err(napi::Error::new(
       Status::GenericFailure,
@@ -299,21 +353,20 @@ fn deliver(env: &Env) -> napi::Result<Batch> {
 }
 
 /// Turns everything queued into one flat JS array for the dispatcher.
-fn drain(env: &Env) -> napi::Result<Batch> {
+fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
   let raw = env.raw();
-  let Some(bridge) = BRIDGE.get() else {
+  let Some(channel) = channel(load) else {
     return unsafe { to_batch(raw, &Packed::default()) };
   };
-  // Cleared before draining, so an event queued from now on schedules another delivery.
-  bridge.scheduled.store(false, Ordering::SeqCst);
-  crate::runtime::move_poked();
-  crate::js_buffer::release_spent();
-  let items: Vec<Queued> = {
-    let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
-    q.drain(..).collect()
-  };
+  let Drained {
+    events: items,
+    jobs,
+  } = channel.drain();
+  for job in jobs {
+    job();
+  }
   let (mut handed_over, mut small) = (0, 0);
-  for len in items.iter().map(|item| body_len(&item.event)) {
+  for len in items.iter().map(|item| item.event.body_len()) {
     handed_over += len;
     if chunk_slab::fits(len) {
       small += len;
@@ -356,12 +409,12 @@ fn drain(env: &Env) -> napi::Result<Batch> {
           packed.truncate(start);
           crate::loader::forget(item.id);
         }
-        release(env, &item.lifeline);
+        release(env, load, &item.lifeline);
         continue;
       }
     }
     if terminal {
-      release(env, &item.lifeline);
+      release(env, load, &item.lifeline);
       crate::loader::forget(item.id);
     }
   }
@@ -460,72 +513,46 @@ unsafe fn to_batch(env: sys::napi_env, packed: &Packed) -> napi::Result<Batch> {
   Ok(Batch(array))
 }
 
-/// Queues `event` for request `id`. Safe from any thread; never blocks and never drops.
-pub fn emit(id: u32, lifeline: &Arc<Lifeline>, event: Event) {
-  let Some(bridge) = BRIDGE.get() else {
-    return;
-  };
-  {
-    crate::body_budget::queued(body_len(&event));
-    let mut q = bridge.queue.lock().unwrap_or_else(|p| p.into_inner());
-    q.push_back(Queued {
-      id,
-      event,
-      lifeline: lifeline.clone(),
-    });
-  }
-  if !bridge.scheduled.swap(true, Ordering::SeqCst) {
-    bridge
-      .tsfn
-      .call((), ThreadsafeFunctionCallMode::NonBlocking);
-  }
-}
-
-/// Schedules a delivery with no event of its own, for what the JS thread does at each one:
-/// [`crate::runtime::move_poked`] (a task woken elsewhere while the JS thread watched its
-/// socket) and [`crate::js_buffer::release_spent`].
-pub fn poke() {
-  let Some(bridge) = BRIDGE.get() else {
-    return;
-  };
-  if !bridge.scheduled.swap(true, Ordering::SeqCst) {
-    bridge
-      .tsfn
-      .call((), ThreadsafeFunctionCallMode::NonBlocking);
+/// Takes a share of `load`'s "keep Node alive" reference for a starting request (JS thread).
+pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
+  let tsfn = with_state(|state| {
+    let index = (load as usize).checked_sub(1)?;
+    let entry = state.loads.get_mut(index)?;
+    if lifeline.holds_ref.swap(true, Ordering::SeqCst) {
+      return Some(None);
+    }
+    state.in_flight += 1;
+    entry.in_flight += 1;
+    Some((entry.in_flight == 1).then(|| entry.tsfn.clone()))
+  })
+  .flatten()
+  .ok_or_else(|| napi::Error::new(Status::GenericFailure, "unknown module load"))?;
+  match tsfn {
+    Some(tsfn) => check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) }),
+    None => Ok(()),
   }
 }
 
-/// Takes a share of the "keep Node alive" reference for a starting request (JS thread only).
-pub fn retain(env: &Env, lifeline: &Lifeline) -> napi::Result<()> {
-  let Some(bridge) = BRIDGE.get() else {
-    return Err(napi::Error::new(
-      Status::GenericFailure,
-      "bridge not initialised",
-    ));
-  };
-  if lifeline.holds_ref.swap(true, Ordering::SeqCst) {
-    return Ok(());
-  }
-  if IN_FLIGHT.fetch_add(1, Ordering::SeqCst) == 0 {
-    check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), bridge.tsfn.raw()) })?;
-  }
-  Ok(())
-}
-
-/// Gives back a request's share (JS thread only); idempotent.
-pub fn release(env: &Env, lifeline: &Lifeline) {
-  let Some(bridge) = BRIDGE.get() else {
-    return;
-  };
-  if !lifeline.holds_ref.swap(false, Ordering::SeqCst) {
-    return;
-  }
-  if IN_FLIGHT.fetch_sub(1, Ordering::SeqCst) == 1 {
-    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), bridge.tsfn.raw()) });
+/// Gives back a request's share (JS thread); idempotent.
+pub fn release(env: &Env, load: u32, lifeline: &Lifeline) {
+  let tsfn = with_state(|state| {
+    let index = (load as usize).checked_sub(1)?;
+    let entry = state.loads.get_mut(index)?;
+    if !lifeline.holds_ref.swap(false, Ordering::SeqCst) {
+      return None;
+    }
+    state.in_flight -= 1;
+    entry.in_flight -= 1;
+    (entry.in_flight == 0).then(|| entry.tsfn.clone())
+  })
+  .flatten();
+  if let Some(tsfn) = tsfn {
+    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) });
   }
 }
 
-/// Requests started and not yet finished, for diagnostics and leak tests.
+/// This environment's requests started and not yet finished (diagnostics, leak tests, and
+/// whether a new request is first polled on the JS thread).
 pub fn in_flight() -> usize {
-  IN_FLIGHT.load(Ordering::SeqCst)
+  with_state(|state| state.in_flight).unwrap_or(0)
 }

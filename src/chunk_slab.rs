@@ -113,3 +113,9 @@ pub fn finish(cursor: &SlabCursor) {
     }
   });
 }
+
+/// Lets go of the current slab without touching JS: its environment is being torn down, and
+/// the slab's memory goes with it.
+pub fn forget() {
+  let _ = CURRENT.try_with(|current| current.borrow_mut().take());
+}

@@ -5,9 +5,9 @@
 use bytes::Bytes;
 
 use crate::body_budget::{self, Room};
-use crate::bridge::Event;
 use crate::decoding::ContentDecoder;
 use crate::errors::NetError;
+use crate::events::Event;
 use crate::pool::Pool;
 use crate::reporter::Reporter;
 use crate::transport::BodyReader;

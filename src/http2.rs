@@ -63,7 +63,7 @@ impl Body for H2Body {
         match rx.poll_recv(cx) {
           Poll::Ready(Some(UploadMsg::Chunk(buffer, accepted))) => {
             listener(Some((buffer.len(), accepted)));
-            Poll::Ready(Some(Ok(Frame::data(Bytes::from_owner(buffer)))))
+            Poll::Ready(Some(Ok(Frame::data(buffer))))
           }
           Poll::Ready(Some(UploadMsg::End)) => {
             *done = true;

@@ -10,6 +10,7 @@ mod chunk_slab;
 mod decoding;
 mod download;
 mod errors;
+mod events;
 mod fetch_metadata;
 mod header_block;
 mod headers;
@@ -45,9 +46,10 @@ pub use loader::{
 };
 pub use session::NativeSession;
 
-/// Registers the JS function that receives every engine event (see `bridge.rs` for the format).
+/// Registers the JS function that receives the engine events of this load of the module (see
+/// `bridge.rs` for the format) and returns the load's id.
 #[napi(catch_unwind)]
-pub fn init(env: Env, dispatch: Function<Vec<bridge::Slot>, ()>) -> napi::Result<()> {
+pub fn init(env: Env, dispatch: Function<Vec<bridge::Slot>, ()>) -> napi::Result<u32> {
   bridge::init(&env, dispatch)
 }
 
@@ -63,7 +65,8 @@ pub fn js_thread_read_count() -> f64 {
   socket_watch::js_thread_reads() as f64
 }
 
-/// Requests started and not yet finished (diagnostics; leak tests watch it return to 0).
+/// Requests of this thread started and not yet finished (diagnostics; leak tests watch it
+/// return to 0).
 #[napi(catch_unwind)]
 pub fn inflight_count() -> u32 {
   bridge::in_flight() as u32

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use napi::bindgen_prelude::Buffer;
 use napi::Env;
 use napi_derive::napi;
@@ -14,11 +15,13 @@ use tokio::sync::{mpsc, Semaphore};
 use url::Url;
 
 use crate::auth::{self, Answer, Credentials};
-use crate::bridge::{self, AuthInfo, Event, Lifeline};
+use crate::bridge;
 use crate::decoding::{self, ContentDecoder};
 use crate::errors::NetError;
+use crate::events::{AuthInfo, Channel, Event, Lifeline};
 use crate::fetch_metadata;
 use crate::headers::{self, EngineHeaders};
+use crate::js_buffer::JsChunk;
 use crate::pool::{self, Origin, Target};
 use crate::redirect;
 use crate::referrer;
@@ -82,6 +85,9 @@ const MAX_BANKED_CREDIT: usize = 4;
 /// an allocation, a weak reference and a finalizer per request (several microseconds, measured),
 /// and nothing native exists for a request that is never started.
 struct Handle {
+  /// The module load that started it (its events go to that load's dispatcher).
+  load: u32,
+  channel: Arc<Channel>,
   lifeline: Arc<Lifeline>,
   credit: Arc<Semaphore>,
   upload: Option<mpsc::UnboundedSender<UploadMsg>>,
@@ -91,7 +97,8 @@ struct Handle {
 }
 
 thread_local! {
-  // Only the JS thread touches handles (every napi call and the bridge's delivery run there).
+  // Only the JS thread touches handles (every napi call and the bridge's delivery run there);
+  // one table per thread is one per N-API environment (see `bridge`).
   static HANDLES: RefCell<HashMap<u32, Handle>> = RefCell::new(HashMap::new());
 }
 
@@ -102,6 +109,15 @@ fn with_handle<R>(id: u32, f: impl FnOnce(&Handle) -> R) -> Option<R> {
 /// Drops the handle of a request whose terminal event has been delivered (bridge, JS thread).
 pub fn forget(id: u32) {
   HANDLES.with(|h| h.borrow_mut().remove(&id));
+}
+
+/// Aborts every request of this thread's environment, which is being torn down (bridge).
+pub fn abort_all() {
+  let handles = HANDLES.with(|h| std::mem::take(&mut *h.borrow_mut()));
+  for (_, h) in handles {
+    h.lifeline.cancelled.store(true, Ordering::SeqCst);
+    h.task.abort();
+  }
 }
 
 /// `Url::parse` on the JS thread, remembering the last text and its result: an app tends to
@@ -125,13 +141,14 @@ fn parse_url(text: String) -> Result<Url, url::ParseError> {
   })
 }
 
-/// Starts request `id`: `body` is the whole buffered body, or null. In chunked mode the body
-/// comes through `requestWrite()` / `requestFinish()` instead.
+/// Starts a request for module load `load` and returns its id, which the other `request*`
+/// functions and its events carry: `body` is the whole buffered body, or null. In chunked mode
+/// the body comes through `requestWrite()` / `requestFinish()` instead.
 #[allow(clippy::too_many_arguments)] // one call per request, straight from lib/client-request.js
 #[napi(catch_unwind)]
 pub fn start_request(
   env: Env,
-  id: u32,
+  load: u32,
   session: u32,
   method: String,
   url: String,
@@ -139,7 +156,9 @@ pub fn start_request(
   chunked: bool,
   options: Option<Vec<Option<String>>>,
   body: Option<Buffer>,
-) -> napi::Result<()> {
+) -> napi::Result<u32> {
+  let channel = bridge::channel(load)
+    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Unknown module load"))?;
   let session = crate::session::by_id(session)
     .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Invalid session"))?;
   let url =
@@ -170,15 +189,17 @@ pub fn start_request(
     (Some(tx), body)
   } else {
     let body = match body {
-      Some(b) => UploadBody::buffered(b),
+      Some(b) => UploadBody::Buffered(Bytes::from_owner(JsChunk::new(b, channel.clone()))),
       None => UploadBody::Empty,
     };
     (None, body)
   };
   let (decisions, mut decision_rx) = mpsc::unbounded_channel();
-  bridge::retain(&env, &lifeline)?;
+  let id = bridge::next_request_id();
+  bridge::retain(&env, load, &lifeline)?;
   let reporter = Arc::new(Reporter {
     id,
+    channel: channel.clone(),
     lifeline: lifeline.clone(),
     credit: credit.clone(),
   });
@@ -198,11 +219,14 @@ pub fn start_request(
     // A bug in the engine fails this request instead of reaching the FFI boundary.
     move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
     bridge::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
+    channel.clone(),
   );
   HANDLES.with(|h| {
     h.borrow_mut().insert(
       id,
       Handle {
+        load,
+        channel,
         lifeline,
         credit,
         upload: upload_tx,
@@ -212,7 +236,7 @@ pub fn start_request(
       },
     )
   });
-  Ok(())
+  Ok(id)
 }
 
 /// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
@@ -224,10 +248,8 @@ pub fn request_write(id: u32, chunk: Buffer) -> bool {
       return true;
     };
     let accepted = h.queued.add(chunk.len());
-    let _ = tx.send(UploadMsg::Chunk(
-      crate::js_buffer::JsChunk::new(chunk),
-      accepted,
-    ));
+    let chunk = Bytes::from_owner(JsChunk::new(chunk, h.channel.clone()));
+    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
     accepted
   })
   .unwrap_or(true)
@@ -277,7 +299,7 @@ pub fn request_abort(env: Env, id: u32) {
   };
   h.lifeline.cancelled.store(true, Ordering::SeqCst);
   h.task.abort();
-  bridge::release(&env, &h.lifeline);
+  bridge::release(&env, h.load, &h.lifeline);
 }
 
 /// Credentials being tried for a protection space on this request.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::auth::Credentials;
-use crate::bridge::{self, Event, Lifeline};
 use crate::errors::NetError;
+use crate::events::{Channel, Event, Lifeline};
 
 /// What JS answers when the engine waits on it.
 #[derive(Debug)]
@@ -18,8 +18,11 @@ pub enum Decision {
   Login(Option<Credentials>),
 }
 
+#[derive(Clone)]
 pub struct Reporter {
   pub id: u32,
+  /// The channel of the JS module load that started the request.
+  pub channel: Arc<Channel>,
   pub lifeline: Arc<Lifeline>,
   /// Permits granted by `read()`: one permit lets one more body chunk be read.
   pub credit: Arc<Semaphore>,
@@ -27,7 +30,7 @@ pub struct Reporter {
 
 impl Reporter {
   pub fn emit(&self, event: Event) {
-    bridge::emit(self.id, &self.lifeline, event);
+    self.channel.emit(self.id, &self.lifeline, event);
   }
 
   pub async fn wait_for_credit(&self) {

@@ -78,6 +78,13 @@ pub struct Task {
   shared: Arc<Shared>,
 }
 
+/// The JS thread a task started on, as the task sees it: a watched socket can be stopped only
+/// there, so a wake from another thread asks it to (see POKED).
+pub trait JsThread: Send + Sync {
+  /// Runs `job` on that JS thread soon; dropped instead if that thread's environment is gone.
+  fn run(&self, job: Box<dyn FnOnce() + Send>);
+}
+
 struct Shared {
   state: AtomicU8,
   fut: Mutex<Option<BoxFuture>>,
@@ -87,6 +94,8 @@ struct Shared {
   on_panic: Mutex<Option<Box<dyn FnOnce() + Send>>>,
   /// While WATCHING or POKED: the JS thread's watch on the socket the future waits for.
   watch: Mutex<Option<Watch>>,
+  /// The JS thread it started on.
+  js: Arc<dyn JsThread>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -110,7 +119,7 @@ impl Task {
   /// Starts `fut` on this thread (or, with `poll_here` false, straight on the runtime); if it
   /// panics, `on_panic` runs instead of the panic reaching the FFI boundary (here or later on a
   /// worker).
-  pub fn start<F, P>(fut: F, on_panic: P, poll_here: bool) -> Task
+  pub fn start<F, P>(fut: F, on_panic: P, poll_here: bool, js: Arc<dyn JsThread>) -> Task
   where
     F: Future<Output = ()> + Send + 'static,
     P: FnOnce() + Send + 'static,
@@ -122,6 +131,7 @@ impl Task {
       aborted: AtomicBool::new(false),
       on_panic: Mutex::new(Some(Box::new(on_panic))),
       watch: Mutex::new(None),
+      js,
     });
     *lock(&shared.fut) = Some(Box::pin(fut));
     if poll_here {
@@ -152,23 +162,6 @@ impl Task {
     if fut.is_some() {
       let _enter = runtime().enter();
       drop(fut);
-    }
-  }
-}
-
-/// Tasks woken from another thread while the JS thread watched their socket (see POKED).
-static POKED_TASKS: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
-
-/// Moves every POKED task to the runtime (JS thread, from the bridge's delivery).
-pub fn move_poked() {
-  let poked = std::mem::take(&mut *lock(&POKED_TASKS));
-  for task in poked {
-    if task
-      .state
-      .compare_exchange(POKED, GONE, Ordering::SeqCst, Ordering::SeqCst)
-      .is_ok()
-    {
-      task.move_to_runtime();
     }
   }
 }
@@ -305,6 +298,17 @@ impl Shared {
     }
   }
 
+  /// Moves a POKED task to the runtime (its JS thread, asked by `wake_by_ref`).
+  fn move_poked(self: &Arc<Self>) {
+    if self
+      .state
+      .compare_exchange(POKED, GONE, Ordering::SeqCst, Ordering::SeqCst)
+      .is_ok()
+    {
+      self.move_to_runtime();
+    }
+  }
+
   fn panicked(&self) {
     if let Some(on_panic) = lock(&self.on_panic).take() {
       on_panic();
@@ -340,8 +344,8 @@ impl Wake for Shared {
       // (A watch exists only when this is the JS thread, WATCHING before.)
       GONE => self.move_to_runtime(),
       POKED => {
-        lock(&POKED_TASKS).push(self.clone());
-        crate::bridge::poke();
+        let task = self.clone();
+        self.js.run(Box::new(move || task.move_poked()));
       }
       _ => {}
     }

@@ -90,6 +90,12 @@ pub fn by_id(id: u32) -> Option<Arc<SessionInner>> {
   SESSIONS.with(|s| s.borrow().get(&id).cloned())
 }
 
+/// Forgets every session of this thread's environment, which is being torn down (bridge).
+pub fn forget_all() {
+  let sessions = SESSIONS.with(|s| std::mem::take(&mut *s.borrow_mut()));
+  drop(sessions);
+}
+
 impl Drop for NativeSession {
   fn drop(&mut self) {
     // Finalizers run on the JS thread; a thread that is gone has nothing left to remove.

@@ -54,7 +54,13 @@ pub fn init(env: &napi::Env) {
   }
 }
 
-/// Whether this is the JS thread (the one that called [`init`]).
+/// This thread's environment is being torn down: no watch may be armed on its loop any more
+/// (every watch has been stopped by then).
+pub fn shutdown() {
+  let _ = LOOP.try_with(|l| l.set(std::ptr::null_mut()));
+}
+
+/// Whether this is a JS thread (one that called [`init`]).
 pub fn on_js_thread() -> bool {
   LOOP.with(|l| !l.get().is_null())
 }

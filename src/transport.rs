@@ -10,8 +10,8 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 use url::Url;
 
-use crate::bridge::{self, Event};
 use crate::errors::{classify, NetError, Stage};
+use crate::events::Event;
 use crate::header_block::HeaderBlock;
 use crate::headers::{self, BodySize, EngineHeaders};
 use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
@@ -608,8 +608,7 @@ fn h2_body(body: UploadBody, reporter: &Reporter) -> H2Body {
       H2Body::Full(Some(bytes))
     }
     UploadBody::Chunked(ChunkedUpload { rx, queued }) => {
-      let id = reporter.id;
-      let lifeline = reporter.lifeline.clone();
+      let reporter = reporter.clone();
       let mut sent = 0u64;
       H2Body::Stream {
         rx,
@@ -623,16 +622,12 @@ fn h2_body(body: UploadBody, reporter: &Reporter) -> H2Body {
                 return;
               }
             }
-            None => bridge::emit(
-              id,
-              &lifeline,
-              Event::UploadProgress {
-                position: sent,
-                total: sent,
-              },
-            ),
+            None => reporter.emit(Event::UploadProgress {
+              position: sent,
+              total: sent,
+            }),
           }
-          bridge::emit(id, &lifeline, Event::WriteAck);
+          reporter.emit(Event::WriteAck);
         }),
       }
     }

@@ -10,9 +10,6 @@
 //! §2.4).
 
 use bytes::Bytes;
-use napi::bindgen_prelude::Buffer;
-
-use crate::js_buffer::JsChunk;
 use tokio::sync::mpsc;
 
 /// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`. 4 MiB
@@ -21,8 +18,9 @@ use tokio::sync::mpsc;
 pub const UPLOAD_WINDOW: usize = 4 * 1024 * 1024;
 
 pub enum UploadMsg {
-  /// A chunk, and whether JS was told at once that it was accepted (no `WriteAck` then).
-  Chunk(JsChunk, bool),
+  /// A chunk (a JS Buffer lent without copying), and whether JS was told at once that it was
+  /// accepted (no `WriteAck` then).
+  Chunk(Bytes, bool),
   End,
 }
 
@@ -56,10 +54,6 @@ pub struct ChunkedUpload {
 }
 
 impl UploadBody {
-  pub fn buffered(buffer: Buffer) -> UploadBody {
-    UploadBody::Buffered(Bytes::from_owner(JsChunk::new(buffer)))
-  }
-
   /// A copy that can be sent again (a retry on a stale connection), if the body allows it.
   pub fn replay(&self) -> Option<UploadBody> {
     match self {
