@@ -1,16 +1,36 @@
 'use strict'
 
-// A small forward proxy on node:http, for what tinyproxy cannot show: it answers rejected
-// credentials with another 407 (tinyproxy sends a 401 with WWW-Authenticate) and it can ask for
-// Digest (tinyproxy only has Basic). Plain-http requests are forwarded with node:http; CONNECT
-// opens a TCP tunnel. `seen` records each request's method, target and Proxy-Authorization.
+// The tests' HTTP proxy, on node:http (no binary to install). It forwards plain-http requests
+// sent in absolute form, adding `Via: <proxy.via>`, and opens a TCP tunnel for CONNECT.
+// `seen` records each request's method, target (as received) and Proxy-Authorization.
+//
+// Options:
+// - `user`, `pass`: credentials required, with `scheme` 'Basic' (default) or 'Digest'. A request
+//   without the right ones gets a 407 with `Proxy-Authenticate` for realm `proxy.realm`.
+// - `connectPorts`: the only ports CONNECT may reach (every port when not given); any other
+//   answers 403, as tinyproxy's `ConnectPort` rule does. Credentials are checked first.
+// - `keepAlive`: false (default) behaves as tinyproxy did for these tests: every connection
+//   carries one request, and a refusal is an HTML page with `Connection: close` whose body ends
+//   with the connection. true keeps plain-http connections open across requests and refusals
+//   (a 407 with a Content-Length), as a keep-alive proxy does.
 
 const crypto = require('node:crypto')
 const http = require('node:http')
 const net = require('node:net')
 const { serve } = require('./listen')
 
-const REALM = 'node proxy'
+const REALM = 'test proxy'
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and the proxy's own: never forwarded.
+const HOP_BY_HOP = ['connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'proxy-authorization', 'proxy-authenticate']
+
+function forwardable (headers) {
+  const out = { ...headers }
+  for (const token of (headers.connection || '').split(',')) delete out[token.trim().toLowerCase()]
+  for (const name of HOP_BY_HOP) delete out[name]
+  return out
+}
 
 function digestParams (header) {
   const params = {}
@@ -30,8 +50,18 @@ function digestOk (header, method, uri, user, pass, nonce) {
     p.qop === 'auth' && p.response === md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`)
 }
 
-async function startForwardProxy (t, { user, pass, scheme = 'Basic' } = {}) {
+// A refusal closing the connection, as tinyproxy writes one: no Content-Length, the page ends
+// with the connection.
+function refuseAndClose (socket, status, headers = {}) {
+  const title = `${status} ${http.STATUS_CODES[status]}`
+  const lines = [`HTTP/1.1 ${title}`, 'Content-Type: text/html', 'Connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)]
+  socket.end(`${lines.join('\r\n')}\r\n\r\n<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`)
+}
+
+async function startForwardProxy (t, { user, pass, scheme = 'Basic', connectPorts, keepAlive = false } = {}) {
   const seen = []
+  const proxy = { port: 0, seen, realm: REALM, via: '' }
   const nonce = crypto.randomBytes(8).toString('hex')
   const challenge = scheme === 'Basic'
     ? `Basic realm="${REALM}"`
@@ -44,31 +74,38 @@ async function startForwardProxy (t, { user, pass, scheme = 'Basic' } = {}) {
   const server = http.createServer((req, res) => {
     const auth = req.headers['proxy-authorization']
     seen.push({ method: req.method, target: req.url, auth })
-    const target = new URL(req.url)
-    if (!authorized(auth, req.method, target.pathname + target.search)) {
-      res.writeHead(407, { 'Proxy-Authenticate': challenge, 'Content-Type': 'text/plain' })
-      return res.end('proxy auth required')
+    const refuse = (status, headers) => {
+      if (!keepAlive) return refuseAndClose(req.socket, status, headers)
+      const body = `${status} ${http.STATUS_CODES[status]}`
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain', 'Content-Length': body.length })
+      res.end(body)
     }
-    const headers = { ...req.headers, via: '1.1 node-proxy' }
-    delete headers['proxy-authorization']
-    delete headers['proxy-connection']
-    const upstream = http.request(target, { method: req.method, headers }, (up) => {
-      res.writeHead(up.statusCode, up.headers)
+    let target
+    try { target = new URL(req.url) } catch { return refuse(400) } // not absolute form
+    if (!authorized(auth, req.method, target.pathname + target.search)) {
+      return refuse(407, { 'Proxy-Authenticate': challenge })
+    }
+    const headers = forwardable(req.headers)
+    headers.via = (headers.via ? `${headers.via}, ` : '') + proxy.via
+    // A connection of its own for each request (`agent: false`): nothing pooled across tests.
+    const upstream = http.request(target, { method: req.method, headers, agent: false }, (up) => {
+      const answer = forwardable(up.headers)
+      if (!keepAlive) answer.connection = 'close'
+      res.writeHead(up.statusCode, up.statusMessage, answer)
       up.pipe(res)
     })
-    upstream.on('error', () => { res.writeHead(502); res.end() })
+    upstream.on('error', () => res.headersSent ? res.destroy() : refuse(502))
     req.pipe(upstream)
   })
   server.on('connect', (req, socket, head) => {
     const auth = req.headers['proxy-authorization']
     seen.push({ method: 'CONNECT', target: req.url, auth })
-    if (!authorized(auth, 'CONNECT', req.url)) {
-      socket.end(`HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: ${challenge}\r\nContent-Length: 0\r\n\r\n`)
-      return
-    }
-    const [host, port] = [req.url.slice(0, req.url.lastIndexOf(':')), req.url.slice(req.url.lastIndexOf(':') + 1)]
-    const upstream = net.connect(Number(port), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+    if (!authorized(auth, 'CONNECT', req.url)) return refuseAndClose(socket, 407, { 'Proxy-Authenticate': challenge })
+    const colon = req.url.lastIndexOf(':')
+    const [host, port] = [req.url.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), Number(req.url.slice(colon + 1))]
+    if (connectPorts && !connectPorts.includes(port)) return refuseAndClose(socket, 403)
+    const upstream = net.connect(port, host, () => {
+      socket.write('HTTP/1.1 200 Connection established\r\n\r\n')
       upstream.write(head)
       upstream.pipe(socket)
       socket.pipe(upstream)
@@ -78,7 +115,21 @@ async function startForwardProxy (t, { user, pass, scheme = 'Basic' } = {}) {
     socket.on('error', close)
   })
   const { port } = await serve(t, server)
-  return { port, seen, realm: REALM }
+  proxy.port = port
+  proxy.via = `1.1 127.0.0.1:${port} (electron-net-rs test proxy)`
+  return proxy
 }
 
-module.exports = { startForwardProxy }
+// A port nothing listens on (it was free a moment ago): an unreachable proxy.
+function freePort () {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer()
+    probe.on('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+module.exports = { startForwardProxy, freePort }
