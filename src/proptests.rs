@@ -5,14 +5,14 @@
 use bytes::BytesMut;
 use proptest::prelude::*;
 
-use crate::auth;
 use crate::errors::classify;
-use crate::fetch_metadata;
-use crate::headers::{self, BodySize, EngineHeaders};
-use crate::http1::body::{Decoder, Framing};
-use crate::http1::{request_head, response_head};
-use crate::redirect;
-use crate::referrer;
+use crate::request::auth;
+use crate::request::fetch_metadata;
+use crate::request::redirect;
+use crate::request::referrer;
+use crate::wire::headers::{self, BodySize, EngineHeaders};
+use crate::wire::http1::body::{Decoder, Framing};
+use crate::wire::http1::{request_head, response_head};
 use classification::{leaf, wrap, wrapper, STAGES};
 
 fn config() -> ProptestConfig {

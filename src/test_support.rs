@@ -7,7 +7,7 @@ pub fn url(s: &str) -> Url {
 }
 
 /// Engine header pairs from string literals.
-pub fn eh(pairs: &[(&'static str, &'static str)]) -> Vec<crate::headers::EngineHeader> {
+pub fn eh(pairs: &[(&'static str, &'static str)]) -> Vec<crate::wire::headers::EngineHeader> {
   pairs.iter().map(|&(n, v)| (n, v.into())).collect()
 }
 

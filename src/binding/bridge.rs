@@ -15,7 +15,7 @@
 //! `[numbers, slab, ...values]`: `numbers` is a `Float64Array` of six per event, holding each
 //! number slot, `NaN` where the slot's value is the next of `values` (strings, Buffers, objects,
 //! in order), and `-Infinity` for an empty slot; `slab` is the Buffer that this batch's small
-//! body chunks were copied into ([`crate::chunk_slab`]), or `undefined`. Why the numbers are a
+//! body chunks were copied into ([`crate::binding::chunk_slab`]), or `undefined`. Why the numbers are a
 //! typed array: setting elements of a JS array through N-API one by one (each a created number)
 //! took ~8 % of the JS thread's time at 64 requests in flight; a typed array is written
 //! directly.
@@ -60,9 +60,9 @@ use napi::bindgen_prelude::{BufferSlice, Function, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{sys, Env, Status};
 
-use crate::chunk_slab;
+use crate::binding::chunk_slab;
 use crate::errors::NetError;
-use crate::events::{AuthInfo, Channel, Drained, Event, Lifeline};
+use crate::request::events::{AuthInfo, Channel, Drained, Event, Lifeline};
 
 /// Electron's `AuthInfo`, as the `'login'` event passes it to JS.
 #[napi_derive::napi(object, js_name = "AuthInfo")]
@@ -174,7 +174,7 @@ fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [S
       http_version,
       raw_headers,
     } => {
-      crate::runtime::panic_in_bridge_if_requested(&status_text);
+      crate::wire::runtime::panic_in_bridge_if_requested(&status_text);
       (
         1,
         Number(status as f64),
@@ -240,7 +240,7 @@ pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
     // SAFETY: `teardown` runs on this thread when the environment goes, with `raw` as its
     // argument; it checks the state is that environment's before touching it.
     check(unsafe { sys::napi_add_env_cleanup_hook(raw, Some(teardown), raw.cast()) })?;
-    crate::socket_watch::init(env);
+    crate::wire::socket_watch::init(env);
     ENV.with(|e| {
       *e.borrow_mut() = Some(EnvState {
         env: raw,
@@ -290,10 +290,10 @@ unsafe extern "C" fn teardown(arg: *mut c_void) {
       load.channel.close();
     }
     // Stops every socket watch (while the loop can still close them) and drops the tasks.
-    crate::loader::abort_all();
+    crate::binding::requests::abort_all();
     crate::session::forget_all();
-    crate::chunk_slab::forget();
-    crate::socket_watch::shutdown();
+    crate::binding::chunk_slab::forget();
+    crate::wire::socket_watch::shutdown();
     drop(state);
   });
 }
@@ -372,7 +372,7 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
       small += len;
     }
   }
-  crate::body_budget::handed_over(handed_over);
+  crate::request::body_budget::handed_over(handed_over);
   let mut packed = Packed {
     numbers: Vec::with_capacity(items.len() * 6),
     values: Vec::new(),
@@ -407,7 +407,7 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
           // Not even that converts (the env is going away): the other requests of the batch
           // must still get their events, and this one must not keep Node alive.
           packed.truncate(start);
-          crate::loader::forget(item.id);
+          crate::binding::requests::forget(item.id);
         }
         release(env, load, &item.lifeline);
         continue;
@@ -415,7 +415,7 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
     }
     if terminal {
       release(env, load, &item.lifeline);
-      crate::loader::forget(item.id);
+      crate::binding::requests::forget(item.id);
     }
   }
   if let Some(cursor) = &packed.slab {

@@ -14,10 +14,11 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::errors::{classify, classify_io, resolve_failed, NetError, Stage};
-use crate::http1::{self, response_head::ResponseHead};
-use crate::http2::{self, H2Sender};
-use crate::proxy::ProxyAddr;
+use crate::errors::{classify, NetError, Stage};
+use crate::wire::connect::connect_tcp;
+use crate::wire::http1::{self, response_head::ResponseHead};
+use crate::wire::http2::{self, H2Sender};
+use crate::wire::origin::{authority, Origin, Target};
 
 /// Idle HTTP/1.1 connections older than this are closed rather than reused; servers commonly
 /// time out keep-alive at 5–60 s, and a stale socket only costs a retry.
@@ -25,33 +26,6 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections kept per origin. Chromium caps a session at 256 sockets (6 per host, which
 /// we do not impose); dropping connections a busy client will want again costs a handshake each.
 const MAX_IDLE_PER_ORIGIN: usize = 256;
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Origin {
-  pub https: bool,
-  /// Host name or IP literal, IPv6 without brackets.
-  pub host: String,
-  pub port: u16,
-}
-
-/// Where a connection goes: an origin, directly or through an http proxy.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Target {
-  pub origin: Origin,
-  pub proxy: Option<ProxyAddr>,
-}
-
-impl Target {
-  /// An https origin through a proxy: a CONNECT tunnel, then TLS to the origin inside it.
-  pub fn tunnels(&self) -> bool {
-    self.proxy.is_some() && self.origin.https
-  }
-
-  /// An http origin through a proxy: requests go to the proxy in absolute form.
-  pub fn via_proxy(&self) -> bool {
-    self.proxy.is_some() && !self.origin.https
-  }
-}
 
 pub enum Conn {
   H1(http1::Connection),
@@ -245,7 +219,7 @@ async fn connect(target: &Target, tunnel: TunnelRequest<'_>) -> Result<Conn, Con
 /// TLS to `origin` over `io` (a socket, or a tunnel through a proxy), then HTTP/2 if ALPN chose it.
 async fn handshake_tls<T: http1::Io + 'static>(io: T, origin: &Origin) -> Result<Conn, NetError> {
   let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
-  let connector = tokio_rustls::TlsConnector::from(crate::tls::client_config());
+  let connector = tokio_rustls::TlsConnector::from(crate::wire::tls::client_config());
   let tls = connector
     .connect(name, io)
     .await
@@ -278,7 +252,7 @@ async fn open_tunnel(
   if let Some(auth) = tunnel.proxy_authorization {
     headers.push(("Proxy-Authorization".to_string(), auth.to_string()));
   }
-  crate::headers::check_wire_safe(&headers)?;
+  crate::wire::headers::check_wire_safe(&headers)?;
   let mut conn = http1::Connection::plain(tcp);
   let head = http1::request_head::encode("CONNECT", &authority, &headers);
   conn.write_all(&head).await?;
@@ -292,55 +266,4 @@ async fn open_tunnel(
     407 => Err(ConnectError::TunnelAuth(response)),
     _ => Err(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
   }
-}
-
-/// `host:port` as CONNECT's request target and `Host` (RFC 9110 §9.3.6), IPv6 in brackets.
-pub fn authority(origin: &Origin) -> String {
-  if origin.host.contains(':') {
-    format!("[{}]:{}", origin.host, origin.port)
-  } else {
-    format!("{}:{}", origin.host, origin.port)
-  }
-}
-
-/// Resolves `host` and connects to the first address that accepts, in resolver order.
-async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
-  let addrs: Vec<_> = tokio::net::lookup_host((host, port))
-    .await
-    .map_err(|e| resolve_failed(Some(&e)))?
-    .collect();
-  if addrs.is_empty() {
-    return Err(resolve_failed(None));
-  }
-  let mut last = NetError::ERR_CONNECTION_FAILED;
-  for addr in addrs {
-    match TcpStream::connect(addr).await {
-      Ok(stream) => {
-        // Chromium disables Nagle on every socket; small heads must not wait for an ACK.
-        let _ = stream.set_nodelay(true);
-        return Ok(stream);
-      }
-      Err(e) => last = classify_io(&e, Stage::Connect),
-    }
-  }
-  Err(last)
-}
-
-/// The origin of a parsed http(s) URL.
-pub fn origin_of(url: &url::Url) -> Result<Origin, NetError> {
-  let https = match url.scheme() {
-    "https" => true,
-    "http" => false,
-    _ => return Err(NetError::ERR_UNKNOWN_URL_SCHEME),
-  };
-  let host = match url.host() {
-    Some(url::Host::Domain(d)) => d.to_string(),
-    Some(url::Host::Ipv4(ip)) => ip.to_string(),
-    Some(url::Host::Ipv6(ip)) => ip.to_string(),
-    None => return Err(NetError::ERR_INVALID_URL),
-  };
-  let port = url
-    .port_or_known_default()
-    .ok_or(NetError::ERR_INVALID_URL)?;
-  Ok(Origin { https, host, port })
 }

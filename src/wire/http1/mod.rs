@@ -184,14 +184,14 @@ impl Connection {
   fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
     if let Either::Left(tcp) = &mut self.io {
       if let Some(fd) = tcp.fd() {
-        match crate::socket_watch::read(fd, &mut self.buf) {
+        match crate::wire::socket_watch::read(fd, &mut self.buf) {
           // Nothing there yet: the JS thread watches the socket from now on, and only it
           // should wake for it.
           Some(Poll::Pending) => {
             if let Err(e) = tcp.leave_reactor() {
               return Poll::Ready(Err(e));
             }
-            crate::socket_watch::want(fd);
+            crate::wire::socket_watch::want(fd);
             return Poll::Pending;
           }
           Some(read) => return read,

@@ -3,7 +3,7 @@
 //! This is the only module that parses a response head.
 
 use crate::errors::NetError;
-use crate::header_block::HeaderBlock;
+use crate::wire::header_block::HeaderBlock;
 
 /// Chromium refuses response heads larger than this (`HttpStreamParser::kMaxHeaderBufSize`).
 pub const MAX_HEAD_BYTES: usize = 256 * 1024;

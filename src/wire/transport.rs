@@ -4,6 +4,8 @@
 //! an http URL's request goes to the proxy in absolute form; an https URL's goes through a
 //! CONNECT tunnel the pool opens.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http_body::Body as _;
@@ -11,14 +13,14 @@ use http_body_util::BodyExt;
 use url::Url;
 
 use crate::errors::{classify, NetError, Stage};
-use crate::events::Event;
-use crate::header_block::HeaderBlock;
-use crate::headers::{self, BodySize, EngineHeaders};
-use crate::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
-use crate::http2::{H2Body, H2Sender};
-use crate::pool::{CloseWatch, Conn, ConnectError, Pool, Target, TunnelRequest};
-use crate::reporter::Reporter;
-use crate::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadMsg};
+use crate::wire::header_block::HeaderBlock;
+use crate::wire::headers::{self, BodySize, EngineHeaders};
+use crate::wire::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
+use crate::wire::http2::{H2Body, H2Sender};
+use crate::wire::origin::Target;
+use crate::wire::pool::{CloseWatch, Conn, ConnectError, Pool, TunnelRequest};
+use crate::wire::syntax::lists_token;
+use crate::wire::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadEvents, UploadMsg};
 
 /// The request as it goes out on this hop.
 pub struct Outgoing<'a> {
@@ -235,14 +237,14 @@ pub async fn exchange(
   target: &Target,
   out: &Outgoing<'_>,
   body: UploadBody,
-  reporter: &Reporter,
+  events: &Arc<dyn UploadEvents>,
 ) -> Result<ResponseStart, NetError> {
   let mut closed = pool.watch();
   let watch = closed.clone();
   tokio::select! {
     biased;
     () = closed.closed() => Err(NetError::ERR_ABORTED),
-    result = exchange_on(pool, target, out, body, reporter, watch, false) => result,
+    result = exchange_on(pool, target, out, body, events, watch, false) => result,
   }
 }
 
@@ -277,7 +279,7 @@ async fn exchange_on(
   target: &Target,
   out: &Outgoing<'_>,
   body: UploadBody,
-  reporter: &Reporter,
+  events: &Arc<dyn UploadEvents>,
   closed: CloseWatch,
   fresh: bool,
 ) -> Result<ResponseStart, NetError> {
@@ -295,10 +297,10 @@ async fn exchange_on(
   match conn {
     // Boxed, as the retry below: the common exchange, HTTP/1.1 on a pooled connection, then
     // keeps a small task state.
-    Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, reporter, closed)).await,
+    Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, events, closed)).await,
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
-      match send_h1(conn, target, out, body, reporter).await {
+      match send_h1(conn, target, out, body, events).await {
         Ok((conn, head)) => response_h1(conn, target, out, head, closed),
         // A reused keep-alive connection the server had already closed: retry once on a new
         // one, as hyper and Chromium do, when the body can be sent again.
@@ -309,7 +311,7 @@ async fn exchange_on(
           let Some(body) = replay else {
             return Err(error);
           };
-          Box::pin(exchange_on(pool, target, out, body, reporter, closed, true)).await
+          Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
         }
         Err(failure) => Err(failure.error),
       }
@@ -332,7 +334,7 @@ async fn send_h1(
   target: &Target,
   out: &Outgoing<'_>,
   body: UploadBody,
-  reporter: &Reporter,
+  events: &Arc<dyn UploadEvents>,
 ) -> Result<(http1::Connection, ResponseHead), SendFailure> {
   let reused = conn.reused;
   let via_proxy = target.via_proxy();
@@ -359,14 +361,14 @@ async fn send_h1(
       conn.flush().await.map_err(early)?;
     }
     UploadBody::Buffered(bytes) => {
-      send_buffered(&mut conn, head, bytes, reporter)
+      send_buffered(&mut conn, head, bytes, events)
         .await
         .map_err(early)?;
     }
     UploadBody::Chunked(rx) => {
       conn.write_all(&head).await.map_err(early)?;
       conn.flush().await.map_err(early)?;
-      send_chunked(&mut conn, rx, reporter)
+      send_chunked(&mut conn, rx, events)
         .await
         .map_err(|error| SendFailure {
           error,
@@ -387,7 +389,7 @@ async fn send_buffered(
   conn: &mut http1::Connection,
   head: Vec<u8>,
   bytes: Bytes,
-  reporter: &Reporter,
+  events: &Arc<dyn UploadEvents>,
 ) -> Result<(), NetError> {
   let total = bytes.len() as u64;
   if bytes.len() <= UPLOAD_SLICE {
@@ -402,19 +404,13 @@ async fn send_buffered(
       conn.write_all(slice).await?;
       sent += slice.len() as u64;
       if clock.due() && sent < total {
-        reporter.emit(Event::UploadProgress {
-          position: sent,
-          total,
-        });
+        events.progress(sent, total);
       }
     }
   }
   conn.flush().await?;
   if total > 0 {
-    reporter.emit(Event::UploadProgress {
-      position: total,
-      total,
-    });
+    events.progress(total, total);
   }
   Ok(())
 }
@@ -422,7 +418,7 @@ async fn send_buffered(
 async fn send_chunked(
   conn: &mut http1::Connection,
   upload: ChunkedUpload,
-  reporter: &Reporter,
+  events: &Arc<dyn UploadEvents>,
 ) -> Result<(), NetError> {
   let ChunkedUpload { mut rx, queued } = upload;
   let mut sent = 0u64;
@@ -447,7 +443,7 @@ async fn send_chunked(
         // while this batch goes out. Answered after the write, JS learnt of the room only once
         // the whole window had drained, and the socket idled while JS refilled it (bench W4).
         // Memory stays bounded: the window counts every byte until it is written.
-        reporter.emit(Event::WriteAck);
+        events.write_ack();
       }
       batch.push(chunk);
       if bytes >= UPLOAD_BATCH_BYTES || batch.len() >= UPLOAD_BATCH_CHUNKS {
@@ -465,20 +461,14 @@ async fn send_chunked(
       queued.sent(chunk.len());
     }
     if last {
-      reporter.emit(Event::UploadProgress {
-        position: sent,
-        total: sent,
-      });
-      reporter.emit(Event::WriteAck);
+      events.progress(sent, sent);
+      events.write_ack();
       return Ok(());
     }
     // The total of a chunked body is unknown until it ends (Electron leaves it open,
     // reference §2.7): we report the bytes sent so far as both position and total.
     if clock.due() {
-      reporter.emit(Event::UploadProgress {
-        position: sent,
-        total: sent,
-      });
+      events.progress(sent, sent);
     }
   }
 }
@@ -490,10 +480,6 @@ const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
 const UPLOAD_BATCH_CHUNKS: usize = 64;
 
 /// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
-fn lists_token<'a>(mut values: impl Iterator<Item = &'a str>, token: &str) -> bool {
-  values.any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-}
-
 /// Whether the connection may carry another request after this exchange (RFC 9112 §9.3; a
 /// proxy may say `Proxy-Connection: close` instead).
 fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
@@ -547,7 +533,7 @@ async fn exchange_h2(
   mut sender: H2Sender,
   out: &Outgoing<'_>,
   body: UploadBody,
-  reporter: &Reporter,
+  events: &Arc<dyn UploadEvents>,
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let mut engine = out.engine.clone();
@@ -556,7 +542,7 @@ async fn exchange_h2(
   }
   let wire = headers::compose_h2(out.method, body_size(&body), &engine, out.user);
   headers::check_wire_safe(&wire)?;
-  let h2_body = h2_body(body, reporter);
+  let h2_body = h2_body(body, events);
   let mut builder = http::Request::builder()
     .method(out.method)
     .uri(&out.url[..url::Position::AfterQuery]);
@@ -593,22 +579,19 @@ async fn exchange_h2(
   })
 }
 
-fn h2_body(body: UploadBody, reporter: &Reporter) -> H2Body {
+fn h2_body(body: UploadBody, events: &Arc<dyn UploadEvents>) -> H2Body {
   match body {
     UploadBody::Empty => H2Body::Empty,
     UploadBody::Buffered(bytes) => {
       let total = bytes.len() as u64;
       if total > 0 {
         // hyper takes the whole buffered body at once; report it as handed over.
-        reporter.emit(Event::UploadProgress {
-          position: total,
-          total,
-        });
+        events.progress(total, total);
       }
       H2Body::Full(Some(bytes))
     }
     UploadBody::Chunked(ChunkedUpload { rx, queued }) => {
-      let reporter = reporter.clone();
+      let events = events.clone();
       let mut sent = 0u64;
       H2Body::Stream {
         rx,
@@ -622,12 +605,9 @@ fn h2_body(body: UploadBody, reporter: &Reporter) -> H2Body {
                 return;
               }
             }
-            None => reporter.emit(Event::UploadProgress {
-              position: sent,
-              total: sent,
-            }),
+            None => events.progress(sent, sent),
           }
-          reporter.emit(Event::WriteAck);
+          events.write_ack();
         }),
       }
     }

@@ -12,14 +12,7 @@ use std::net::IpAddr;
 use url::Url;
 
 use crate::errors::NetError;
-
-/// Where an http proxy listens: what a pooled connection's route is keyed by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ProxyAddr {
-  /// Host name or IP literal, IPv6 without brackets.
-  pub host: String,
-  pub port: u16,
-}
+use crate::wire::origin::ProxyAddr;
 
 /// A proxy scheme of the `proxyRules` grammar (reference §10: `[scheme://]host[:port]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

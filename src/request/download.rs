@@ -4,13 +4,13 @@
 
 use bytes::Bytes;
 
-use crate::body_budget::{self, Room};
-use crate::decoding::ContentDecoder;
 use crate::errors::NetError;
-use crate::events::Event;
-use crate::pool::Pool;
-use crate::reporter::Reporter;
-use crate::transport::BodyReader;
+use crate::request::body_budget::{self, Room};
+use crate::request::decoding::ContentDecoder;
+use crate::request::events::Event;
+use crate::request::reporter::Reporter;
+use crate::wire::pool::Pool;
+use crate::wire::transport::BodyReader;
 
 /// A chunk read, with the queue room reserved for it (given back once the chunk is queued).
 type Read = (Option<Bytes>, Option<Room>);

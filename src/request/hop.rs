@@ -1,38 +1,30 @@
-//! `NativeRequest`, the object a JS `ClientRequest` drives, and the task that performs one
-//! request: hop after hop (redirects, authentication retries) until a response is delivered,
-//! then its body under the consumer's credit (Electron's `data(chunk, resume)`, reference §5).
+//! The task that performs one request: hop after hop (redirects, authentication retries) until
+//! a response is delivered, then its body under the consumer's credit (Electron's
+//! `data(chunk, resume)`, reference §5).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use napi::bindgen_prelude::Buffer;
-use napi::Env;
-use napi_derive::napi;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 use url::Url;
 
-use crate::auth::{self, Answer, Credentials};
-use crate::bridge;
-use crate::decoding::{self, ContentDecoder};
 use crate::errors::NetError;
-use crate::events::{AuthInfo, Channel, Event, Lifeline};
-use crate::fetch_metadata;
-use crate::headers::{self, EngineHeaders};
-use crate::js_buffer::JsChunk;
-use crate::pool::{self, Origin, Target};
-use crate::redirect;
-use crate::referrer;
-use crate::reporter::{next_decision, Decision, Reporter};
-use crate::session::SessionInner;
-use crate::transport::{self, Outgoing, ResponseStart};
-use crate::upload::{ChunkedUpload, Queued, UploadBody, UploadMsg};
+use crate::request::auth::{self, Answer, Credentials};
+use crate::request::decoding::{self, ContentDecoder};
+use crate::request::events::{AuthInfo, Event};
+use crate::request::fetch_metadata;
+use crate::request::headers;
+use crate::request::redirect;
+use crate::request::referrer;
+use crate::request::reporter::{next_decision, Decision, Reporter};
+use crate::request::session::SessionInner;
+use crate::wire::headers::{self as wire_headers, EngineHeaders};
+use crate::wire::origin::{self, Origin, Target};
+use crate::wire::transport::{self, Outgoing, ResponseStart};
+use crate::wire::upload::{UploadBody, UploadEvents};
 
 /// Request options beyond method, URL and headers, validated in JS (reference §1.2).
 #[derive(Default, Clone)]
-pub struct NativeRequestOptions {
+pub struct RequestOptions {
   /// `include` | `omit` | `same-origin`, or unset.
   pub credentials: Option<String>,
   pub cache: Option<String>,
@@ -43,263 +35,32 @@ pub struct NativeRequestOptions {
   pub origin: Option<String>,
 }
 
-impl NativeRequestOptions {
-  /// From the positional list `lib/options.js` builds: `[credentials, cache, priority,
-  /// priorityIncremental, referrerPolicy, origin]`, the flag as `'true'`/`'false'`. Why a list:
-  /// reading named properties through N-API cost ~7 % of the JS thread's time at 64 requests
-  /// in flight (each name is made into a V8 string per request).
-  fn from_list(list: Vec<Option<String>>) -> NativeRequestOptions {
-    let mut it = list.into_iter();
-    let mut next = || it.next().flatten();
-    let flag = |v: Option<String>| v.map(|v| v == "true");
-    NativeRequestOptions {
-      credentials: next(),
-      cache: next(),
-      priority: next(),
-      priority_incremental: flag(next()),
-      referrer_policy: next(),
-      origin: next(),
-    }
-  }
-}
-
 /// Everything the engine needs to perform the request.
-struct RequestSpec {
-  method: String,
-  url: Url,
-  headers: Vec<(String, String)>,
-  chunked: bool,
-  options: NativeRequestOptions,
+pub struct RequestSpec {
+  pub method: String,
+  pub url: Url,
+  pub headers: Vec<(String, String)>,
+  pub chunked: bool,
+  pub options: RequestOptions,
 }
 
-/// Up to this many requests in flight (this one included), a request is first polled on the JS
-/// thread; beyond, it goes straight to the runtime's workers (see `runtime::Task`).
-const POLL_HERE_MAX_IN_FLIGHT: usize = 8;
-
-/// Most read() credits that may be banked ahead of data; JS grants one per `_read`.
-const MAX_BANKED_CREDIT: usize = 4;
-
-/// What the JS thread holds of a started request, addressed by the request's id.
-///
-/// Requests are plain functions over an id rather than a JS class: a wrapped native object costs
-/// an allocation, a weak reference and a finalizer per request (several microseconds, measured),
-/// and nothing native exists for a request that is never started.
-struct Handle {
-  /// The module load that started it (its events go to that load's dispatcher).
-  load: u32,
-  channel: Arc<Channel>,
-  lifeline: Arc<Lifeline>,
-  credit: Arc<Semaphore>,
-  upload: Option<mpsc::UnboundedSender<UploadMsg>>,
-  queued: Arc<Queued>,
-  decisions: mpsc::UnboundedSender<Decision>,
-  task: crate::runtime::Task,
-}
-
-thread_local! {
-  // Only the JS thread touches handles (every napi call and the bridge's delivery run there);
-  // one table per thread is one per N-API environment (see `bridge`).
-  static HANDLES: RefCell<HashMap<u32, Handle>> = RefCell::new(HashMap::new());
-}
-
-fn with_handle<R>(id: u32, f: impl FnOnce(&Handle) -> R) -> Option<R> {
-  HANDLES.with(|h| h.borrow().get(&id).map(f))
-}
-
-/// Drops the handle of a request whose terminal event has been delivered (bridge, JS thread).
-pub fn forget(id: u32) {
-  HANDLES.with(|h| h.borrow_mut().remove(&id));
-}
-
-/// Aborts every request of this thread's environment, which is being torn down (bridge).
-pub fn abort_all() {
-  let handles = HANDLES.with(|h| std::mem::take(&mut *h.borrow_mut()));
-  for (_, h) in handles {
-    h.lifeline.cancelled.store(true, Ordering::SeqCst);
-    h.task.abort();
+/// Performs the request described by `spec`, reporting through `reporter`; a failure becomes its
+/// `'error'`.
+pub async fn perform(
+  session: Arc<SessionInner>,
+  reporter: Arc<Reporter>,
+  mut decisions: mpsc::UnboundedReceiver<Decision>,
+  spec: RequestSpec,
+  body: UploadBody,
+) {
+  let mut request = Request {
+    session: &session,
+    reporter: &reporter,
+    decisions: &mut decisions,
+  };
+  if let Err(e) = request.run(spec, body).await {
+    reporter.emit(Event::Error(e));
   }
-}
-
-/// `Url::parse` on the JS thread, remembering the last text and its result: an app tends to
-/// request the same URL again and again, and a clone costs a fraction of a parse (which runs
-/// IDNA over every host; ~6 % of the JS thread per request at 64 in flight, bench W2). Keyed by
-/// the exact text, so a hit is the parse's own result.
-fn parse_url(text: String) -> Result<Url, url::ParseError> {
-  thread_local! {
-    static LAST: RefCell<Option<(String, Url)>> = const { RefCell::new(None) };
-  }
-  LAST.with(|last| {
-    let mut last = last.borrow_mut();
-    if let Some((seen, url)) = last.as_ref() {
-      if *seen == text {
-        return Ok(url.clone());
-      }
-    }
-    let url = Url::parse(&text)?;
-    *last = Some((text, url.clone()));
-    Ok(url)
-  })
-}
-
-/// Starts a request for module load `load` and returns its id, which the other `request*`
-/// functions and its events carry: `body` is the whole buffered body, or null. In chunked mode
-/// the body comes through `requestWrite()` / `requestFinish()` instead.
-#[allow(clippy::too_many_arguments)] // one call per request, straight from lib/client-request.js
-#[napi(catch_unwind)]
-pub fn start_request(
-  env: Env,
-  load: u32,
-  session: u32,
-  method: String,
-  url: String,
-  headers: Vec<String>,
-  chunked: bool,
-  options: Option<Vec<Option<String>>>,
-  body: Option<Buffer>,
-) -> napi::Result<u32> {
-  let channel = bridge::channel(load)
-    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Unknown module load"))?;
-  let session = crate::session::by_id(session)
-    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Invalid session"))?;
-  let url =
-    parse_url(url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
-  let mut pairs = headers.into_iter();
-  let mut header_list = Vec::new();
-  while let Some(name) = pairs.next() {
-    header_list.push((name, pairs.next().unwrap_or_default()));
-  }
-  let spec = RequestSpec {
-    method,
-    url,
-    headers: header_list,
-    chunked,
-    options: options
-      .map(NativeRequestOptions::from_list)
-      .unwrap_or_default(),
-  };
-  let lifeline = Arc::new(Lifeline::default());
-  let credit = Arc::new(Semaphore::new(0));
-  let queued = Arc::new(Queued::default());
-  let (upload_tx, upload) = if spec.chunked {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let body = UploadBody::Chunked(ChunkedUpload {
-      rx,
-      queued: queued.clone(),
-    });
-    (Some(tx), body)
-  } else {
-    let body = match body {
-      Some(b) => UploadBody::Buffered(Bytes::from_owner(JsChunk::new(b, channel.clone()))),
-      None => UploadBody::Empty,
-    };
-    (None, body)
-  };
-  let (decisions, mut decision_rx) = mpsc::unbounded_channel();
-  let id = bridge::next_request_id();
-  bridge::retain(&env, load, &lifeline)?;
-  let reporter = Arc::new(Reporter {
-    id,
-    channel: channel.clone(),
-    lifeline: lifeline.clone(),
-    credit: credit.clone(),
-  });
-  let on_panic = reporter.clone();
-  let fut = async move {
-    let mut request = Request {
-      session: &session,
-      reporter: &reporter,
-      decisions: &mut decision_rx,
-    };
-    if let Err(e) = request.run(spec, upload).await {
-      reporter.emit(Event::Error(e));
-    }
-  };
-  let task = crate::runtime::Task::start(
-    fut,
-    // A bug in the engine fails this request instead of reaching the FFI boundary.
-    move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
-    bridge::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
-    channel.clone(),
-  );
-  HANDLES.with(|h| {
-    h.borrow_mut().insert(
-      id,
-      Handle {
-        load,
-        channel,
-        lifeline,
-        credit,
-        upload: upload_tx,
-        queued,
-        decisions,
-        task,
-      },
-    )
-  });
-  Ok(id)
-}
-
-/// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
-/// a `WriteAck` event follows once the engine takes it to write it.
-#[napi(catch_unwind)]
-pub fn request_write(id: u32, chunk: Buffer) -> bool {
-  with_handle(id, |h| {
-    let Some(tx) = &h.upload else {
-      return true;
-    };
-    let accepted = h.queued.add(chunk.len());
-    let chunk = Bytes::from_owner(JsChunk::new(chunk, h.channel.clone()));
-    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
-    accepted
-  })
-  .unwrap_or(true)
-}
-
-/// Ends a chunked body; acknowledged by a `WriteAck` event.
-#[napi(catch_unwind)]
-pub fn request_finish(id: u32) {
-  with_handle(id, |h| {
-    if let Some(tx) = &h.upload {
-      let _ = tx.send(UploadMsg::End);
-    }
-  });
-}
-
-/// Lets the engine read one more body chunk from the network.
-#[napi(catch_unwind)]
-pub fn request_read(id: u32) {
-  with_handle(id, |h| {
-    if h.credit.available_permits() < MAX_BANKED_CREDIT {
-      h.credit.add_permits(1);
-    }
-  });
-}
-
-/// Answers a `Redirect` event.
-#[napi(catch_unwind)]
-pub fn request_follow_redirect(id: u32, follow: bool) {
-  with_handle(id, |h| h.decisions.send(Decision::Follow(follow)));
-}
-
-/// Answers a `Login` event: credentials retry the request, nothing delivers the challenge.
-#[napi(catch_unwind)]
-pub fn request_login(id: u32, username: Option<String>, password: Option<String>) {
-  let creds = match (username, password) {
-    (Some(username), Some(password)) => Some(Credentials { username, password }),
-    _ => None,
-  };
-  with_handle(id, |h| h.decisions.send(Decision::Login(creds)));
-}
-
-/// Cancels the request: the socket is closed and no further event is delivered.
-#[napi(catch_unwind)]
-pub fn request_abort(env: Env, id: u32) {
-  let Some(h) = HANDLES.with(|h| h.borrow_mut().remove(&id)) else {
-    return;
-  };
-  h.lifeline.cancelled.store(true, Ordering::SeqCst);
-  h.task.abort();
-  bridge::release(&env, h.load, &h.lifeline);
 }
 
 /// Credentials being tried for a protection space on this request.
@@ -347,7 +108,7 @@ pub fn expand_accept_language(languages: &str) -> String {
 
 struct Request<'a> {
   session: &'a SessionInner,
-  reporter: &'a Reporter,
+  reporter: &'a Arc<Reporter>,
   decisions: &'a mut mpsc::UnboundedReceiver<Decision>,
 }
 
@@ -361,7 +122,7 @@ impl Request<'_> {
       chunked: _,
       options,
     } = spec;
-    crate::runtime::panic_if_requested(url.host_str());
+    crate::wire::runtime::panic_if_requested(url.host_str());
     headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
     let credentials_mode = options.credentials.clone();
@@ -371,7 +132,7 @@ impl Request<'_> {
     // whenever the option is given (an unparsable one is opaque, equal to no URL's origin).
     let credentials_origin = options.origin.as_ref().and(initiator.clone());
     let h2_priority = priority_header(options.priority.as_deref(), options.priority_incremental);
-    if let Some(referer) = headers::get(&user, "referer") {
+    if let Some(referer) = wire_headers::get(&user, "referer") {
       referrer::check_initial(policy, referer, &url)?;
     }
     // Credentials in the URL answer the first challenge without a 'login' (reference §4.1);
@@ -385,7 +146,7 @@ impl Request<'_> {
     // Proxies this request could not reach: the next one of the list is tried instead.
     let mut failed_proxies = Vec::new();
     loop {
-      let origin = pool::origin_of(&url)?;
+      let origin = origin::origin_of(&url)?;
       // The route is decided per hop from the session's current config (reference §10).
       let target = Target {
         origin: origin.clone(),
@@ -439,6 +200,7 @@ impl Request<'_> {
         }
       }
       let replay = body.replay();
+      let upload_events: Arc<dyn UploadEvents> = self.reporter.clone();
       let out = Outgoing {
         method: &method,
         url: &url,
@@ -450,7 +212,7 @@ impl Request<'_> {
       let response =
         // Boxed: connecting and the exchange take most of the task's state (11.6 KiB of it,
         // 5 KiB without), which a request waiting on its consumer need not keep.
-        match Box::pin(transport::exchange(&self.session.pool, &target, &out, body, self.reporter)).await {
+        match Box::pin(transport::exchange(&self.session.pool, &target, &out, body, &upload_events)).await {
           Ok(response) => response,
           // Nothing reached the origin: retry through the next proxy of the list, as Chromium
           // does (`HttpStreamFactory::Job::ReconsiderProxyAfterError`), if the body can be
@@ -496,7 +258,7 @@ impl Request<'_> {
           replay.ok_or(NetError::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED)?
         };
         user = redirect::next_headers(&user, &url, &plan);
-        if let Some(referer) = headers::get(&user, "referer").map(str::to_string) {
+        if let Some(referer) = wire_headers::get(&user, "referer").map(str::to_string) {
           user.retain(|(n, _)| !n.eq_ignore_ascii_case("referer"));
           if let Some(value) = referrer::for_redirect(policy, &referer, &plan.url) {
             user.push(("Referer".to_string(), value));
@@ -635,7 +397,7 @@ impl Request<'_> {
     url: &Url,
     method: &str,
     user: &[(String, String)],
-    sec_fetch: Vec<headers::EngineHeader>,
+    sec_fetch: Vec<wire_headers::EngineHeader>,
     attempt: Option<&mut AuthAttempt>,
     omit_credentials: bool,
     cache: Option<&str>,
@@ -645,7 +407,7 @@ impl Request<'_> {
       last: Vec::new(),
     };
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    if !omit_credentials && !headers::has(user, "authorization") {
+    if !omit_credentials && !wire_headers::has(user, "authorization") {
       let value = match attempt {
         Some(a) => a.answer.header_value(&a.tried.creds, method, target).ok(),
         None => self
@@ -662,10 +424,10 @@ impl Request<'_> {
     engine
       .last
       .push(("User-Agent", self.session.user_agent().into()));
-    let decodes = !headers::has(user, "accept-encoding");
+    let decodes = !wire_headers::has(user, "accept-encoding");
     if decodes {
       let secure_or_local = fetch_metadata::potentially_trustworthy(url);
-      let value = decoding::accept_encoding(secure_or_local, headers::has(user, "range"));
+      let value = decoding::accept_encoding(secure_or_local, wire_headers::has(user, "range"));
       engine.last.push(("Accept-Encoding", value.into()));
     }
     if let Some(languages) = self.session.accept_languages() {
@@ -688,7 +450,7 @@ impl Request<'_> {
     method: &str,
     url: &Url,
   ) -> Option<String> {
-    let authority = pool::authority(&target.origin);
+    let authority = origin::authority(&target.origin);
     let (method, uri) = if target.tunnels() {
       ("CONNECT", authority.as_str())
     } else {
@@ -755,7 +517,8 @@ impl Request<'_> {
       status_text: response.status_text,
       http_version: response.http_version,
     });
-    crate::download::deliver(response.body, decoder, self.reporter, &self.session.pool).await
+    crate::request::download::deliver(response.body, decoder, self.reporter, &self.session.pool)
+      .await
   }
 }
 

@@ -21,7 +21,7 @@ pub enum Event {
     status: u16,
     status_text: String,
     http_version: &'static str,
-    /// Already joined for JS (see [`crate::header_block`]).
+    /// Already joined for JS (see [`crate::wire::header_block`]).
     raw_headers: String,
   },
   Data {
@@ -39,7 +39,7 @@ pub enum Event {
     status: u16,
     method: String,
     url: String,
-    /// Already joined for JS (see [`crate::header_block`]).
+    /// Already joined for JS (see [`crate::wire::header_block`]).
     raw_headers: String,
   },
   Login(AuthInfo),
@@ -133,7 +133,7 @@ impl Channel {
       if pending.closed {
         return;
       }
-      crate::body_budget::queued(event.body_len());
+      crate::request::body_budget::queued(event.body_len());
       pending.events.push_back(Queued {
         id,
         event,
@@ -185,14 +185,14 @@ impl Channel {
         jobs: std::mem::take(&mut pending.jobs),
       }
     };
-    crate::body_budget::handed_over(events.iter().map(|q| q.event.body_len()).sum());
+    crate::request::body_budget::handed_over(events.iter().map(|q| q.event.body_len()).sum());
     for job in jobs {
       job();
     }
   }
 }
 
-impl crate::runtime::JsThread for Channel {
+impl crate::wire::runtime::JsThread for Channel {
   fn run(&self, job: Job) {
     self.on_js_thread(job);
   }

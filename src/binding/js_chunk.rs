@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::Buffer;
 
-use crate::events::Channel;
+use crate::request::events::Channel;
 
 pub struct JsChunk {
   buffer: Option<Buffer>,
@@ -42,7 +42,7 @@ impl Drop for JsChunk {
     };
     // On a JS thread napi-rs releases it at once, in the right env (a Buffer of another
     // thread's env included).
-    if crate::socket_watch::on_js_thread() {
+    if crate::wire::socket_watch::on_js_thread() {
       return drop(buffer);
     }
     self.channel.on_js_thread(Box::new(move || drop(buffer)));

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::auth::Credentials;
 use crate::errors::NetError;
-use crate::events::{Channel, Event, Lifeline};
+use crate::request::auth::Credentials;
+use crate::request::events::{Channel, Event, Lifeline};
+use crate::wire::upload::UploadEvents;
 
 /// What JS answers when the engine waits on it.
 #[derive(Debug)]
@@ -45,4 +46,14 @@ pub async fn next_decision(
   rx: &mut mpsc::UnboundedReceiver<Decision>,
 ) -> Result<Decision, NetError> {
   rx.recv().await.ok_or(NetError::ERR_FAILED)
+}
+
+impl UploadEvents for Reporter {
+  fn progress(&self, position: u64, total: u64) {
+    self.emit(Event::UploadProgress { position, total });
+  }
+
+  fn write_ack(&self) {
+    self.emit(Event::WriteAck);
+  }
 }

@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use base64::Engine as _;
 
 use crate::errors::NetError;
-use crate::pool::Origin;
+use crate::wire::origin::Origin;
+use crate::wire::syntax;
 
 /// One challenge from a `WWW-Authenticate` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +38,7 @@ pub fn parse_challenges<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Challe
         Some(i) => (&item[..i], item[i..].trim()),
         None => (item, ""),
       };
-      if !first.contains('=') && is_token(first) {
+      if !first.contains('=') && syntax::is_token(first) {
         let mut params = Vec::new();
         if !rest.is_empty() {
           params.push(rest.to_string());
@@ -64,13 +65,6 @@ pub fn parse_challenges<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Challe
       }
     })
     .collect()
-}
-
-fn is_token(s: &str) -> bool {
-  !s.is_empty()
-    && s
-      .bytes()
-      .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {

@@ -17,6 +17,15 @@ use tokio::sync::mpsc;
 /// waiting on JS after every call (bench W4, 64 KiB writes: ~1,400 -> ~2,300 MB/s).
 pub const UPLOAD_WINDOW: usize = 4 * 1024 * 1024;
 
+/// What an exchange reports about its request body as it goes out (the request's reporter turns
+/// it into `'upload-progress'` and write acknowledgements for JS).
+pub trait UploadEvents: Send + Sync {
+  /// `position` of `total` bytes handed to the socket.
+  fn progress(&self, position: u64, total: u64);
+  /// A chunk that JS was told to wait for has been taken to be written, or the body ended.
+  fn write_ack(&self);
+}
+
 pub enum UploadMsg {
   /// A chunk (a JS Buffer lent without copying), and whether JS was told at once that it was
   /// accepted (no `WriteAck` then).

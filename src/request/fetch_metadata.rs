@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use url::{Origin, Url};
 
 use crate::errors::NetError;
-use crate::headers::{self, EngineHeader, HeaderList};
+use crate::wire::headers::{self, EngineHeader, HeaderList};
 
 /// Whether `url` is potentially trustworthy (https, or a loopback host): only such URLs get
 /// `Sec-Fetch-*` headers.

@@ -10,8 +10,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
 
 use crate::errors::{classify, NetError, Stage};
-use crate::http1::Io;
-use crate::upload::UploadMsg;
+use crate::wire::http1::Io;
+use crate::wire::upload::UploadMsg;
 
 pub type H2Sender = hyper::client::conn::http2::SendRequest<H2Body>;
 

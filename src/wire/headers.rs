@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::errors::NetError;
+use crate::wire::syntax;
 
 /// Header `(name, value)` pairs in order.
 pub type HeaderList = Vec<(String, String)>;
@@ -19,7 +20,7 @@ pub enum BodySize {
 pub fn check_wire_safe<N: AsRef<str>, V: AsRef<str>>(headers: &[(N, V)]) -> Result<(), NetError> {
   for (name, value) in headers {
     let (name, value) = (name.as_ref(), value.as_ref());
-    let name_ok = !name.is_empty() && name.bytes().all(is_token_byte);
+    let name_ok = !name.is_empty() && syntax::is_token(name);
     let value_ok = !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
     if !name_ok || !value_ok {
       return Err(NetError::ERR_INVALID_ARGUMENT);
@@ -28,82 +29,10 @@ pub fn check_wire_safe<N: AsRef<str>, V: AsRef<str>>(headers: &[(N, V)]) -> Resu
   Ok(())
 }
 
-/// Headers a caller may not set (Chromium's `IsRequestHeaderSafe`, reference §3): the URL loader
-/// refuses such a request with `ERR_INVALID_ARGUMENT` before anything is sent.
-const UNSAFE_NAMES: [&str; 9] = [
-  "content-length",
-  "host",
-  "trailer",
-  "te",
-  "upgrade",
-  "cookie2",
-  "keep-alive",
-  "transfer-encoding",
-  "set-cookie",
-];
-
-const METHOD_OVERRIDES: [&str; 3] = [
-  "x-http-method",
-  "x-http-method-override",
-  "x-method-override",
-];
-
-fn tokens(value: &str) -> impl Iterator<Item = String> + '_ {
-  value
-    .split(',')
-    .map(|t| t.trim().to_ascii_lowercase())
-    .filter(|t| !t.is_empty())
-}
-
-pub fn check_request_headers_safe(headers: &[(String, String)]) -> Result<(), NetError> {
-  for (name, value) in headers {
-    let lower = name.to_ascii_lowercase();
-    let unsafe_header = UNSAFE_NAMES.contains(&lower.as_str())
-      || lower.starts_with("proxy-")
-      || (lower == "connection" && tokens(value).any(|t| t != "close" && t != "keep-alive"))
-      || (METHOD_OVERRIDES.contains(&lower.as_str())
-        && tokens(value).any(|t| t == "connect" || t == "trace" || t == "track"))
-      || (lower == "accept-encoding" && tokens(value).any(|t| t == "dcb" || t == "dcz"));
-    if unsafe_header {
-      return Err(NetError::ERR_INVALID_ARGUMENT);
-    }
-  }
-  Ok(())
-}
-
-/// A method must be a token (RFC 9110 §9.1), as Chromium's URL loader requires; anything else
-/// could break the request line.
-pub fn check_method(method: &str) -> Result<(), NetError> {
-  if !method.is_empty() && method.bytes().all(is_token_byte) {
-    Ok(())
-  } else {
-    Err(NetError::ERR_INVALID_ARGUMENT)
-  }
-}
-
-/// RFC 9110 §5.6.2 `tchar`.
-fn is_token_byte(b: u8) -> bool {
-  b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn find<N: AsRef<str>, V>(list: &[(N, V)], name: &str) -> Option<usize> {
+pub fn find<N: AsRef<str>, V>(list: &[(N, V)], name: &str) -> Option<usize> {
   list
     .iter()
     .position(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
-}
-
-/// The request headers of a `cache` mode (reference §8.4), as Chromium's
-/// `HttpNetworkTransaction::BuildRequestHeaders` writes them for the load flags: `reload`
-/// (LOAD_BYPASS_CACHE) asks caches on the way to bypass themselves, `no-cache`
-/// (LOAD_VALIDATE_CACHE) to revalidate. They go before the caller's headers, so a caller header of
-/// the same name replaces one of them where it stands.
-pub fn cache_mode_headers(cache: Option<&str>) -> Vec<EngineHeader> {
-  let pairs: &[(&'static str, &'static str)] = match cache {
-    Some("reload") => &[("Pragma", "no-cache"), ("Cache-Control", "no-cache")],
-    Some("no-cache") => &[("Cache-Control", "max-age=0")],
-    _ => &[],
-  };
-  pairs.iter().map(|&(n, v)| (n, v.into())).collect()
 }
 
 /// Headers the engine adds around the caller's: `first` go before them (cache-mode headers,

@@ -1,73 +1,14 @@
-//! `NativeSession`: what a JS `Session` owns natively: its connection pool, user agent, auth
-//! cache and proxy configuration; the cookie store and HTTP cache of later issues live here too,
-//! so a request only ever asks its session.
+//! `NativeSession`: the JS-facing half of a `Session` (`lib/session.js`); what it owns lives in
+//! [`SessionInner`].
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use napi_derive::napi;
 
-use crate::auth::AuthCache;
-use crate::pool::Pool;
-use crate::proxy::{Mode, ProxyAddr, ProxyConfig};
-
-pub struct SessionInner {
-  pub partition: String,
-  pub pool: Pool,
-  pub auth: AuthCache,
-  user_agent: RwLock<String>,
-  accept_languages: RwLock<Option<String>>,
-  proxy: RwLock<ProxyConfig>,
-}
-
-impl SessionInner {
-  /// The proxy a request to `url` goes through now, if any, passing over the proxies in
-  /// `failed` (read at every hop; see [`ProxyConfig::route`]). `None`: every proxy failed.
-  pub fn proxy_for(
-    &self,
-    url: &url::Url,
-    failed: &[ProxyAddr],
-  ) -> Result<Option<ProxyAddr>, crate::errors::NetError> {
-    self
-      .proxy
-      .read()
-      .unwrap_or_else(|p| p.into_inner())
-      .route(url, failed)
-  }
-
-  pub fn user_agent(&self) -> String {
-    self
-      .user_agent
-      .read()
-      .unwrap_or_else(|p| p.into_inner())
-      .clone()
-  }
-
-  /// The languages given to `setUserAgent`, if any (sent as `Accept-Language`).
-  pub fn accept_languages(&self) -> Option<String> {
-    self
-      .accept_languages
-      .read()
-      .unwrap_or_else(|p| p.into_inner())
-      .clone()
-  }
-}
-
-/// Chromium's user-agent format with this library in Electron's place
-/// (reference §8.5: `Mozilla/5.0 (<platform>) AppleWebKit/537.36 (KHTML, like Gecko) ...`).
-pub fn default_user_agent() -> String {
-  let platform = match std::env::consts::OS {
-    "macos" => "Macintosh; Intel Mac OS X 10_15_7",
-    "windows" => "Windows NT 10.0; Win64; x64",
-    _ => "X11; Linux x86_64",
-  };
-  format!(
-    "Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) electron-net-rs/{} Chrome/152.0.0.0 Safari/537.36",
-    env!("CARGO_PKG_VERSION")
-  )
-}
+use crate::request::session::SessionInner;
 
 /// The native half of a `Session`.
 #[napi]
@@ -107,14 +48,7 @@ impl Drop for NativeSession {
 impl NativeSession {
   #[napi(constructor, catch_unwind)]
   pub fn new(partition: String) -> NativeSession {
-    let inner = Arc::new(SessionInner {
-      partition,
-      pool: Pool::new(),
-      auth: AuthCache::default(),
-      user_agent: RwLock::new(default_user_agent()),
-      accept_languages: RwLock::new(None),
-      proxy: RwLock::new(ProxyConfig::default()),
-    });
+    let inner = Arc::new(SessionInner::new(partition));
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     SESSIONS.with(|s| s.borrow_mut().insert(id, inner.clone()));
     NativeSession { inner, id }
@@ -159,8 +93,9 @@ impl NativeSession {
   /// connections keep their route (reference §10).
   #[napi(catch_unwind)]
   pub fn set_proxy(&self, mode: String, proxy_rules: String, proxy_bypass_rules: String) {
-    let config = ProxyConfig::new(Mode::parse(&mode), &proxy_rules, &proxy_bypass_rules);
-    *self.inner.proxy.write().unwrap_or_else(|p| p.into_inner()) = config;
+    self
+      .inner
+      .set_proxy(&mode, &proxy_rules, &proxy_bypass_rules);
   }
 
   /// `ses.resolveProxy`: `DIRECT`, `PROXY host:port`, ... joined with `;`; `''` for a URL that

@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 
 use tokio::runtime::{Builder, Runtime};
 
-use crate::socket_watch::{self, Watch};
+use crate::wire::socket_watch::{self, Watch};
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 

@@ -1,0 +1,261 @@
+//! The request functions JS calls (`startRequest`, `requestWrite`, ...) and the table of the
+//! requests this thread's environment has started, addressed by id.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use napi::bindgen_prelude::Buffer;
+use napi::Env;
+use napi_derive::napi;
+use tokio::sync::{mpsc, Semaphore};
+use url::Url;
+
+use crate::binding::bridge;
+use crate::binding::js_chunk::JsChunk;
+use crate::errors::NetError;
+use crate::request::auth::Credentials;
+use crate::request::events::{Channel, Event, Lifeline};
+use crate::request::hop::{self, RequestOptions, RequestSpec};
+use crate::request::reporter::{Decision, Reporter};
+use crate::wire::runtime::Task;
+use crate::wire::upload::{ChunkedUpload, Queued, UploadBody, UploadMsg};
+
+/// The request options in the positional list `lib/options.js` builds: `[credentials, cache,
+/// priority, priorityIncremental, referrerPolicy, origin]`, the flag as `'true'`/`'false'`. Why
+/// a list: reading named properties through N-API cost ~7 % of the JS thread's time at 64
+/// requests in flight (each name is made into a V8 string per request).
+fn options_from_list(list: Vec<Option<String>>) -> RequestOptions {
+  let mut it = list.into_iter();
+  let mut next = || it.next().flatten();
+  let flag = |v: Option<String>| v.map(|v| v == "true");
+  RequestOptions {
+    credentials: next(),
+    cache: next(),
+    priority: next(),
+    priority_incremental: flag(next()),
+    referrer_policy: next(),
+    origin: next(),
+  }
+}
+
+/// Up to this many requests in flight (this one included), a request is first polled on the JS
+/// thread; beyond, it goes straight to the runtime's workers (see `wire::runtime::Task`).
+const POLL_HERE_MAX_IN_FLIGHT: usize = 8;
+
+/// Most read() credits that may be banked ahead of data; JS grants one per `_read`.
+const MAX_BANKED_CREDIT: usize = 4;
+
+/// What the JS thread holds of a started request, addressed by the request's id.
+///
+/// Requests are plain functions over an id rather than a JS class: a wrapped native object costs
+/// an allocation, a weak reference and a finalizer per request (several microseconds, measured),
+/// and nothing native exists for a request that is never started.
+struct Handle {
+  /// The module load that started it (its events go to that load's dispatcher).
+  load: u32,
+  channel: Arc<Channel>,
+  lifeline: Arc<Lifeline>,
+  credit: Arc<Semaphore>,
+  upload: Option<mpsc::UnboundedSender<UploadMsg>>,
+  queued: Arc<Queued>,
+  decisions: mpsc::UnboundedSender<Decision>,
+  task: crate::wire::runtime::Task,
+}
+
+thread_local! {
+  // Only the JS thread touches handles (every napi call and the bridge's delivery run there);
+  // one table per thread is one per N-API environment (see `bridge`).
+  static HANDLES: RefCell<HashMap<u32, Handle>> = RefCell::new(HashMap::new());
+}
+
+fn with_handle<R>(id: u32, f: impl FnOnce(&Handle) -> R) -> Option<R> {
+  HANDLES.with(|h| h.borrow().get(&id).map(f))
+}
+
+/// Drops the handle of a request whose terminal event has been delivered (bridge, JS thread).
+pub fn forget(id: u32) {
+  HANDLES.with(|h| h.borrow_mut().remove(&id));
+}
+
+/// Aborts every request of this thread's environment, which is being torn down (bridge).
+pub fn abort_all() {
+  let handles = HANDLES.with(|h| std::mem::take(&mut *h.borrow_mut()));
+  for (_, h) in handles {
+    h.lifeline.cancelled.store(true, Ordering::SeqCst);
+    h.task.abort();
+  }
+}
+
+/// `Url::parse` on the JS thread, remembering the last text and its result: an app tends to
+/// request the same URL again and again, and a clone costs a fraction of a parse (which runs
+/// IDNA over every host; ~6 % of the JS thread per request at 64 in flight, bench W2). Keyed by
+/// the exact text, so a hit is the parse's own result.
+fn parse_url(text: String) -> Result<Url, url::ParseError> {
+  thread_local! {
+    static LAST: RefCell<Option<(String, Url)>> = const { RefCell::new(None) };
+  }
+  LAST.with(|last| {
+    let mut last = last.borrow_mut();
+    if let Some((seen, url)) = last.as_ref() {
+      if *seen == text {
+        return Ok(url.clone());
+      }
+    }
+    let url = Url::parse(&text)?;
+    *last = Some((text, url.clone()));
+    Ok(url)
+  })
+}
+
+/// Starts a request for module load `load` and returns its id, which the other `request*`
+/// functions and its events carry: `body` is the whole buffered body, or null. In chunked mode
+/// the body comes through `requestWrite()` / `requestFinish()` instead.
+#[allow(clippy::too_many_arguments)] // one call per request, straight from lib/client-request.js
+#[napi(catch_unwind)]
+pub fn start_request(
+  env: Env,
+  load: u32,
+  session: u32,
+  method: String,
+  url: String,
+  headers: Vec<String>,
+  chunked: bool,
+  options: Option<Vec<Option<String>>>,
+  body: Option<Buffer>,
+) -> napi::Result<u32> {
+  let channel = bridge::channel(load)
+    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Unknown module load"))?;
+  let session = crate::binding::session::by_id(session)
+    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Invalid session"))?;
+  let url =
+    parse_url(url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
+  let mut pairs = headers.into_iter();
+  let mut header_list = Vec::new();
+  while let Some(name) = pairs.next() {
+    header_list.push((name, pairs.next().unwrap_or_default()));
+  }
+  let spec = RequestSpec {
+    method,
+    url,
+    headers: header_list,
+    chunked,
+    options: options.map(options_from_list).unwrap_or_default(),
+  };
+  let lifeline = Arc::new(Lifeline::default());
+  let credit = Arc::new(Semaphore::new(0));
+  let queued = Arc::new(Queued::default());
+  let (upload_tx, upload) = if spec.chunked {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let body = UploadBody::Chunked(ChunkedUpload {
+      rx,
+      queued: queued.clone(),
+    });
+    (Some(tx), body)
+  } else {
+    let body = match body {
+      Some(b) => UploadBody::Buffered(Bytes::from_owner(JsChunk::new(b, channel.clone()))),
+      None => UploadBody::Empty,
+    };
+    (None, body)
+  };
+  let (decisions, decision_rx) = mpsc::unbounded_channel();
+  let id = bridge::next_request_id();
+  bridge::retain(&env, load, &lifeline)?;
+  let reporter = Arc::new(Reporter {
+    id,
+    channel: channel.clone(),
+    lifeline: lifeline.clone(),
+    credit: credit.clone(),
+  });
+  let on_panic = reporter.clone();
+  let fut = hop::perform(session, reporter, decision_rx, spec, upload);
+  let task = Task::start(
+    fut,
+    // A bug in the engine fails this request instead of reaching the FFI boundary.
+    move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
+    bridge::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
+    channel.clone(),
+  );
+  HANDLES.with(|h| {
+    h.borrow_mut().insert(
+      id,
+      Handle {
+        load,
+        channel,
+        lifeline,
+        credit,
+        upload: upload_tx,
+        queued,
+        decisions,
+        task,
+      },
+    )
+  });
+  Ok(id)
+}
+
+/// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
+/// a `WriteAck` event follows once the engine takes it to write it.
+#[napi(catch_unwind)]
+pub fn request_write(id: u32, chunk: Buffer) -> bool {
+  with_handle(id, |h| {
+    let Some(tx) = &h.upload else {
+      return true;
+    };
+    let accepted = h.queued.add(chunk.len());
+    let chunk = Bytes::from_owner(JsChunk::new(chunk, h.channel.clone()));
+    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
+    accepted
+  })
+  .unwrap_or(true)
+}
+
+/// Ends a chunked body; acknowledged by a `WriteAck` event.
+#[napi(catch_unwind)]
+pub fn request_finish(id: u32) {
+  with_handle(id, |h| {
+    if let Some(tx) = &h.upload {
+      let _ = tx.send(UploadMsg::End);
+    }
+  });
+}
+
+/// Lets the engine read one more body chunk from the network.
+#[napi(catch_unwind)]
+pub fn request_read(id: u32) {
+  with_handle(id, |h| {
+    if h.credit.available_permits() < MAX_BANKED_CREDIT {
+      h.credit.add_permits(1);
+    }
+  });
+}
+
+/// Answers a `Redirect` event.
+#[napi(catch_unwind)]
+pub fn request_follow_redirect(id: u32, follow: bool) {
+  with_handle(id, |h| h.decisions.send(Decision::Follow(follow)));
+}
+
+/// Answers a `Login` event: credentials retry the request, nothing delivers the challenge.
+#[napi(catch_unwind)]
+pub fn request_login(id: u32, username: Option<String>, password: Option<String>) {
+  let creds = match (username, password) {
+    (Some(username), Some(password)) => Some(Credentials { username, password }),
+    _ => None,
+  };
+  with_handle(id, |h| h.decisions.send(Decision::Login(creds)));
+}
+
+/// Cancels the request: the socket is closed and no further event is delivered.
+#[napi(catch_unwind)]
+pub fn request_abort(env: Env, id: u32) {
+  let Some(h) = HANDLES.with(|h| h.borrow_mut().remove(&id)) else {
+    return;
+  };
+  h.lifeline.cancelled.store(true, Ordering::SeqCst);
+  h.task.abort();
+  bridge::release(&env, h.load, &h.lifeline);
+}

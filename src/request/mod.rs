@@ -1,0 +1,15 @@
+//! What a request does, free of N-API: the hop loop and the policy it applies.
+
+pub mod auth;
+pub mod body_budget;
+pub mod decoding;
+pub mod download;
+pub mod events;
+pub mod fetch_metadata;
+pub mod headers;
+pub mod hop;
+pub mod proxy_config;
+pub mod redirect;
+pub mod referrer;
+pub mod reporter;
+pub mod session;

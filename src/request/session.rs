@@ -1,0 +1,85 @@
+//! What a session owns natively: its connection pool, user agent, auth cache and proxy
+//! configuration; the cookie store and HTTP cache of later issues live here too, so a request
+//! only ever asks its session.
+
+use std::sync::RwLock;
+
+use crate::request::auth::AuthCache;
+use crate::request::proxy_config::{Mode, ProxyConfig};
+use crate::wire::origin::ProxyAddr;
+use crate::wire::pool::Pool;
+
+pub struct SessionInner {
+  pub partition: String,
+  pub pool: Pool,
+  pub auth: AuthCache,
+  pub user_agent: RwLock<String>,
+  pub accept_languages: RwLock<Option<String>>,
+  pub proxy: RwLock<ProxyConfig>,
+}
+
+impl SessionInner {
+  /// The proxy a request to `url` goes through now, if any, passing over the proxies in
+  /// `failed` (read at every hop; see [`ProxyConfig::route`]). `None`: every proxy failed.
+  pub fn proxy_for(
+    &self,
+    url: &url::Url,
+    failed: &[ProxyAddr],
+  ) -> Result<Option<ProxyAddr>, crate::errors::NetError> {
+    self
+      .proxy
+      .read()
+      .unwrap_or_else(|p| p.into_inner())
+      .route(url, failed)
+  }
+
+  pub fn user_agent(&self) -> String {
+    self
+      .user_agent
+      .read()
+      .unwrap_or_else(|p| p.into_inner())
+      .clone()
+  }
+
+  /// The languages given to `setUserAgent`, if any (sent as `Accept-Language`).
+  pub fn accept_languages(&self) -> Option<String> {
+    self
+      .accept_languages
+      .read()
+      .unwrap_or_else(|p| p.into_inner())
+      .clone()
+  }
+}
+
+/// Chromium's user-agent format with this library in Electron's place
+/// (reference §8.5: `Mozilla/5.0 (<platform>) AppleWebKit/537.36 (KHTML, like Gecko) ...`).
+pub fn default_user_agent() -> String {
+  let platform = match std::env::consts::OS {
+    "macos" => "Macintosh; Intel Mac OS X 10_15_7",
+    "windows" => "Windows NT 10.0; Win64; x64",
+    _ => "X11; Linux x86_64",
+  };
+  format!(
+    "Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) electron-net-rs/{} Chrome/152.0.0.0 Safari/537.36",
+    env!("CARGO_PKG_VERSION")
+  )
+}
+
+impl SessionInner {
+  pub fn new(partition: String) -> SessionInner {
+    SessionInner {
+      partition,
+      pool: Pool::new(),
+      auth: AuthCache::default(),
+      user_agent: RwLock::new(default_user_agent()),
+      accept_languages: RwLock::new(None),
+      proxy: RwLock::new(ProxyConfig::default()),
+    }
+  }
+
+  /// `ses.setProxy` with Electron's resolved mode name.
+  pub fn set_proxy(&self, mode: &str, proxy_rules: &str, proxy_bypass_rules: &str) {
+    let config = ProxyConfig::new(Mode::parse(mode), proxy_rules, proxy_bypass_rules);
+    *self.proxy.write().unwrap_or_else(|p| p.into_inner()) = config;
+  }
+}

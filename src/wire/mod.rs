@@ -1,0 +1,15 @@
+//! Connections and the protocols on them.
+
+pub mod connect;
+pub mod header_block;
+pub mod headers;
+pub mod http1;
+pub mod http2;
+pub mod origin;
+pub mod pool;
+pub mod runtime;
+pub mod socket_watch;
+pub mod syntax;
+pub mod tls;
+pub mod transport;
+pub mod upload;
