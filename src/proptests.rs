@@ -172,7 +172,7 @@ proptest! {
 
   #[test]
   fn only_token_methods_pass(method in any::<String>()) {
-    if headers::check_method(&method).is_ok() {
+    if crate::request::headers::check_method(&method).is_ok() {
       let head = request_head::encode::<&str, &str>(&method, "/", &[]);
       prop_assert_eq!(String::from_utf8_lossy(&head).matches('\n').count(), 2);
     }

@@ -18,3 +18,11 @@ pub fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     .map(|(n, v)| (n.to_string(), v.to_string()))
     .collect()
 }
+
+/// A composed wire header list as owned pairs, to compare with [`h`].
+pub fn owned(list: Vec<crate::wire::headers::WireHeader<'_>>) -> Vec<(String, String)> {
+  list
+    .into_iter()
+    .map(|(n, v)| (n.to_string(), v.into_owned()))
+    .collect()
+}

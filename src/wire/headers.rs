@@ -161,14 +161,7 @@ pub fn compose_h2(
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::test_support::{eh, h};
-
-  fn owned(list: Vec<WireHeader<'_>>) -> Vec<(String, String)> {
-    list
-      .into_iter()
-      .map(|(n, v)| (n.to_string(), v.into_owned()))
-      .collect()
-  }
+  use crate::test_support::{eh, h, owned};
 
   fn engine(last: &[(&'static str, &'static str)]) -> EngineHeaders {
     EngineHeaders {
@@ -220,49 +213,6 @@ mod tests {
   }
 
   #[test]
-  fn cache_modes_add_chromium_headers_that_the_caller_can_replace() {
-    assert_eq!(
-      cache_mode_headers(Some("reload")),
-      eh(&[("Pragma", "no-cache"), ("Cache-Control", "no-cache")])
-    );
-    assert_eq!(
-      cache_mode_headers(Some("no-cache")),
-      eh(&[("Cache-Control", "max-age=0")])
-    );
-    for other in [
-      None,
-      Some("default"),
-      Some("no-store"),
-      Some("force-cache"),
-      Some("only-if-cached"),
-    ] {
-      assert!(cache_mode_headers(other).is_empty(), "{other:?}");
-    }
-    let engine = EngineHeaders {
-      first: cache_mode_headers(Some("reload")),
-      last: vec![],
-    };
-    let list = owned(compose_h1(
-      "a",
-      "GET",
-      BodySize::None,
-      false,
-      &engine,
-      &h(&[("X-A", "1"), ("cache-control", "max-age=5")]),
-    ));
-    assert_eq!(
-      list,
-      h(&[
-        ("Host", "a"),
-        ("Connection", "keep-alive"),
-        ("Pragma", "no-cache"),
-        ("cache-control", "max-age=5"),
-        ("X-A", "1")
-      ])
-    );
-  }
-
-  #[test]
   fn proxy_connection_replaces_connection_through_a_proxy() {
     // Chromium sets Proxy-Connection and still merges the caller's own Connection after it.
     let list = owned(compose_h1(
@@ -294,54 +244,6 @@ mod tests {
     assert!(chunked.contains(&("Transfer-Encoding", "chunked".into())));
     let buffered = compose_h1("a", "GET", BodySize::Known(0), false, &none, &[]);
     assert!(buffered.contains(&("Content-Length", "0".into())));
-  }
-
-  #[test]
-  fn restricted_headers_follow_chromium() {
-    for (n, v) in [
-      ("Content-Length", "1"),
-      ("HOST", "a"),
-      ("Trailer", "x"),
-      ("te", "trailers"),
-      ("Upgrade", "websocket"),
-      ("Cookie2", "a"),
-      ("Keep-Alive", "5"),
-      ("Transfer-Encoding", "chunked"),
-      ("Set-Cookie", "a=1"),
-      ("Proxy-Authorization", "x"),
-      ("Connection", "upgrade"),
-      ("X-HTTP-Method-Override", "TRACE"),
-      ("Accept-Encoding", "gzip, dcb"),
-    ] {
-      assert_eq!(
-        check_request_headers_safe(&h(&[(n, v)])),
-        Err(NetError::ERR_INVALID_ARGUMENT),
-        "{n}: {v}"
-      );
-    }
-    for (n, v) in [
-      ("Connection", "close"),
-      ("Connection", "keep-alive"),
-      ("X-HTTP-Method", "GET"),
-      ("Accept-Encoding", "gzip"),
-    ] {
-      assert_eq!(
-        check_request_headers_safe(&h(&[(n, v)])),
-        Ok(()),
-        "{n}: {v}"
-      );
-    }
-  }
-
-  #[test]
-  fn methods_must_be_tokens() {
-    assert_eq!(check_method("PATCH"), Ok(()));
-    assert_eq!(check_method("M-SEARCH"), Ok(()));
-    assert_eq!(
-      check_method("GET / HTTP/1.1\r\nX: y"),
-      Err(NetError::ERR_INVALID_ARGUMENT)
-    );
-    assert_eq!(check_method(""), Err(NetError::ERR_INVALID_ARGUMENT));
   }
 
   #[test]
