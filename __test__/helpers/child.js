@@ -13,6 +13,8 @@ function runNode (args, env = {}) {
         resolve({
           code: error ? error.code : 0,
           killed: error ? error.killed : false,
+          // Set when the process died of a signal it did not ask for (e.g. SIGSEGV, SIGABRT).
+          signal: error && !error.killed ? error.signal : null,
           stderr,
           startedAt,
           exitedAt: Date.now(),

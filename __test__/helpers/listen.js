@@ -51,4 +51,11 @@ function collect (request, { body, chunked, events = [], end = true } = {}) {
   })
 }
 
-module.exports = { serve, listen, collect }
+// A stand-in for ava's `t` where there is none (jest, child-process fixtures): collects the
+// teardowns that serve()/listen() register, and `run()` runs them.
+function teardownScope () {
+  const fns = []
+  return { teardown: (fn) => { fns.push(fn) }, run: () => Promise.all(fns.splice(0).map((fn) => fn())) }
+}
+
+module.exports = { serve, listen, collect, teardownScope }
