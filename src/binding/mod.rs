@@ -1,7 +1,9 @@
 //! The N-API layer: everything JS calls and everything that makes JS values.
 
+mod batch;
 pub mod bridge;
 mod chunk_slab;
+mod env;
 mod js_chunk;
 pub mod requests;
 pub mod session;
@@ -19,7 +21,7 @@ pub use session::NativeSession;
 /// Registers the JS function that receives the engine events of this load of the module (see
 /// `bridge.rs` for the format) and returns the load's id.
 #[napi(catch_unwind)]
-pub fn init(env: Env, dispatch: Function<Vec<bridge::Slot>, ()>) -> napi::Result<u32> {
+pub fn init(env: Env, dispatch: Function<Vec<batch::Slot>, ()>) -> napi::Result<u32> {
   bridge::init(&env, dispatch)
 }
 
@@ -39,5 +41,5 @@ pub fn js_thread_read_count() -> f64 {
 /// return to 0).
 #[napi(catch_unwind)]
 pub fn inflight_count() -> u32 {
-  bridge::in_flight() as u32
+  env::in_flight() as u32
 }

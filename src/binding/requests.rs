@@ -13,7 +13,7 @@ use napi_derive::napi;
 use tokio::sync::{mpsc, Semaphore};
 use url::Url;
 
-use crate::binding::bridge;
+use crate::binding::env;
 use crate::binding::js_chunk::JsChunk;
 use crate::errors::NetError;
 use crate::request::auth::Credentials;
@@ -126,7 +126,7 @@ pub fn start_request(
   options: Option<Vec<Option<String>>>,
   body: Option<Buffer>,
 ) -> napi::Result<u32> {
-  let channel = bridge::channel(load)
+  let channel = env::channel(load)
     .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Unknown module load"))?;
   let session = crate::binding::session::by_id(session)
     .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Invalid session"))?;
@@ -162,8 +162,8 @@ pub fn start_request(
     (None, body)
   };
   let (decisions, decision_rx) = mpsc::unbounded_channel();
-  let id = bridge::next_request_id();
-  bridge::retain(&env, load, &lifeline)?;
+  let id = env::next_request_id();
+  env::retain(&env, load, &lifeline)?;
   let reporter = Arc::new(Reporter {
     id,
     channel: channel.clone(),
@@ -176,7 +176,7 @@ pub fn start_request(
     fut,
     // A bug in the engine fails this request instead of reaching the FFI boundary.
     move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
-    bridge::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
+    env::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
     channel.clone(),
   );
   HANDLES.with(|h| {
@@ -257,5 +257,5 @@ pub fn request_abort(env: Env, id: u32) {
   };
   h.lifeline.cancelled.store(true, Ordering::SeqCst);
   h.task.abort();
-  bridge::release(&env, h.load, &h.lifeline);
+  env::release(&env, h.load, &h.lifeline);
 }

@@ -47,8 +47,9 @@ impl Drop for NativeSession {
 #[napi]
 impl NativeSession {
   #[napi(constructor, catch_unwind)]
-  pub fn new(partition: String) -> NativeSession {
-    let inner = Arc::new(SessionInner::new(partition));
+  /// `extra_ca_certs`: `NODE_EXTRA_CA_CERTS` as the creating thread's `process.env` has it.
+  pub fn new(partition: String, extra_ca_certs: Option<String>) -> NativeSession {
+    let inner = Arc::new(SessionInner::new(partition, extra_ca_certs));
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     SESSIONS.with(|s| s.borrow_mut().insert(id, inner.clone()));
     NativeSession { inner, id }

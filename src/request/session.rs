@@ -66,10 +66,12 @@ pub fn default_user_agent() -> String {
 }
 
 impl SessionInner {
-  pub fn new(partition: String) -> SessionInner {
+  /// `extra_ca`: the PEM file whose certificates it trusts besides the system's roots.
+  pub fn new(partition: String, extra_ca: Option<String>) -> SessionInner {
+    let tls = crate::wire::tls::client_config(extra_ca.map(Into::into));
     SessionInner {
       partition,
-      pool: Pool::new(),
+      pool: Pool::new(tls),
       auth: AuthCache::default(),
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),

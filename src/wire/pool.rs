@@ -7,7 +7,7 @@
 //! `closeAllConnections()` (reference §10, Chromium's per-proxy-chain socket pools).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
@@ -59,16 +59,8 @@ pub struct Pool {
   h2: Mutex<HashMap<Target, H2Sender>>,
   /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
   generation: watch::Sender<u64>,
-}
-
-impl Default for Pool {
-  fn default() -> Pool {
-    Pool {
-      idle: Mutex::default(),
-      h2: Mutex::default(),
-      generation: watch::channel(0).0,
-    }
-  }
+  /// What its TLS connections trust and offer.
+  tls: Arc<rustls::ClientConfig>,
 }
 
 /// Resolves once `closeAllConnections()` runs after this watch was taken. Every exchange takes
@@ -91,8 +83,13 @@ impl CloseWatch {
 }
 
 impl Pool {
-  pub fn new() -> Pool {
-    Pool::default()
+  pub fn new(tls: Arc<rustls::ClientConfig>) -> Pool {
+    Pool {
+      idle: Mutex::default(),
+      h2: Mutex::default(),
+      generation: watch::channel(0).0,
+      tls,
+    }
   }
 
   pub fn watch(&self) -> CloseWatch {
@@ -133,7 +130,7 @@ impl Pool {
     tunnel: TunnelRequest<'_>,
   ) -> Result<Conn, ConnectError> {
     let generation = *self.generation.borrow();
-    let conn = connect(target, tunnel).await?;
+    let conn = connect(target, tunnel, &self.tls).await?;
     if let Conn::H2(sender) = &conn {
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
       // Shared only if closeAllConnections() did not run while it was being made.
@@ -196,7 +193,11 @@ impl Pool {
   }
 }
 
-async fn connect(target: &Target, tunnel: TunnelRequest<'_>) -> Result<Conn, ConnectError> {
+async fn connect(
+  target: &Target,
+  tunnel: TunnelRequest<'_>,
+  tls: &Arc<rustls::ClientConfig>,
+) -> Result<Conn, ConnectError> {
   let origin = &target.origin;
   let tcp = match &target.proxy {
     // Chromium reports any failure to reach the proxy itself, a failed name lookup included,
@@ -211,15 +212,19 @@ async fn connect(target: &Target, tunnel: TunnelRequest<'_>) -> Result<Conn, Con
   }
   if target.proxy.is_some() {
     let io = open_tunnel(tcp, origin, tunnel).await?;
-    return Ok(handshake_tls(io, origin).await?);
+    return Ok(handshake_tls(io, origin, tls).await?);
   }
-  Ok(handshake_tls(tcp, origin).await?)
+  Ok(handshake_tls(tcp, origin, tls).await?)
 }
 
 /// TLS to `origin` over `io` (a socket, or a tunnel through a proxy), then HTTP/2 if ALPN chose it.
-async fn handshake_tls<T: http1::Io + 'static>(io: T, origin: &Origin) -> Result<Conn, NetError> {
+async fn handshake_tls<T: http1::Io + 'static>(
+  io: T,
+  origin: &Origin,
+  tls: &Arc<rustls::ClientConfig>,
+) -> Result<Conn, NetError> {
   let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
-  let connector = tokio_rustls::TlsConnector::from(crate::wire::tls::client_config());
+  let connector = tokio_rustls::TlsConnector::from(tls.clone());
   let tls = connector
     .connect(name, io)
     .await

@@ -1,30 +1,39 @@
 //! TLS client configuration: rustls with the system's roots plus `NODE_EXTRA_CA_CERTS`.
 //!
 //! Node's convention (https://nodejs.org/api/cli.html#node_extra_ca_certsfile): certificates in
-//! the file are trusted in addition to the system store. The variable and the file are read
-//! once, when the process makes its first TLS connection ([`client_config`] is built lazily),
-//! so a process may set it any time before its first https request. ALPN offers h2 then
-//! http/1.1, as Chromium does.
+//! the file are trusted in addition to the system store. A session takes the file named by
+//! `NODE_EXTRA_CA_CERTS` as its thread's `process.env` has it when the session is created
+//! (`lib/session.js` passes it): a worker thread's `process.env` is its own copy, which the
+//! process environment does not see. ALPN offers h2 then http/1.1, as Chromium does.
 
-use std::sync::{Arc, OnceLock};
+use std::ffi::OsString;
+use std::sync::{Arc, Mutex};
 
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
 
-static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+/// Configs built so far, by extra CA file: loading the system's roots takes milliseconds, and
+/// sessions trusting the same file share one config.
+static CONFIGS: Mutex<Vec<(Option<OsString>, Arc<ClientConfig>)>> = Mutex::new(Vec::new());
 
-/// The process-wide client config (sessions share it until per-session TLS settings exist).
-pub fn client_config() -> Arc<ClientConfig> {
-  CONFIG.get_or_init(|| Arc::new(build_config())).clone()
+/// The client config trusting the system's roots and the certificates in `extra_ca` (a PEM file).
+pub fn client_config(extra_ca: Option<OsString>) -> Arc<ClientConfig> {
+  let mut configs = CONFIGS.lock().unwrap_or_else(|p| p.into_inner());
+  if let Some((_, config)) = configs.iter().find(|(path, _)| *path == extra_ca) {
+    return config.clone();
+  }
+  let config = Arc::new(build_config(extra_ca.as_deref()));
+  configs.push((extra_ca, config.clone()));
+  config
 }
 
-fn build_config() -> ClientConfig {
+fn build_config(extra_ca: Option<&std::ffi::OsStr>) -> ClientConfig {
   let mut roots = RootCertStore::empty();
   // Unreadable individual system certificates are skipped, as Chromium and Node do.
   let native = rustls_native_certs::load_native_certs();
   roots.add_parsable_certificates(native.certs);
-  if let Some(path) = std::env::var_os("NODE_EXTRA_CA_CERTS") {
-    roots.add_parsable_certificates(read_pem_certs(&path));
+  if let Some(path) = extra_ca {
+    roots.add_parsable_certificates(read_pem_certs(path));
   }
   let provider = Arc::new(rustls::crypto::ring::default_provider());
   let mut config = ClientConfig::builder_with_provider(provider)

@@ -1,0 +1,188 @@
+//! What each N-API environment (the main thread, or one worker thread) holds: its module loads
+//! (each with a channel and a threadsafe function), its requests in flight, and its teardown.
+//! Only the environment's JS thread touches it, so it lives in a thread-local: Node runs one
+//! environment per thread.
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::panic;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::{sys, Env, Status};
+
+use crate::binding::bridge::DispatchFn;
+use crate::request::events::{Channel, Lifeline};
+
+/// One environment's state.
+struct EnvState {
+  env: sys::napi_env,
+  /// Index `load - 1`.
+  loads: Vec<Load>,
+  /// Requests of this environment in flight, across its loads.
+  in_flight: usize,
+  next_request: u32,
+}
+
+/// One load of the JS module.
+struct Load {
+  channel: Arc<Channel>,
+  tsfn: Arc<DispatchFn>,
+  /// Its requests in flight: its threadsafe function is referenced while this is not 0.
+  in_flight: usize,
+}
+
+thread_local! {
+  static ENV: RefCell<Option<EnvState>> = const { RefCell::new(None) };
+}
+
+fn with_state<R>(f: impl FnOnce(&mut EnvState) -> R) -> Option<R> {
+  ENV.with(|e| e.borrow_mut().as_mut().map(f))
+}
+
+/// Sets up this thread's environment on its first load: state, and the teardown hook.
+pub fn ensure(env: &Env) -> napi::Result<()> {
+  let raw = env.raw();
+  if with_state(|state| state.env == raw) == Some(true) {
+    return Ok(());
+  }
+  // SAFETY: `teardown` runs on this thread when the environment goes, with `raw` as its
+  // argument; it checks the state is that environment's before touching it.
+  check(unsafe { sys::napi_add_env_cleanup_hook(raw, Some(teardown), raw.cast()) })?;
+  crate::wire::socket_watch::init(env);
+  ENV.with(|e| {
+    *e.borrow_mut() = Some(EnvState {
+      env: raw,
+      loads: Vec::new(),
+      in_flight: 0,
+      next_request: 1,
+    })
+  });
+  Ok(())
+}
+
+/// Adds a load whose events `tsfn` delivers; returns its id (from 1).
+pub fn add_load(env: &Env, tsfn: DispatchFn) -> napi::Result<u32> {
+  // Unreferenced until a request starts: an idle addon must not keep Node alive.
+  check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
+  let tsfn = Arc::new(tsfn);
+  let caller = tsfn.clone();
+  let channel = Channel::new(Box::new(move || {
+    caller.call((), ThreadsafeFunctionCallMode::NonBlocking);
+  }));
+  with_state(|state| {
+    state.loads.push(Load {
+      channel,
+      tsfn,
+      in_flight: 0,
+    });
+    state.loads.len() as u32
+  })
+  .ok_or_else(|| napi::Error::new(Status::GenericFailure, "no environment state"))
+}
+
+/// The id the next load will get.
+pub fn next_load() -> u32 {
+  with_state(|state| state.loads.len() as u32 + 1).unwrap_or(1)
+}
+
+/// The environment is going away (its JS thread, from Node's cleanup hooks): every request it
+/// started is aborted, so no engine thread reports to it or keeps its memory any longer.
+unsafe extern "C" fn teardown(arg: *mut c_void) {
+  let _ = panic::catch_unwind(|| {
+    let env: sys::napi_env = arg.cast();
+    let Some(state) = ENV.with(|e| {
+      let mut e = e.borrow_mut();
+      match &*e {
+        Some(state) if state.env == env => e.take(),
+        _ => None,
+      }
+    }) else {
+      return;
+    };
+    for load in &state.loads {
+      load.channel.close();
+    }
+    // Stops every socket watch (while the loop can still close them) and drops the tasks.
+    crate::binding::requests::abort_all();
+    crate::binding::session::forget_all();
+    crate::binding::chunk_slab::forget();
+    crate::wire::socket_watch::shutdown();
+    drop(state);
+  });
+}
+
+/// The channel of `load`, on its JS thread.
+pub fn channel(load: u32) -> Option<Arc<Channel>> {
+  with_state(|state| {
+    let index = (load as usize).checked_sub(1)?;
+    state.loads.get(index).map(|l| l.channel.clone())
+  })
+  .flatten()
+}
+
+/// A new request id, unique among this environment's requests in flight.
+pub fn next_request_id() -> u32 {
+  with_state(|state| {
+    let id = state.next_request;
+    state.next_request = state.next_request.checked_add(1).unwrap_or(1);
+    id
+  })
+  .unwrap_or(0)
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+  if status == sys::Status::napi_ok {
+    Ok(())
+  } else {
+    Err(napi::Error::new(
+      Status::GenericFailure,
+      "threadsafe function reference failed",
+    ))
+  }
+}
+
+/// Takes a share of `load`'s "keep Node alive" reference for a starting request (JS thread).
+pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
+  let tsfn = with_state(|state| {
+    let index = (load as usize).checked_sub(1)?;
+    let entry = state.loads.get_mut(index)?;
+    if lifeline.holds_ref.swap(true, Ordering::SeqCst) {
+      return Some(None);
+    }
+    state.in_flight += 1;
+    entry.in_flight += 1;
+    Some((entry.in_flight == 1).then(|| entry.tsfn.clone()))
+  })
+  .flatten()
+  .ok_or_else(|| napi::Error::new(Status::GenericFailure, "unknown module load"))?;
+  match tsfn {
+    Some(tsfn) => check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) }),
+    None => Ok(()),
+  }
+}
+
+/// Gives back a request's share (JS thread); idempotent.
+pub fn release(env: &Env, load: u32, lifeline: &Lifeline) {
+  let tsfn = with_state(|state| {
+    let index = (load as usize).checked_sub(1)?;
+    let entry = state.loads.get_mut(index)?;
+    if !lifeline.holds_ref.swap(false, Ordering::SeqCst) {
+      return None;
+    }
+    state.in_flight -= 1;
+    entry.in_flight -= 1;
+    (entry.in_flight == 0).then(|| entry.tsfn.clone())
+  })
+  .flatten();
+  if let Some(tsfn) = tsfn {
+    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) });
+  }
+}
+
+/// This environment's requests started and not yet finished (diagnostics, leak tests, and
+/// whether a new request is first polled on the JS thread).
+pub fn in_flight() -> usize {
+  with_state(|state| state.in_flight).unwrap_or(0)
+}
