@@ -8,8 +8,10 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::errors::NetError;
-use crate::request::auth::{self, Answer, Credentials};
-use crate::request::decoding::{self, ContentDecoder};
+use crate::request::auth::attempt::{self, AuthAttempt};
+use crate::request::auth::{self, Credentials};
+use crate::request::decoding::ContentDecoder;
+use crate::request::engine_headers;
 use crate::request::events::{AuthInfo, Event};
 use crate::request::fetch_metadata;
 use crate::request::headers;
@@ -17,7 +19,7 @@ use crate::request::redirect;
 use crate::request::referrer;
 use crate::request::reporter::{next_decision, Decision, Reporter};
 use crate::request::session::SessionInner;
-use crate::wire::headers::{self as wire_headers, EngineHeaders};
+use crate::wire::headers as wire_headers;
 use crate::wire::origin::{self, Origin, Target};
 use crate::wire::transport::{self, Outgoing, ResponseStart};
 use crate::wire::upload::{UploadBody, UploadEvents};
@@ -63,49 +65,6 @@ pub async fn perform(
   }
 }
 
-/// Credentials being tried for a protection space on this request.
-struct AuthAttempt {
-  /// The server's origin, or the proxy's address for proxy credentials.
-  origin: Origin,
-  is_proxy: bool,
-  tried: auth::Tried,
-  answer: Answer,
-}
-
-/// The RFC 9218 `priority` value for Chromium's priority names (reference §8.3).
-fn priority_header(priority: Option<&str>, incremental: Option<bool>) -> Option<&'static str> {
-  let incremental = incremental.unwrap_or(true);
-  // Computed for every request: a table of fixed text, not a `format!`.
-  let (with_i, without_i) = match priority.unwrap_or("idle") {
-    "throttled" => ("u=5, i", "u=5"),
-    "lowest" => return incremental.then_some("i"),
-    "low" => ("u=2, i", "u=2"),
-    "medium" => ("u=1, i", "u=1"),
-    "highest" => ("u=0, i", "u=0"),
-    _ => ("u=4, i", "u=4"),
-  };
-  Some(if incremental { with_i } else { without_i })
-}
-
-/// `'en-US,fr,de'` -> `en-US,fr;q=0.9,de;q=0.8`, as Chromium expands `setUserAgent`'s languages.
-pub fn expand_accept_language(languages: &str) -> String {
-  languages
-    .split(',')
-    .map(str::trim)
-    .filter(|l| !l.is_empty())
-    .enumerate()
-    .map(|(i, lang)| {
-      if i == 0 {
-        lang.to_string()
-      } else {
-        let q = (10 - i.min(9)) as f32 / 10.0;
-        format!("{lang};q={q:.1}")
-      }
-    })
-    .collect::<Vec<_>>()
-    .join(",")
-}
-
 struct Request<'a> {
   session: &'a SessionInner,
   reporter: &'a Arc<Reporter>,
@@ -131,13 +90,14 @@ impl Request<'_> {
     // What `same-origin` compares against: the `origin` option's origin, which is the initiator
     // whenever the option is given (an unparsable one is opaque, equal to no URL's origin).
     let credentials_origin = options.origin.as_ref().and(initiator.clone());
-    let h2_priority = priority_header(options.priority.as_deref(), options.priority_incremental);
+    let h2_priority =
+      engine_headers::priority_header(options.priority.as_deref(), options.priority_incremental);
     if let Some(referer) = wire_headers::get(&user, "referer") {
       referrer::check_initial(policy, referer, &url)?;
     }
     // Credentials in the URL answer the first challenge without a 'login' (reference §4.1);
     // they are never sent as part of the URL.
-    let mut url_creds = take_userinfo(&mut url);
+    let mut url_creds = attempt::take_userinfo(&mut url);
     let mut site = fetch_metadata::site_for(initiator.as_ref(), &url);
     let mut redirects = 0;
     // Server and proxy credentials are tried independently: a request may need both.
@@ -167,7 +127,8 @@ impl Request<'_> {
         _ => false,
       };
       let (user_out, sec_fetch) = fetch_metadata::apply(&user, &url, site, initiator.is_some())?;
-      let (mut engine, decodes) = self.engine_headers(
+      let (mut engine, decodes) = engine_headers::for_hop(
+        self.session,
         &origin,
         &url,
         &method,
@@ -178,7 +139,14 @@ impl Request<'_> {
         options.cache.as_deref(),
       );
       let proxy_auth = proxy_space.as_ref().and_then(|space| {
-        self.proxy_authorization(space, proxy_attempt.as_mut(), &target, &method, &url)
+        attempt::proxy_authorization(
+          &self.session.auth,
+          space,
+          proxy_attempt.as_mut(),
+          &target,
+          &method,
+          &url,
+        )
       });
       let mut tunnel_authorization = None;
       if let Some(value) = proxy_auth {
@@ -267,10 +235,10 @@ impl Request<'_> {
         // A redirect is not a 401 or a 407: the credentials just tried were accepted, so
         // remember them for the space they answered, as for any other response.
         if let Some(done) = attempt.take() {
-          self.remember(done, url.path());
+          attempt::remember(&self.session.auth, done, url.path());
         }
         if let Some(done) = proxy_attempt.take() {
-          self.remember(done, "/");
+          attempt::remember(&self.session.auth, done, "/");
         }
         if url.origin() != plan.url.origin() {
           url_creds = None;
@@ -285,7 +253,7 @@ impl Request<'_> {
       // Anything but a 407 means the proxy let the request through: its credentials worked.
       if response.status != 407 {
         if let Some(done) = proxy_attempt.take() {
-          self.remember(done, "/");
+          attempt::remember(&self.session.auth, done, "/");
         }
       }
       let challenges = match response.status {
@@ -322,7 +290,7 @@ impl Request<'_> {
         auth::Step::Fail(e) => return Err(e),
         auth::Step::Deliver { remember } => {
           if let (true, Some(done)) = (remember, previous) {
-            self.remember(done, url.path());
+            attempt::remember(&self.session.auth, done, url.path());
           }
           None
         }
@@ -389,97 +357,6 @@ impl Request<'_> {
     }
   }
 
-  /// The engine's headers for one hop and whether the body will need decoding.
-  #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
-  fn engine_headers(
-    &self,
-    origin: &Origin,
-    url: &Url,
-    method: &str,
-    user: &[(String, String)],
-    sec_fetch: Vec<wire_headers::EngineHeader>,
-    attempt: Option<&mut AuthAttempt>,
-    omit_credentials: bool,
-    cache: Option<&str>,
-  ) -> (EngineHeaders, bool) {
-    let mut engine = EngineHeaders {
-      first: headers::cache_mode_headers(cache),
-      last: Vec::new(),
-    };
-    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    if !omit_credentials && !wire_headers::has(user, "authorization") {
-      let value = match attempt {
-        Some(a) => a.answer.header_value(&a.tried.creds, method, target).ok(),
-        None => self
-          .session
-          .auth
-          .preemptive(origin, url.path(), method, target)
-          .map(|(_, v)| v),
-      };
-      if let Some(value) = value {
-        engine.first.push(("Authorization", value.into()));
-      }
-    }
-    engine.last = sec_fetch;
-    engine
-      .last
-      .push(("User-Agent", self.session.user_agent().into()));
-    let decodes = !wire_headers::has(user, "accept-encoding");
-    if decodes {
-      let secure_or_local = fetch_metadata::potentially_trustworthy(url);
-      let value = decoding::accept_encoding(secure_or_local, wire_headers::has(user, "range"));
-      engine.last.push(("Accept-Encoding", value.into()));
-    }
-    if let Some(languages) = self.session.accept_languages() {
-      engine
-        .last
-        .push(("Accept-Language", expand_accept_language(&languages).into()));
-    }
-    (engine, decodes)
-  }
-
-  /// `Proxy-Authorization` for this hop: the credentials being tried for the proxy, else
-  /// cached ones, sent pre-emptively (also under `omit`, reference §7.1). Digest signs
-  /// `CONNECT host:port` for a tunnel, else the method and path, as Chromium's
-  /// `HttpAuthHandlerDigest::GetRequestMethodAndPath` does.
-  fn proxy_authorization(
-    &self,
-    space: &Origin,
-    attempt: Option<&mut AuthAttempt>,
-    target: &Target,
-    method: &str,
-    url: &Url,
-  ) -> Option<String> {
-    let authority = origin::authority(&target.origin);
-    let (method, uri) = if target.tunnels() {
-      ("CONNECT", authority.as_str())
-    } else {
-      (
-        method,
-        &url[url::Position::BeforePath..url::Position::AfterQuery],
-      )
-    };
-    // Credentials being tried belong to the proxy that asked: if this hop goes to another one
-    // (a redirect, or setProxy() while 'login' was pending), they stay behind.
-    match attempt.filter(|a| a.origin == *space) {
-      Some(a) => a.answer.header_value(&a.tried.creds, method, uri).ok(),
-      None => self.session.auth.preemptive_proxy(space, method, uri),
-    }
-  }
-
-  /// Remembers credentials the server (or proxy) accepted for their protection space, covering
-  /// the directory of `path` (where they were accepted) and below; proxy spaces have no path.
-  fn remember(&self, done: AuthAttempt, path: &str) {
-    self.session.auth.store(
-      &done.origin,
-      done.is_proxy,
-      &done.tried.realm,
-      path,
-      done.tried.creds,
-      done.answer,
-    );
-  }
-
   /// Emits `'login'` for `challenge` and waits for the user's answer: credentials to retry
   /// with, or `None` to deliver the 401 / 407 (reference §4.1). `origin` is the server's, or
   /// the proxy's address (`authInfo.host` / `port` name the proxy then).
@@ -519,59 +396,5 @@ impl Request<'_> {
     });
     crate::request::download::deliver(response.body, decoder, self.reporter, &self.session.pool)
       .await
-  }
-}
-
-/// Removes `user:pass@` from `url`, returning them (percent-decoded).
-fn take_userinfo(url: &mut Url) -> Option<Credentials> {
-  if url.username().is_empty() && url.password().is_none() {
-    return None;
-  }
-  let decode = |s: &str| {
-    percent_encoding::percent_decode_str(s)
-      .decode_utf8_lossy()
-      .into_owned()
-  };
-  let creds = Credentials {
-    username: decode(url.username()),
-    password: decode(url.password().unwrap_or("")),
-  };
-  let _ = url.set_username("");
-  let _ = url.set_password(None);
-  Some(creds)
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn priority_values_follow_the_reference_table() {
-    assert_eq!(priority_header(None, None), Some("u=4, i"));
-    assert_eq!(priority_header(Some("throttled"), Some(false)), Some("u=5"));
-    assert_eq!(priority_header(Some("lowest"), Some(true)), Some("i"));
-    assert_eq!(priority_header(Some("lowest"), Some(false)), None);
-    assert_eq!(priority_header(Some("highest"), None), Some("u=0, i"));
-    assert_eq!(priority_header(Some("medium"), Some(false)), Some("u=1"));
-    assert_eq!(priority_header(Some("low"), Some(true)), Some("u=2, i"));
-  }
-
-  #[test]
-  fn accept_language_gets_q_values() {
-    assert_eq!(
-      expand_accept_language("en-US,fr,de"),
-      "en-US,fr;q=0.9,de;q=0.8"
-    );
-    assert_eq!(expand_accept_language("en"), "en");
-  }
-
-  #[test]
-  fn userinfo_is_taken_out_of_the_url() {
-    let mut url = Url::parse("http://us%40er:p%3Ass@host/x").unwrap();
-    let creds = take_userinfo(&mut url).unwrap();
-    assert_eq!(creds.username, "us@er");
-    assert_eq!(creds.password, "p:ss");
-    assert_eq!(url.as_str(), "http://host/x");
-    assert!(take_userinfo(&mut url).is_none());
   }
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod body_budget;
 pub mod decoding;
 pub mod download;
+pub mod engine_headers;
 pub mod events;
 pub mod fetch_metadata;
 pub mod headers;

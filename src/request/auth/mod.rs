@@ -6,6 +6,7 @@
 //! (a header may hold several challenges, which that crate does not split).
 
 mod answer;
+pub mod attempt;
 mod cache;
 mod challenge;
 mod step;
