@@ -1,5 +1,7 @@
 'use strict'
 
+const { netError } = require('./errors')
+
 // Routes engine events to the JS objects they belong to. The native side delivers every event
 // queued since the last delivery at once, six slots per event, [id, kind, a, b, c, d]
 // (src/bridge.rs documents each kind), packed as [numbers, slab, ...values]: a Float64Array of
@@ -144,9 +146,15 @@ function binding () {
   return native
 }
 
-// Starts a request for `target` (its `_onNativeEvent` receives the events) and returns its id.
+// Starts a request for `target` (its `_onNativeEvent` receives the events) and returns its id,
+// or the Error it failed to start with (the engine throws a Chromium error name).
 function startRequest (target, session, method, url, headers, chunked, options, body) {
-  const id = binding().startRequest(load, session, method, url, headers, chunked, options, body)
+  let id
+  try {
+    id = binding().startRequest(load, session, method, url, headers, chunked, options, body)
+  } catch (err) {
+    return netError(String(err.message))
+  }
   handlers.set(id, target)
   return id
 }

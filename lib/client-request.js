@@ -7,7 +7,8 @@
 const { Writable } = require('node:stream')
 const { parseOptions, validateHeader } = require('./options')
 const { IncomingMessage, splitRawHeaders } = require('./incoming-message')
-const { netError } = require('./errors')
+const errors = require('./errors')
+const { netError } = errors
 const bridge = require('./bridge')
 const { EventKind } = bridge
 const sessionModule = require('./session')
@@ -62,29 +63,29 @@ class ClientRequest extends Writable {
     // Electron lets this succeed after a buffered write and silently drops what was written
     // (reference §2.1, docs≠code); we refuse it instead, so no data is ever lost silently.
     if (this[kStarted] || this[kHeadersLocked]) {
-      throw new Error('chunkedEncoding can only be set before the request is started')
+      throw errors.chunkedEncodingAfterStart()
     }
     if (this[kChunked] !== undefined) {
-      throw new Error('chunkedEncoding can only be set once')
+      throw errors.chunkedEncodingTwice()
     }
     this[kChunked] = !!value
   }
 
   setHeader (name, value) {
-    if (this[kHeadersLocked]) throw new Error('Can\'t set headers after they are sent')
+    if (this[kHeadersLocked]) throw errors.setHeaderAfterSent()
     validateHeader(name, value)
     this[kHeaders].set(name.toLowerCase(), { name, value })
   }
 
   getHeader (name) {
-    if (name == null) throw new Error('`name` is required for getHeader(name)')
+    if (name == null) throw errors.nameRequired('getHeader')
     const header = this[kHeaders].get(name.toLowerCase())
     return header && header.value
   }
 
   removeHeader (name) {
-    if (name == null) throw new Error('`name` is required for removeHeader(name)')
-    if (this[kHeadersLocked]) throw new Error('Can\'t remove headers after they are sent')
+    if (name == null) throw errors.nameRequired('removeHeader')
+    if (this[kHeadersLocked]) throw errors.removeHeaderAfterSent()
     this[kHeaders].delete(name.toLowerCase())
   }
 
@@ -141,7 +142,7 @@ class ClientRequest extends Writable {
     const options = this[kOptions]
     const dest = this.getHeader('sec-fetch-dest')
     if (NAVIGATION_DESTS.includes(String(dest)) && String(this.getHeader('sec-fetch-mode')) !== 'navigate') {
-      return new TypeError('sec-fetch-dest of \'document\', \'frame\', \'iframe\' or \'fencedframe\' requires sec-fetch-mode \'navigate\'')
+      return errors.navigationNeedsNavigateMode()
     }
     const session = options.session || sessionModule.fromPartition(options.partition)
     const flatHeaders = []
@@ -149,10 +150,12 @@ class ClientRequest extends Writable {
       flatHeaders.push(name, String(value))
     }
     // Events reach `_onNativeEvent` (a method, so no closure is allocated per request).
-    this[kId] = bridge.startRequest(
+    const started = bridge.startRequest(
       this, sessionModule.nativeIdOf(session), options.method, options.url, flatHeaders,
       !!this[kChunked], options.native, body
     )
+    if (typeof started !== 'number') return started
+    this[kId] = started
     // Set only once started: the engine's functions take the request's id from here on.
     this[kNative] = bridge.binding()
     this._armTimeout()
@@ -215,7 +218,7 @@ class ClientRequest extends Writable {
   _onRedirect (statusCode, method, redirectUrl, joinedHeaders) {
     const policy = this[kOptions].redirect
     if (policy === 'error') {
-      this._die(new Error('Attempted to redirect, but redirect policy was \'error\''))
+      this._die(errors.redirectPolicyError())
       return
     }
     const headers = redirectHeaders(splitRawHeaders(joinedHeaders))
@@ -229,7 +232,7 @@ class ClientRequest extends Writable {
         if (followed) {
           this[kNative].requestFollowRedirect(this[kId], true)
         } else {
-          this._die(new Error('Redirect was cancelled'))
+          this._die(errors.redirectCancelled())
         }
       }
     }
@@ -252,7 +255,7 @@ class ClientRequest extends Writable {
 
   followRedirect () {
     if (!this[kFollowRedirect]) {
-      throw new Error('followRedirect() called, but was not waiting for a redirect')
+      throw errors.notWaitingForRedirect()
     }
     this[kFollowRedirect]()
   }

@@ -1,9 +1,72 @@
 'use strict'
 
-// The one place that turns the engine's error kinds into the Errors users see.
-// Electron's form (reference §9): a plain Error whose message is `net::ERR_<NAME>`, no `code`.
+// Every error text users see, in one place. Electron's texts are matched exactly (reference §1-§3,
+// §9; Electron's spec files assert them), so they are never written anywhere else in lib/.
+
+// A network failure: a plain Error whose message is `net::ERR_<NAME>`, no `code` (reference §9).
+// `name` is Chromium's name, as the engine reports it.
 function netError (name) {
   return new Error(`net::${name}`)
 }
 
-module.exports = { netError }
+// ClientRequest's state and header methods (reference §2).
+const chunkedEncodingAfterStart = () => new Error('chunkedEncoding can only be set before the request is started')
+const chunkedEncodingTwice = () => new Error('chunkedEncoding can only be set once')
+const setHeaderAfterSent = () => new Error('Can\'t set headers after they are sent')
+const removeHeaderAfterSent = () => new Error('Can\'t remove headers after they are sent')
+const nameRequired = (method) => new Error(`\`name\` is required for ${method}(name)`)
+const headerNameNotString = () => new TypeError('`name` should be a string in setHeader(name, value)')
+const headerValueRequired = (name) => new Error('`value` required in setHeader("' + name + '", value)')
+const invalidHeaderName = (name) => new Error(`Invalid header name: '${name}'`)
+const invalidHeaderValue = (name, value) => new Error(`Invalid value for header '${name}': '${value}'`)
+const navigationNeedsNavigateMode = () => new TypeError('sec-fetch-dest of \'document\', \'frame\', \'iframe\' or \'fencedframe\' requires sec-fetch-mode \'navigate\'')
+
+// Redirects (reference §6).
+const redirectPolicyError = () => new Error('Attempted to redirect, but redirect policy was \'error\'')
+const redirectCancelled = () => new Error('Redirect was cancelled')
+const notWaitingForRedirect = () => new Error('followRedirect() called, but was not waiting for a redirect')
+
+// IncomingMessage.
+const trailersUnsupported = () => new Error('HTTP trailers are not supported')
+
+// net.request options (reference §1).
+const unescapedPath = () => new TypeError('Request path contains unescaped characters')
+const invalidRedirectMode = () => new Error('redirect mode should be one of follow, error or manual')
+const headersNotObject = () => new TypeError('headers must be an object')
+const notASession = () => new TypeError('`session` should be an instance of the Session class')
+const partitionNotString = () => new TypeError('`partition` should be a string')
+const unsupportedProtocol = () => new Error('ClientRequest only supports http: and https: protocols')
+const sameOriginNeedsOrigin = () => new Error('credentials: same-origin requires origin to be set')
+
+// Sessions (reference §10).
+const sessionConstructor = () => new TypeError('Session objects are created by session.fromPartition()')
+const invalidProxyMode = () => new Error('Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system')
+const partitionArgumentNotString = () => new TypeError('Must pass partition as a string')
+
+module.exports = {
+  netError,
+  chunkedEncodingAfterStart,
+  chunkedEncodingTwice,
+  setHeaderAfterSent,
+  removeHeaderAfterSent,
+  nameRequired,
+  headerNameNotString,
+  headerValueRequired,
+  invalidHeaderName,
+  invalidHeaderValue,
+  navigationNeedsNavigateMode,
+  redirectPolicyError,
+  redirectCancelled,
+  notWaitingForRedirect,
+  trailersUnsupported,
+  unescapedPath,
+  invalidRedirectMode,
+  headersNotObject,
+  notASession,
+  partitionNotString,
+  unsupportedProtocol,
+  sameOriginNeedsOrigin,
+  sessionConstructor,
+  invalidProxyMode,
+  partitionArgumentNotString
+}

@@ -1,5 +1,7 @@
 'use strict'
 
+const errors = require('./errors')
+
 // Electron's IncomingMessage (lib/browser/api/net-client-request.ts): a Readable whose data is
 // pulled from the engine one chunk at a time, so a consumer that does not read stops the
 // socket (reference §5 backpressure).
@@ -80,11 +82,11 @@ class IncomingMessage extends Readable {
   }
 
   get trailers () {
-    throw new Error('HTTP trailers are not supported')
+    throw errors.trailersUnsupported()
   }
 
   get rawTrailers () {
-    throw new Error('HTTP trailers are not supported')
+    throw errors.trailersUnsupported()
   }
 
   // Called by ClientRequest for every body chunk (null at the end).

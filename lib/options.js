@@ -1,5 +1,7 @@
 'use strict'
 
+const errors = require('./errors')
+
 // Option parsing and validation for ClientRequest, in Electron's order and with its exact
 // error texts (reference §1.2–1.4, Electron's lib/common/api/net-client-request.ts).
 
@@ -21,16 +23,16 @@ const REFERRER_POLICIES = [
 
 function validateHeader (name, value) {
   if (typeof name !== 'string') {
-    throw new TypeError('`name` should be a string in setHeader(name, value)')
+    throw errors.headerNameNotString()
   }
   if (value == null) {
-    throw new Error('`value` required in setHeader("' + name + '", value)')
+    throw errors.headerValueRequired(name)
   }
   if (!TOKEN.test(name)) {
-    throw new Error(`Invalid header name: '${name}'`)
+    throw errors.invalidHeaderName(name)
   }
   if (INVALID_VALUE.test(String(value))) {
-    throw new Error(`Invalid value for header '${name}': '${value}'`)
+    throw errors.invalidHeaderValue(name, value)
   }
 }
 
@@ -44,7 +46,7 @@ function buildUrl (options) {
     if (options.port) urlObj.port = options.port
   }
   if (options.path && / /.test(options.path)) {
-    throw new TypeError('Request path contains unescaped characters')
+    throw errors.unescapedPath()
   }
   // Only pathname, search and hash of `path` are kept: an authority inside it is dropped.
   const parsed = new URL(options.path || '/', 'http://electron-net-rs.invalid')
@@ -83,10 +85,10 @@ function parseOptions (optionsIn, isSession) {
 
   const redirect = options.redirect || 'follow'
   if (!REDIRECT_MODES.includes(redirect)) {
-    throw new Error('redirect mode should be one of follow, error or manual')
+    throw errors.invalidRedirectMode()
   }
   if (options.headers != null && typeof options.headers !== 'object') {
-    throw new TypeError('headers must be an object')
+    throw errors.headersNotObject()
   }
   // Keyed by lower-cased name: a later spelling replaces the value and the name, but keeps the
   // first key's position (Map insertion order).
@@ -100,25 +102,25 @@ function parseOptions (optionsIn, isSession) {
   let partition = ''
   if (options.session) {
     if (!isSession(options.session)) {
-      throw new TypeError('`session` should be an instance of the Session class')
+      throw errors.notASession()
     }
     session = options.session
   } else if (options.partition) {
     if (typeof options.partition !== 'string') {
-      throw new TypeError('`partition` should be a string')
+      throw errors.partitionNotString()
     }
     partition = options.partition
   }
 
   const protocol = typeof optionsIn === 'string' ? options.protocol : new URL(urlStr).protocol
   if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new Error('ClientRequest only supports http: and https: protocols')
+    throw errors.unsupportedProtocol()
   }
 
   const credentials = pick(options.credentials, CREDENTIALS)
   const origin = typeof options.origin === 'string' ? options.origin : undefined
   if (credentials === 'same-origin' && !origin) {
-    throw new Error('credentials: same-origin requires origin to be set')
+    throw errors.sameOriginNeedsOrigin()
   }
 
   const referrerPolicy = typeof options.referrerPolicy === 'string' &&

@@ -1,5 +1,7 @@
 'use strict'
 
+const errors = require('./errors')
+
 // Session: what a request needs from Electron's session (reference §10). Each Session owns a
 // NativeSession (its connection pool, auth cache, user agent and proxy configuration; cookies
 // and the HTTP cache join it in later versions).
@@ -25,7 +27,7 @@ function stringField (config, name) {
 class Session {
   constructor (partition, token) {
     if (token !== kPartition) {
-      throw new TypeError('Session objects are created by session.fromPartition()')
+      throw errors.sessionConstructor()
     }
     this[kPartition] = partition
     // Its TLS trusts NODE_EXTRA_CA_CERTS as this thread sees it now (a worker's process.env is
@@ -71,7 +73,7 @@ class Session {
     if (mode === undefined) {
       mode = pacScript ? 'pac_script' : 'fixed_servers'
     } else if (!PROXY_MODES.includes(mode)) {
-      return Promise.reject(new Error('Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system'))
+      return Promise.reject(errors.invalidProxyMode())
     }
     this[kNative].setProxy(mode, stringField(config, 'proxyRules') || '', stringField(config, 'proxyBypassRules') || '')
     return new Promise((resolve) => setImmediate(resolve))
@@ -93,7 +95,7 @@ class Session {
 // Electron reads `options` ({ cache }) only the first time a partition is used (reference
 // §10); nothing in it has an effect yet, as there is no HTTP cache.
 function fromPartition (partition = '') {
-  if (typeof partition !== 'string') throw new TypeError('Must pass partition as a string')
+  if (typeof partition !== 'string') throw errors.partitionArgumentNotString()
   let session = sessions.get(partition)
   if (!session) {
     session = new Session(partition, kPartition)

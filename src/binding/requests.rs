@@ -126,12 +126,14 @@ pub fn start_request(
   options: Option<Vec<Option<String>>>,
   body: Option<Buffer>,
 ) -> napi::Result<u32> {
-  let channel = env::channel(load)
-    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Unknown module load"))?;
-  let session = crate::binding::session::by_id(session)
-    .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "Invalid session"))?;
-  let url =
-    parse_url(url).map_err(|_| napi::Error::new(napi::Status::InvalidArg, "Invalid URL"))?;
+  // A start that fails throws the Chromium name of its error; `lib/bridge.js` turns it into the
+  // request's 'error' (every text users see is made in `lib/errors.js`). JS validated the URL
+  // already, and the load and session exist while JS holds them: these are internal failures.
+  let fail = |e: NetError| napi::Error::new(napi::Status::InvalidArg, e.name);
+  let channel = env::channel(load).ok_or_else(|| fail(NetError::ERR_FAILED))?;
+  let session =
+    crate::binding::session::by_id(session).ok_or_else(|| fail(NetError::ERR_FAILED))?;
+  let url = parse_url(url).map_err(|_| fail(NetError::ERR_INVALID_URL))?;
   let mut pairs = headers.into_iter();
   let mut header_list = Vec::new();
   while let Some(name) = pairs.next() {
