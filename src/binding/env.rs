@@ -50,7 +50,9 @@ pub fn ensure(env: &Env) -> napi::Result<()> {
   // SAFETY: `teardown` runs on this thread when the environment goes, with `raw` as its
   // argument; it checks the state is that environment's before touching it.
   check(unsafe { sys::napi_add_env_cleanup_hook(raw, Some(teardown), raw.cast()) })?;
-  crate::wire::socket_watch::init(env);
+  if let Ok(uv_loop) = env.get_uv_event_loop() {
+    crate::wire::socket_watch::init(uv_loop.cast());
+  }
   ENV.with(|e| {
     *e.borrow_mut() = Some(EnvState {
       env: raw,

@@ -47,11 +47,14 @@ thread_local! {
   static LOOP: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-/// Remembers the JS thread's libuv loop; watches can be armed only on this thread afterwards.
-pub fn init(env: &napi::Env) {
-  if let Ok(uv_loop) = env.get_uv_event_loop() {
-    LOOP.with(|l| l.set(uv_loop.cast()));
-  }
+/// Remembers this JS thread's libuv loop; watches can be armed only on this thread afterwards.
+pub fn init(uv_loop: *mut c_void) {
+  LOOP.with(|l| l.set(uv_loop));
+}
+
+/// This thread's libuv loop, while it is a JS thread.
+fn uv_loop() -> *mut c_void {
+  LOOP.with(|l| l.get())
 }
 
 /// This thread's environment is being torn down: no watch may be armed on its loop any more
@@ -77,8 +80,12 @@ pub fn poll_here<R>(poll: impl FnOnce() -> R) -> (R, Option<RawFd>) {
   (result, this.and_then(|p| p.wanted))
 }
 
-/// `ELECTRON_NET_RS_JS_THREAD_READS=0` turns reading on the JS thread off (kept for A/B runs).
+/// `ELECTRON_NET_RS_JS_THREAD_READS=0` turns reading on the JS thread off (kept for A/B runs);
+/// building without the `js-thread-reads` feature leaves it out altogether.
 fn enabled() -> bool {
+  if !cfg!(feature = "js-thread-reads") {
+    return false;
+  }
   use std::sync::OnceLock;
   static ON: OnceLock<bool> = OnceLock::new();
   *ON.get_or_init(|| std::env::var("ELECTRON_NET_RS_JS_THREAD_READS").as_deref() != Ok("0"))
@@ -122,103 +129,10 @@ pub fn want(fd: RawFd) {
   });
 }
 
-/// A `uv_poll_t` watching one socket for readability on the JS thread's loop.
-pub struct Watch {
-  handle: *mut c_void,
-}
-
-// SAFETY: a `Watch` is only created, stopped and dropped on the JS thread (it is stored in a
-// task's state, which other threads can see but never use to touch the watch).
-unsafe impl Send for Watch {}
-
-/// Called on the JS thread when a watched socket is readable (or has failed or hung up):
-/// `data` is what [`Watch::start`] was given.
-pub type OnReadable = unsafe fn(data: *mut c_void);
-
-#[repr(C)]
-struct HandleData {
-  data: *mut c_void,
-  on_readable: OnReadable,
-}
-
-impl Watch {
-  /// Arms a watch on `fd` that calls `on_readable(data)` once; `None` if libuv refused it.
-  pub fn start(fd: RawFd, data: *mut c_void, on_readable: OnReadable) -> Option<Watch> {
-    let uv_loop = LOOP.with(|l| l.get());
-    if uv_loop.is_null() {
-      return None;
-    }
-    unsafe {
-      let size = uv_handle_size(UV_POLL);
-      let handle = libc_calloc(1, size);
-      if handle.is_null() {
-        return None;
-      }
-      if uv_poll_init_socket(uv_loop, handle, fd) != 0 {
-        libc_free(handle);
-        return None;
-      }
-      // `data` is the first field of every libuv handle.
-      let hd = Box::into_raw(Box::new(HandleData { data, on_readable }));
-      *handle.cast::<*mut c_void>() = hd.cast();
-      // The request in flight keeps Node alive (the bridge's reference), not its watch.
-      uv_unref(handle);
-      if uv_poll_start(handle, UV_READABLE, fired) != 0 {
-        drop(Box::from_raw(hd));
-        *handle.cast::<*mut c_void>() = std::ptr::null_mut();
-        uv_close(handle, Some(closed));
-        return None;
-      }
-      Some(Watch { handle })
-    }
-  }
-
-  /// Stops watching and frees the handle (once libuv has closed it). Returns the `data` the
-  /// watch was started with.
-  pub fn stop(self) -> *mut c_void {
-    unsafe {
-      uv_poll_stop(self.handle);
-      let hd = *self.handle.cast::<*mut HandleData>();
-      *self.handle.cast::<*mut c_void>() = std::ptr::null_mut();
-      uv_close(self.handle, Some(closed));
-      Box::from_raw(hd).data
-    }
-  }
-}
-
-unsafe extern "C" fn fired(handle: *mut c_void, _status: c_int, _events: c_int) {
-  let hd = *handle.cast::<*mut HandleData>();
-  if hd.is_null() {
-    return;
-  }
-  // The callback stops the watch itself (through the task), so it fires once.
-  let HandleData { data, on_readable } = *hd;
-  on_readable(data);
-}
-
-unsafe extern "C" fn closed(handle: *mut c_void) {
-  libc_free(handle);
-}
-
-const UV_POLL: c_int = 8;
-const UV_READABLE: c_int = 1;
+mod uv_poll;
+pub use uv_poll::Watch;
 
 extern "C" {
-  // libuv, exported by the Node binary that loaded us.
-  fn uv_handle_size(kind: c_int) -> usize;
-  fn uv_poll_init_socket(uv_loop: *mut c_void, handle: *mut c_void, socket: c_int) -> c_int;
-  fn uv_poll_start(
-    handle: *mut c_void,
-    events: c_int,
-    cb: unsafe extern "C" fn(*mut c_void, c_int, c_int),
-  ) -> c_int;
-  fn uv_poll_stop(handle: *mut c_void) -> c_int;
-  fn uv_close(handle: *mut c_void, cb: Option<unsafe extern "C" fn(*mut c_void)>);
-  fn uv_unref(handle: *mut c_void);
   #[link_name = "recv"]
   fn libc_recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
-  #[link_name = "calloc"]
-  fn libc_calloc(count: usize, size: usize) -> *mut c_void;
-  #[link_name = "free"]
-  fn libc_free(ptr: *mut c_void);
 }
