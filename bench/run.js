@@ -13,7 +13,7 @@ const { startServers, RUST_BIN } = require('./lib/servers')
 const { watchPeakRss } = require('./lib/rss')
 
 const quick = process.argv.includes('--quick')
-// --only W1,W3 runs a subset (for quick iterations; the README's table uses every workload).
+// --only=W1,W3 runs a subset (for quick iterations; docs/PERFORMANCE.md's table uses every workload).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))
 const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null
 const ROUNDS = quick ? 3 : 5
@@ -25,15 +25,24 @@ const WORKLOADS = {
   W4b: { title: 'W4b the same in 1 MiB writes', unit: 'MB/s', n: 1, higherIsBetter: true },
   W5: { title: 'W5 1,000 concurrent GET 64 KiB', unit: 'ms', n: 1000, higherIsBetter: false }
 }
+// --clients=undici,electron-net-rs runs only those clients (undici is always kept: the ratios
+// are to it). --baseline=DIR adds 'baseline': electron-net-rs as built in DIR (a checkout of an
+// earlier commit, `npm install`ed), to compare a change with what it changes, interleaved.
+const clientsArg = process.argv.find((a) => a.startsWith('--clients='))
+const baselineArg = process.argv.find((a) => a.startsWith('--baseline='))
+const baseline = baselineArg ? path.resolve(baselineArg.slice('--baseline='.length)) : null
 const CLIENTS = ['undici', 'electron-net-rs', 'node-http', 'fetch', 'reqwest']
+  .filter((c) => !clientsArg || c === 'undici' || clientsArg.slice('--clients='.length).split(',').includes(c))
+  .concat(baseline ? ['baseline'] : [])
 
 function runOne (client, workload, servers) {
   const args = [workload, servers.base, servers.upload, String(WORKLOADS[workload].n)]
   const [cmd, argv] = client === 'reqwest'
     ? [path.join(RUST_BIN, 'reqwest-client'), args]
-    : [process.execPath, [path.join(__dirname, 'client.js'), client, ...args]]
+    : [process.execPath, [path.join(__dirname, 'client.js'), client === 'baseline' ? 'electron-net-rs' : client, ...args]]
+  const env = client === 'baseline' ? { ...process.env, ELECTRON_NET_RS_BENCH_PACKAGE: baseline } : process.env
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
     const peak = watchPeakRss(child.pid)
     let out = ''
     let err = ''
@@ -112,7 +121,7 @@ async function main () {
   const table = [header, ...rows].join('\n')
   const note = `undici: absolute median; others: ratio to undici in the same run (>1 is better; for W5, undici's time / the client's). Peak RSS in parentheses. Server: ${results.server}. ${ROUNDS} interleaved rounds, medians.`
   console.log(`\n${table}\n\n${note}`)
-  if (only) return console.log('\n(--only: results/ left as they were)')
+  if (only || clientsArg || baseline) return console.log('\n(--only, --clients or --baseline: results/ left as they were)')
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
   fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n')
   fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), `${table}\n\n${note}\n`)

@@ -1,7 +1,7 @@
 'use strict'
 
-// This project's net.request.
-const { net } = require('../..')
+// This project's net.request (or, for run.js --baseline, the build in that directory).
+const { net } = require(process.env.ELECTRON_NET_RS_BENCH_PACKAGE || '../..')
 
 function get (url) {
   return new Promise((resolve, reject) => {
