@@ -86,7 +86,7 @@ test('should start a chunked request at the first write and stream it', async (t
 })
 
 // Writes made while the engine is busy go out together, each still framed as its own chunk
-// (src/transport.rs send_chunked): empty writes among them must not end the body early.
+// (src/wire/transport.rs send_chunked): empty writes among them must not end the body early.
 test('should send thousands of small chunked writes, empty ones among them, byte-exact and in order', async (t) => {
   const srv = await sink(t)
   const request = net.request({ method: 'POST', url: srv.url })
@@ -238,7 +238,7 @@ test('should deliver a large body intact', async (t) => {
   t.true(Buffer.concat(chunks).equals(payload))
 })
 
-// Small chunks are views into a shared slab (src/chunk_slab.rs): each must keep its own bytes
+// Small chunks are views into a shared slab (src/binding/chunk_slab.rs): each must keep its own bytes
 // while later responses fill the slab and the next ones, and show no other response's bytes.
 test('should keep every small chunk intact while many small responses arrive at once', async (t) => {
   const body = (i) => Buffer.alloc(1000 + (i * 37) % 3000, `<${i}>`)
@@ -264,7 +264,7 @@ test('should keep every small chunk intact while many small responses arrive at 
   t.true(Buffer.concat(chunks).equals(body(7)))
 })
 
-// Large, fast downloads are read straight into recycled 1 MiB blocks (src/http1/read_block.rs):
+// Large, fast downloads are read straight into recycled 1 MiB blocks (src/wire/http1/read_block.rs):
 // the bytes, the framing and the connection's reuse must come out as with the ordinary path.
 function pattern (size, seed) {
   const payload = Buffer.alloc(size + 3)
@@ -347,7 +347,7 @@ test('should keep a fast 512 MiB download within 48 MiB of the RSS it started at
 })
 
 // Many responses at once share one bound on the body the engine holds for JS
-// (src/body_budget.rs). These check that the bound never makes one response wait on others.
+// (src/request/body_budget.rs). These check that the bound never makes one response wait on others.
 
 // Starts `count` requests to `url` and resolves once each has delivered a first chunk.
 async function startStreams (url, count, onResponse = () => {}) {

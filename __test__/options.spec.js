@@ -84,7 +84,7 @@ test('should route a string URL through the default session with its origin as i
 })
 
 test('should send each request to its own URL when one URL repeats between others', async (t) => {
-  // The last URL parsed is remembered (lib/options.js, src/loader.rs): a repeat must not leak
+  // The last URL parsed is remembered (lib/options.js, src/binding/requests.rs): a repeat must not leak
   // into the next, different URL, nor an invalid one pass because the previous one was valid.
   const seen = []
   const srv = await listen(t, (req, res) => { seen.push(req.url); res.end() })

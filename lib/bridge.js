@@ -4,7 +4,7 @@ const { netError } = require('./errors')
 
 // Routes engine events to the JS objects they belong to. The native side delivers every event
 // queued since the last delivery at once, six slots per event, [id, kind, a, b, c, d]
-// (src/bridge.rs documents each kind), packed as [numbers, slab, ...values]: a Float64Array of
+// (src/binding/bridge.rs documents each kind), packed as [numbers, slab, ...values]: a Float64Array of
 // six per event with NaN where the slot is the next of `values` and -Infinity for an empty
 // slot, and the Buffer that small body chunks were copied into (a DATA event whose `a` is a
 // number: the chunk is `slab.subarray(a, a + c)`).
@@ -111,7 +111,7 @@ function deliver (event) {
 }
 
 // A body chunk's memory comes back only once V8 collects the Buffer (a large one is lent by the
-// engine, src/bridge.rs; a small one is a copy). A chunk JS dropped at once is young garbage,
+// engine, src/binding/bridge.rs; a small one is a copy). A chunk JS dropped at once is young garbage,
 // which a scavenge frees for well under a millisecond, but scavenges run on heap allocation
 // and a download allocates almost none: V8 then waits for ~64 MiB of external memory and a
 // full mark-compact (bench W3: peak RSS 185 MiB; overstating the chunks' size to V8 instead

@@ -26,7 +26,7 @@ const DISCARD_DUPLICATES = new Set([
 ])
 
 class IncomingMessage extends Readable {
-  // `joinedHeaders` is the engine's one-string form of rawHeaders (src/bridge.rs), split on
+  // `joinedHeaders` is the engine's one-string form of rawHeaders (src/binding/bridge.rs), split on
   // first use: most consumers never look at the headers.
   constructor (statusCode, statusMessage, httpVersion, joinedHeaders, request) {
     super()

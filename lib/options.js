@@ -128,7 +128,7 @@ function parseOptions (optionsIn, isSession) {
     ? options.referrerPolicy.toLowerCase()
     : undefined
 
-  // Positional, as src/loader.rs (NativeRequestOptions::from_list) reads it; flags as strings.
+  // Positional, as src/binding/requests.rs (options_from_list) reads it; flags as strings.
   // (`useSessionCookies` waits for the cookie store; `redirect` is handled in JS.)
   const native = [
     credentials,

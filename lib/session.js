@@ -33,7 +33,7 @@ class Session {
     // Its TLS trusts NODE_EXTRA_CA_CERTS as this thread sees it now (a worker's process.env is
     // its own copy, which the native side cannot read).
     this[kNative] = new (bridge.binding().NativeSession)(partition, process.env.NODE_EXTRA_CA_CERTS)
-    // Requests name their session by this id (cheaper to pass than the object, src/session.rs).
+    // Requests name their session by this id (cheaper to pass than the object, src/binding/session.rs).
     this[kNativeId] = this[kNative].id
   }
 

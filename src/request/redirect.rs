@@ -1,5 +1,5 @@
 //! Redirect rules as pure functions (reference §6): which responses redirect, where to, with
-//! which method and body, and which headers survive the hop. The loader asks JS whether to
+//! which method and body, and which headers survive the hop. The hop loop asks JS whether to
 //! follow (the `'redirect'` event) and then applies these rules.
 
 use url::Url;

@@ -47,9 +47,9 @@ pub enum Step {
   },
 }
 
-/// The auth decision for one response, as a pure function of what the loader knows (Chromium's
+/// The auth decision for one response, as a pure function of what the hop loop knows (Chromium's
 /// `HttpAuthController::SelectNextAuthIdentityToTry` order: URL identity, then the auth cache,
-/// then the user; reference §4.1). The loader keeps server and proxy attempts apart and passes
+/// then the user; reference §4.1). The hop loop keeps server and proxy attempts apart and passes
 /// the one this status concerns as `tried` (and no URL credentials for a 407: they are the
 /// server's):
 /// - a 407 from a server reached directly (not `proxied`) fails with
