@@ -9,9 +9,11 @@
 //! - [`wire`]: connections and the protocols on them: origins and routes, the pool, HTTP/1.1
 //!   (a codec of our own), HTTP/2 (hyper), TLS (rustls), the runtime the tasks run on.
 //!
-//! [`errors`] (Chromium's error names) is shared by all three.
+//! [`errors`] (Chromium's error names) and [`config`] (every tunable and environment variable)
+//! are shared by all three.
 
 mod binding;
+mod config;
 mod errors;
 mod request;
 mod wire;

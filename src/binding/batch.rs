@@ -5,6 +5,7 @@ use napi::bindgen_prelude::{BufferSlice, ToNapiValue};
 use napi::{sys, Env};
 
 use crate::binding::chunk_slab;
+use crate::config::TUNING;
 use crate::request::events::{AuthInfo, Event};
 
 /// Electron's `AuthInfo`, as the `'login'` event passes it to JS.
@@ -57,15 +58,9 @@ impl ToNapiValue for Slot {
   }
 }
 
-/// Below this size a copy into a fresh JS Buffer is cheaper than an external buffer (which V8
-/// must track and finalize); above it the chunk is lent to JS without copying. `lib/bridge.js`
-/// paces young-generation collection by the delivered bytes (`paceYoungGc`), which is what
-/// brings a dropped chunk's memory back soon.
-const EXTERNAL_BUFFER_MIN: usize = 32 * 1024;
-
 unsafe fn bytes_to_buffer(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys::napi_value> {
   let env_ref = Env::from_raw(env);
-  if bytes.len() < EXTERNAL_BUFFER_MIN {
+  if bytes.len() < TUNING.external_buffer_min {
     let copy = BufferSlice::copy_from(&env_ref, &bytes)?;
     return <&BufferSlice>::to_napi_value(env, &copy);
   }
@@ -88,7 +83,7 @@ fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [S
       http_version,
       raw_headers,
     } => {
-      crate::wire::runtime::panic_in_bridge_if_requested(&status_text);
+      crate::config::panic_in_bridge_if_requested(&status_text);
       (
         1,
         Number(status as f64),

@@ -5,7 +5,7 @@
 //! the bytes are copied into the current slab, a Buffer the JS thread allocated once, and JS
 //! takes `slab.subarray(offset, offset + length)`, as Node's own `Buffer` pool hands out small
 //! buffers. A slab is replaced, never reused, once full: the views JS keeps stay valid and keep
-//! their slab alive (at most [`SLAB_SIZE`] per kept chunk, as Node's pool keeps 8 KiB).
+//! their slab alive (at most `TUNING.slab_size` per kept chunk, as Node's pool keeps 8 KiB).
 //!
 //! JS thread only: the slab is a JS value.
 
@@ -13,10 +13,7 @@ use std::cell::RefCell;
 
 use napi::sys;
 
-/// Chunks up to this size go into the slab; larger ones get a Buffer of their own.
-const SLAB_CHUNK_MAX: usize = 4 * 1024;
-/// A slab's size (larger when one batch's small chunks need more).
-pub const SLAB_SIZE: usize = 64 * 1024;
+use crate::config::TUNING;
 
 struct Slab {
   /// Holds the slab while it is current (the views JS took hold it after that).
@@ -40,7 +37,7 @@ pub struct SlabCursor {
 
 /// Whether a body chunk of `len` bytes goes into the slab.
 pub fn fits(len: usize) -> bool {
-  len > 0 && len <= SLAB_CHUNK_MAX
+  len > 0 && len <= TUNING.slab_chunk_max
 }
 
 impl SlabCursor {
@@ -72,7 +69,7 @@ pub unsafe fn cursor(env: sys::napi_env, needed: usize) -> napi::Result<SlabCurs
       if let Some(old) = current.take() {
         sys::napi_delete_reference(env, old.reference);
       }
-      let len = needed.max(SLAB_SIZE);
+      let len = needed.max(TUNING.slab_size);
       let mut data = std::ptr::null_mut();
       let mut value = std::ptr::null_mut();
       napi::check_status!(sys::napi_create_buffer(env, len, &mut data, &mut value))?;

@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::binding::env;
 use crate::binding::js_chunk::JsChunk;
+use crate::config::TUNING;
 use crate::errors::NetError;
 use crate::request::auth::Credentials;
 use crate::request::events::{Channel, Event, Lifeline};
@@ -40,13 +41,6 @@ fn options_from_list(list: Vec<Option<String>>) -> RequestOptions {
     origin: next(),
   }
 }
-
-/// Up to this many requests in flight (this one included), a request is first polled on the JS
-/// thread; beyond, it goes straight to the runtime's workers (see `wire::runtime::Task`).
-const POLL_HERE_MAX_IN_FLIGHT: usize = 8;
-
-/// Most read() credits that may be banked ahead of data; JS grants one per `_read`.
-const MAX_BANKED_CREDIT: usize = 4;
 
 /// What the JS thread holds of a started request, addressed by the request's id.
 ///
@@ -178,7 +172,7 @@ pub fn start_request(
     fut,
     // A bug in the engine fails this request instead of reaching the FFI boundary.
     move || on_panic.emit(Event::Error(NetError::ERR_FAILED)),
-    env::in_flight() <= POLL_HERE_MAX_IN_FLIGHT,
+    env::in_flight() <= TUNING.poll_here_max_in_flight,
     channel.clone(),
   );
   HANDLES.with(|h| {
@@ -229,7 +223,7 @@ pub fn request_finish(id: u32) {
 #[napi(catch_unwind)]
 pub fn request_read(id: u32) {
   with_handle(id, |h| {
-    if h.credit.available_permits() < MAX_BANKED_CREDIT {
+    if h.credit.available_permits() < TUNING.max_banked_credit {
       h.credit.add_permits(1);
     }
   });

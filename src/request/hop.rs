@@ -81,7 +81,7 @@ impl Request<'_> {
       chunked: _,
       options,
     } = spec;
-    crate::wire::runtime::panic_if_requested(url.host_str());
+    crate::config::panic_if_requested(url.host_str());
     headers::check_method(&method)?;
     headers::check_request_headers_safe(&user)?;
     let credentials_mode = options.credentials.clone();

@@ -19,7 +19,7 @@ use crate::wire::socket_watch::{self, Watch};
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
 pub fn runtime() -> &'static Runtime {
-  RUNTIME.get_or_init(|| match engine_threads() {
+  RUNTIME.get_or_init(|| match crate::config::env().worker_threads {
     1 => single_thread(),
     n => Builder::new_multi_thread()
       .worker_threads(n)
@@ -28,24 +28,6 @@ pub fn runtime() -> &'static Runtime {
       .build()
       .expect("failed to start the tokio runtime"),
   })
-}
-
-/// `ELECTRON_NET_RS_WORKER_THREADS`, else one on up to two cores and one per core (at most four)
-/// above that. On two cores, which the JS thread and usually the server share, one thread with
-/// tokio's single-threaded scheduler costs the least: no worker wakes another to steal work
-/// (bench, 5 interleaved rounds: W2 16,062 req/s against 15,332 with two workers and 14,001 with
-/// one multi-threaded worker; W1, W3, W4 and W5 no worse, W5's peak RSS 5-15 MiB lower).
-fn engine_threads() -> usize {
-  std::env::var("ELECTRON_NET_RS_WORKER_THREADS")
-    .ok()
-    .and_then(|v| v.parse().ok())
-    .filter(|&n| n > 0)
-    .unwrap_or_else(
-      || match std::thread::available_parallelism().map_or(2, |n| n.get()) {
-        n if n <= 2 => 1,
-        n => n.min(4),
-      },
-    )
 }
 
 /// A single-threaded runtime driven by one engine thread of its own (tasks spawned from the JS
@@ -354,26 +336,4 @@ impl Wake for Shared {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
   m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The test suite proves that a panic in the engine becomes `net::ERR_FAILED` instead of a
-/// crash: requests to the host named by `ELECTRON_NET_RS_PANIC_FOR_HOST` panic on purpose.
-pub fn panic_if_requested(host: Option<&str>) {
-  static HOST: OnceLock<Option<String>> = OnceLock::new();
-  let wanted = HOST.get_or_init(|| std::env::var("ELECTRON_NET_RS_PANIC_FOR_HOST").ok());
-  if wanted.is_some() && wanted.as_deref() == host {
-    panic!("panic requested by ELECTRON_NET_RS_PANIC_FOR_HOST");
-  }
-}
-
-/// The test suite proves that a panic on the JS thread, while an event is converted for JS,
-/// fails that request with `net::ERR_FAILED` instead of aborting Node: a response whose status
-/// text equals `ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT` panics there on purpose.
-pub fn panic_in_bridge_if_requested(status_text: &str) {
-  static TEXT: OnceLock<Option<String>> = OnceLock::new();
-  let wanted =
-    TEXT.get_or_init(|| std::env::var("ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT").ok());
-  if wanted.as_deref() == Some(status_text) {
-    panic!("panic requested by ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT");
-  }
 }

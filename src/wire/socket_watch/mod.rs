@@ -83,12 +83,7 @@ pub fn poll_here<R>(poll: impl FnOnce() -> R) -> (R, Option<RawFd>) {
 /// `ELECTRON_NET_RS_JS_THREAD_READS=0` turns reading on the JS thread off (kept for A/B runs);
 /// building without the `js-thread-reads` feature leaves it out altogether.
 fn enabled() -> bool {
-  if !cfg!(feature = "js-thread-reads") {
-    return false;
-  }
-  use std::sync::OnceLock;
-  static ON: OnceLock<bool> = OnceLock::new();
-  *ON.get_or_init(|| std::env::var("ELECTRON_NET_RS_JS_THREAD_READS").as_deref() != Ok("0"))
+  cfg!(feature = "js-thread-reads") && crate::config::env().js_thread_reads
 }
 
 /// Reads from `fd` into `buf`'s spare room when the current task is being polled on the JS

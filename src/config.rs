@@ -1,0 +1,97 @@
+//! Every tunable of the engine and every environment variable it reads, in one place.
+//!
+//! [`TUNING`] holds the fixed sizes and limits (a `const`, so each use compiles to the value);
+//! [`env()`] holds what the process environment sets, read once, the first time the engine
+//! needs any of it. Each field says what it bounds and why it has its value; the measurements
+//! behind them are in docs/PERFORMANCE.md.
+
+use std::sync::OnceLock;
+
+/// Sizes and limits.
+pub struct Tuning {
+  /// Up to this many requests in flight in a thread (the starting one included), a request is
+  /// first polled on the JS thread; beyond, it goes straight to the engine's threads
+  /// (`wire::runtime::Task`; bench W1 against W5).
+  pub poll_here_max_in_flight: usize,
+  /// Most `read()` credits a request may bank ahead of data; JS grants one per `_read`.
+  pub max_banked_credit: usize,
+  /// Body chunks below this size are copied into a fresh JS Buffer; larger ones are lent to JS
+  /// without copying (an external Buffer V8 must track and finalize costs more below it).
+  /// `lib/bridge.js` paces young-generation collection by the delivered bytes (`paceYoungGc`),
+  /// which is what brings a dropped chunk's memory back soon.
+  pub external_buffer_min: usize,
+  /// Chunks up to this size go into the shared slab (`binding::chunk_slab`), as Node's own
+  /// Buffer pool hands out small buffers.
+  pub slab_chunk_max: usize,
+  /// A slab's size (larger when one batch's small chunks need more).
+  pub slab_size: usize,
+}
+
+pub const TUNING: Tuning = Tuning {
+  poll_here_max_in_flight: 8,
+  max_banked_credit: 4,
+  external_buffer_min: 32 * 1024,
+  slab_chunk_max: 4 * 1024,
+  slab_size: 64 * 1024,
+};
+
+/// What the process environment sets.
+pub struct Environment {
+  /// `ELECTRON_NET_RS_WORKER_THREADS`: the engine's thread count. Default: one on up to two
+  /// cores and one per core (at most four) above that. On two cores, which the JS thread and
+  /// usually the server share, one thread with tokio's single-threaded scheduler costs the
+  /// least: no worker wakes another to steal work (bench, 5 interleaved rounds: W2 16,062 req/s
+  /// against 15,332 with two workers and 14,001 with one multi-threaded worker; W1, W3, W4 and
+  /// W5 no worse, W5's peak RSS 5-15 MiB lower).
+  pub worker_threads: usize,
+  /// `ELECTRON_NET_RS_JS_THREAD_READS=0` turns reading plain-HTTP responses on the JS thread off
+  /// (`wire::socket_watch`; kept for A/B runs).
+  pub js_thread_reads: bool,
+  /// `ELECTRON_NET_RS_PANIC_FOR_HOST`, for the tests: requests to this host panic in the engine,
+  /// which must fail them with `net::ERR_FAILED` instead of crashing.
+  pub panic_for_host: Option<String>,
+  /// `ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT`, for the tests: a response with this status
+  /// text panics while its event is converted on the JS thread, which must fail that request
+  /// with `net::ERR_FAILED` instead of aborting Node.
+  pub bridge_panic_for_status_text: Option<String>,
+}
+
+/// The environment's settings, read on first use.
+pub fn env() -> &'static Environment {
+  static ENV: OnceLock<Environment> = OnceLock::new();
+  ENV.get_or_init(|| Environment {
+    worker_threads: var("ELECTRON_NET_RS_WORKER_THREADS")
+      .and_then(|v| v.parse().ok())
+      .filter(|&n| n > 0)
+      .unwrap_or_else(
+        || match std::thread::available_parallelism().map_or(2, |n| n.get()) {
+          n if n <= 2 => 1,
+          n => n.min(4),
+        },
+      ),
+    js_thread_reads: var("ELECTRON_NET_RS_JS_THREAD_READS").as_deref() != Some("0"),
+    panic_for_host: var("ELECTRON_NET_RS_PANIC_FOR_HOST"),
+    bridge_panic_for_status_text: var("ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT"),
+  })
+}
+
+fn var(name: &str) -> Option<String> {
+  std::env::var(name).ok()
+}
+
+/// Panics if the tests asked for a panic for requests to `host` (see
+/// [`Environment::panic_for_host`]).
+pub fn panic_if_requested(host: Option<&str>) {
+  let wanted = env().panic_for_host.as_deref();
+  if wanted.is_some() && wanted == host {
+    panic!("panic requested by ELECTRON_NET_RS_PANIC_FOR_HOST");
+  }
+}
+
+/// Panics if the tests asked for a panic on the JS thread for this status text (see
+/// [`Environment::bridge_panic_for_status_text`]).
+pub fn panic_in_bridge_if_requested(status_text: &str) {
+  if env().bridge_panic_for_status_text.as_deref() == Some(status_text) {
+    panic!("panic requested by ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT");
+  }
+}
