@@ -11,6 +11,7 @@ use crate::request::headers;
 use crate::request::session::SessionInner;
 use crate::wire::headers::{self as wire_headers, EngineHeader, EngineHeaders};
 use crate::wire::origin::Origin;
+use crate::wire::syntax;
 
 /// The RFC 9218 `priority` value for Chromium's priority names (reference §8.3).
 pub fn priority_header(priority: Option<&str>, incremental: Option<bool>) -> Option<&'static str> {
@@ -29,10 +30,7 @@ pub fn priority_header(priority: Option<&str>, incremental: Option<bool>) -> Opt
 
 /// `'en-US,fr,de'` -> `en-US,fr;q=0.9,de;q=0.8`, as Chromium expands `setUserAgent`'s languages.
 pub fn expand_accept_language(languages: &str) -> String {
-  languages
-    .split(',')
-    .map(str::trim)
-    .filter(|l| !l.is_empty())
+  syntax::list_items(languages)
     .enumerate()
     .map(|(i, lang)| {
       if i == 0 {

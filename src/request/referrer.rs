@@ -5,6 +5,7 @@
 use url::Url;
 
 use crate::errors::NetError;
+use crate::wire::syntax;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -36,14 +37,12 @@ pub fn parse_policy(value: Option<&str>) -> Policy {
 /// recognised token wins (W3C Referrer Policy §11.1).
 pub fn from_response_header<'a>(values: impl Iterator<Item = &'a str>) -> Option<Policy> {
   let mut found = None;
-  for token in values.flat_map(|v| v.split(',')).map(str::trim) {
-    if !token.is_empty() {
-      let policy = parse_policy(Some(token));
-      if policy != Policy::StrictOriginWhenCrossOrigin
-        || token.eq_ignore_ascii_case("strict-origin-when-cross-origin")
-      {
-        found = Some(policy);
-      }
+  for token in values.flat_map(syntax::list_items) {
+    let policy = parse_policy(Some(token));
+    if policy != Policy::StrictOriginWhenCrossOrigin
+      || token.eq_ignore_ascii_case("strict-origin-when-cross-origin")
+    {
+      found = Some(policy);
     }
   }
   found
