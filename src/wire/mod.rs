@@ -5,6 +5,7 @@ pub mod header_block;
 pub mod headers;
 pub mod http1;
 pub mod http2;
+pub mod idle;
 pub mod origin;
 pub mod pool;
 pub mod runtime;

@@ -301,6 +301,16 @@ async fn exchange_on(
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
       match send_h1(conn, target, out, body, events).await {
+        // A 408 ("Request Timeout") on a reused keep-alive connection is the server timing the
+        // connection out as the request arrived, not an answer to it: sent again once, on a new
+        // connection, this one dropped (Chromium's `HttpNetworkTransaction::
+        // DoReadHeadersComplete`, HTTP/1.1 only; `ResetConnectionAndRequestForResend` closes
+        // the socket). A body that cannot be sent again gets the 408.
+        Ok((conn, head)) if head.status == 408 && replay.is_some() => {
+          drop(conn);
+          let body = replay.unwrap_or(UploadBody::Empty);
+          Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
+        }
         Ok((conn, head)) => response_h1(conn, target, out, head, closed),
         // A reused keep-alive connection the server had already closed: retry once on a new
         // one, as hyper and Chromium do, when the body can be sent again.
@@ -497,6 +507,16 @@ fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
   head.minor_version >= 1 || lists_token(head.values("connection"), "keep-alive")
 }
 
+/// A response whose framing two parties could read differently: `Transfer-Encoding` with a
+/// `Content-Length` too, or in an HTTP/1.0 response (which cannot use it). RFC 9112 §6.1: such a
+/// message "ought to be handled as an error" / its framing treated as faulty, and the
+/// connection closed after it, so no later response can be smuggled in behind it. (Chromium's
+/// `HttpStreamParser::CanReuseConnection` does not check this; closing costs one new connection.)
+fn suspect_framing(head: &ResponseHead) -> bool {
+  head.values("transfer-encoding").next().is_some()
+    && (head.minor_version == 0 || head.values("content-length").next().is_some())
+}
+
 fn response_h1(
   conn: http1::Connection,
   target: &Target,
@@ -505,7 +525,7 @@ fn response_h1(
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let decoder = Decoder::new(http1::body::framing(out.method, &head)?);
-  let reusable = keep_alive(out, &head) && decoder.reusable();
+  let reusable = keep_alive(out, &head) && decoder.reusable() && !suspect_framing(&head);
   Ok(ResponseStart {
     status: head.status,
     status_text: head.reason,
