@@ -100,6 +100,29 @@ for (const [kind, options, body] of [['GET', {}, undefined], ['buffered POST', {
   })
 }
 
+// What a 408 now shares with: a reused connection that the server closes, or resets, on
+// receiving the request, before any answer (HttpNetworkTransaction::HandleIOError /
+// ShouldResendRequest: "we resend a request only if we reused a keep-alive connection").
+for (const [how, end] of [['closes', (socket) => socket.end()], ['resets', (socket) => socket.resetAndDestroy()]]) {
+  test(`a reused connection the server ${how} without answering is retried once on a new one`, async (t) => {
+    const s = await server(t, (socket, index) => (index === 1 ? end(socket) : socket.write(OK)))
+    await collect(net.request(s.url))
+    const r = await collect(net.request(s.url))
+    t.is(r.error, null)
+    t.is(r.body, 'ok')
+    t.deepEqual(s.seen.map((r) => r.conn), [0, 0, 1])
+  })
+}
+
+test('bytes of another protocol after an unsolicited 101 are ERR_INVALID_HTTP_RESPONSE', async (t) => {
+  const s = await server(t, (socket) => {
+    socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n\x00\x01\x02\x03binary-protocol-bytes')
+  })
+  const r = await collect(net.request(s.url))
+  t.is(r.response, null)
+  t.is(r.error && r.error.message, 'net::ERR_INVALID_HTTP_RESPONSE')
+})
+
 test('a 408 on a new connection is the response (nothing was reused)', async (t) => {
   const s = await server(t, (socket) => {
     socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 7\r\n\r\ntimeout')
