@@ -19,7 +19,7 @@ use crate::wire::http1::{self, body::Decoder, request_head, response_head::Respo
 use crate::wire::http2::{H2Body, H2Sender};
 use crate::wire::origin::Target;
 use crate::wire::pool::{CloseWatch, Conn, ConnectError, Pool, TunnelRequest};
-use crate::wire::syntax::lists_token;
+use crate::wire::reuse;
 use crate::wire::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadEvents, UploadMsg};
 
 /// The request as it goes out on this hop.
@@ -489,34 +489,6 @@ const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
 /// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
 const UPLOAD_BATCH_CHUNKS: usize = 64;
 
-/// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
-/// Whether the connection may carry another request after this exchange (RFC 9112 §9.3; a
-/// proxy may say `Proxy-Connection: close` instead).
-fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
-  let request_connection = out
-    .user
-    .iter()
-    .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-    .map(|(_, v)| v.as_str());
-  if lists_token(request_connection, "close")
-    || lists_token(head.values("connection"), "close")
-    || lists_token(head.values("proxy-connection"), "close")
-  {
-    return false;
-  }
-  head.minor_version >= 1 || lists_token(head.values("connection"), "keep-alive")
-}
-
-/// A response whose framing two parties could read differently: `Transfer-Encoding` with a
-/// `Content-Length` too, or in an HTTP/1.0 response (which cannot use it). RFC 9112 §6.1: such a
-/// message "ought to be handled as an error" / its framing treated as faulty, and the
-/// connection closed after it, so no later response can be smuggled in behind it. (Chromium's
-/// `HttpStreamParser::CanReuseConnection` does not check this; closing costs one new connection.)
-fn suspect_framing(head: &ResponseHead) -> bool {
-  head.values("transfer-encoding").next().is_some()
-    && (head.minor_version == 0 || head.values("content-length").next().is_some())
-}
-
 fn response_h1(
   conn: http1::Connection,
   target: &Target,
@@ -525,7 +497,7 @@ fn response_h1(
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let decoder = Decoder::new(http1::body::framing(out.method, &head)?);
-  let reusable = keep_alive(out, &head) && decoder.reusable() && !suspect_framing(&head);
+  let reusable = reuse::reusable(out.user, &head, &decoder);
   Ok(ResponseStart {
     status: head.status,
     status_text: head.reason,
