@@ -63,7 +63,8 @@ const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
 test('an unsolicited 101 Switching Protocols is skipped like any 1xx', async (t) => {
   const s = await server(t, (socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n')
-    socket.write(OK)
+    // Closed after it, so a client that took the 101 for the response does not wait forever.
+    socket.end(OK)
   })
   const r = await collect(net.request(s.url))
   t.is(r.error, null)
@@ -205,6 +206,20 @@ test('https: a Content-Length body cut off without close_notify is ERR_CONTENT_L
   t.is(r.response.statusCode, 200)
   t.is(r.error && r.error.message, 'net::ERR_CONTENT_LENGTH_MISMATCH')
 })
+
+for (const [what, bytes, expected] of [
+  ['before any byte of the head', '', 'net::ERR_EMPTY_RESPONSE'],
+  ['mid-head', 'HTTP/1.1 200 OK\r\nContent-Le', 'net::ERR_RESPONSE_HEADERS_TRUNCATED'],
+  ['mid chunked body', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel', 'net::ERR_INCOMPLETE_CHUNKED_ENCODING']
+]) {
+  test(`https: a close without close_notify ${what} is ${expected}, as at a TCP close`, async (t) => {
+    const s = await server(t, (socket, index, { raw }) => {
+      socket.write(bytes, () => setTimeout(() => raw.destroy(), 50))
+    }, { secure: true })
+    const r = await collect(net.request(s.url))
+    t.is(r.error && r.error.message, expected)
+  })
+}
 
 // Idle connections the server closes are closed on our side too, at once, not when the origin
 // is next used: no socket is left in CLOSE_WAIT. The server's socket sees our FIN ('end') and
