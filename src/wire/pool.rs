@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -18,14 +17,8 @@ use crate::errors::{classify, NetError, Stage};
 use crate::wire::connect::connect_tcp;
 use crate::wire::http1::{self, response_head::ResponseHead};
 use crate::wire::http2::{self, H2Sender};
+use crate::wire::idle::IdleSet;
 use crate::wire::origin::{authority, Origin, Target};
-
-/// Idle HTTP/1.1 connections older than this are closed rather than reused; servers commonly
-/// time out keep-alive at 5–60 s, and a stale socket only costs a retry.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Idle connections kept per origin. Chromium caps a session at 256 sockets (6 per host, which
-/// we do not impose); dropping connections a busy client will want again costs a handshake each.
-const MAX_IDLE_PER_ORIGIN: usize = 256;
 
 pub enum Conn {
   H1(http1::Connection),
@@ -55,7 +48,7 @@ impl From<NetError> for ConnectError {
 }
 
 pub struct Pool {
-  idle: Mutex<HashMap<Target, Vec<(Instant, http1::Connection)>>>,
+  idle: IdleSet,
   h2: Mutex<HashMap<Target, H2Sender>>,
   /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
   generation: watch::Sender<u64>,
@@ -85,7 +78,7 @@ impl CloseWatch {
 impl Pool {
   pub fn new(tls: Arc<rustls::ClientConfig>) -> Pool {
     Pool {
-      idle: Mutex::default(),
+      idle: IdleSet::default(),
       h2: Mutex::default(),
       generation: watch::channel(0).0,
       tls,
@@ -154,41 +147,24 @@ impl Pool {
   }
 
   fn take_idle(&self, target: &Target) -> Option<http1::Connection> {
-    let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-    let list = idle.get_mut(target)?;
-    while let Some((since, mut conn)) = list.pop() {
-      if since.elapsed() < IDLE_TIMEOUT && !conn.is_stale() {
-        conn.reused = true;
-        return Some(conn);
-      }
-    }
-    None
+    let mut conn = self.idle.take(target)?;
+    conn.reused = true;
+    Some(conn)
   }
 
   /// Returns a connection whose exchange completed cleanly, for the next request to `target`;
   /// `generation` is the pool's when the exchange began (`CloseWatch`): a connection that lived
   /// through closeAllConnections() is closed rather than kept.
   pub fn checkin(&self, target: &Target, conn: http1::Connection, generation: u64) {
-    let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-    if *self.generation.borrow() != generation {
-      return;
-    }
-    let now = Instant::now();
-    let list = match idle.get_mut(target) {
-      Some(list) => list,
-      None => idle.entry(target.clone()).or_default(),
-    };
-    // Oldest first (connections are pushed and popped at the end): the expired ones are a
-    // prefix, found with one clock read instead of one per idle connection.
-    let expired = list.partition_point(|(since, _)| now.duration_since(*since) >= IDLE_TIMEOUT);
-    list.drain(..expired);
-    if list.len() < MAX_IDLE_PER_ORIGIN {
-      list.push((now, conn));
-    }
+    // Checked under the idle set's lock, which `close_all` clears it under after bumping the
+    // generation: one of the two sees the other.
+    self
+      .idle
+      .put(target, conn, || *self.generation.borrow() == generation);
   }
 
   fn clear(&self) {
-    self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    self.idle.clear();
     self.h2.lock().unwrap_or_else(|p| p.into_inner()).clear();
   }
 }

@@ -19,7 +19,7 @@ use crate::wire::http1::{self, body::Decoder, request_head, response_head::Respo
 use crate::wire::http2::{H2Body, H2Sender};
 use crate::wire::origin::Target;
 use crate::wire::pool::{CloseWatch, Conn, ConnectError, Pool, TunnelRequest};
-use crate::wire::syntax::lists_token;
+use crate::wire::reuse;
 use crate::wire::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadEvents, UploadMsg};
 
 /// The request as it goes out on this hop.
@@ -301,6 +301,16 @@ async fn exchange_on(
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
       match send_h1(conn, target, out, body, events).await {
+        // A 408 ("Request Timeout") on a reused keep-alive connection is the server timing the
+        // connection out as the request arrived, not an answer to it: sent again once, on a new
+        // connection, this one dropped (Chromium's `HttpNetworkTransaction::
+        // DoReadHeadersComplete`, HTTP/1.1 only; `ResetConnectionAndRequestForResend` closes
+        // the socket). A body that cannot be sent again gets the 408.
+        Ok((conn, head)) if head.status == 408 && replay.is_some() => {
+          drop(conn);
+          let body = replay.unwrap_or(UploadBody::Empty);
+          Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
+        }
         Ok((conn, head)) => response_h1(conn, target, out, head, closed),
         // A reused keep-alive connection the server had already closed: retry once on a new
         // one, as hyper and Chromium do, when the body can be sent again.
@@ -479,24 +489,6 @@ const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
 /// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
 const UPLOAD_BATCH_CHUNKS: usize = 64;
 
-/// Whether any of `values` lists `token` (a comma-separated header such as `Connection`).
-/// Whether the connection may carry another request after this exchange (RFC 9112 §9.3; a
-/// proxy may say `Proxy-Connection: close` instead).
-fn keep_alive(out: &Outgoing<'_>, head: &ResponseHead) -> bool {
-  let request_connection = out
-    .user
-    .iter()
-    .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-    .map(|(_, v)| v.as_str());
-  if lists_token(request_connection, "close")
-    || lists_token(head.values("connection"), "close")
-    || lists_token(head.values("proxy-connection"), "close")
-  {
-    return false;
-  }
-  head.minor_version >= 1 || lists_token(head.values("connection"), "keep-alive")
-}
-
 fn response_h1(
   conn: http1::Connection,
   target: &Target,
@@ -505,7 +497,7 @@ fn response_h1(
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let decoder = Decoder::new(http1::body::framing(out.method, &head)?);
-  let reusable = keep_alive(out, &head) && decoder.reusable();
+  let reusable = reuse::reusable(out.user, &head, &decoder);
   Ok(ResponseStart {
     status: head.status,
     status_text: head.reason,

@@ -50,6 +50,9 @@ pub struct Connection {
   spare: Option<Block>,
   /// A read failure that came after bytes still to be delivered (see `read_direct`).
   failed: Option<NetError>,
+  /// The socket joined tokio's reactor only so the pool could watch it while idle
+  /// (`wire::idle`): it leaves again when a request takes the connection.
+  idle_joined: bool,
 }
 
 /// The byte stream under a connection: plain TCP, which the JS thread can read itself
@@ -83,6 +86,7 @@ impl Connection {
       read_size: FIRST_READ,
       spare: None,
       failed: None,
+      idle_joined: false,
     }
   }
 
@@ -170,9 +174,11 @@ impl Connection {
       self.buf.reserve(want);
     }
     let spare = self.buf.capacity() - self.buf.len();
-    let n = std::future::poll_fn(|cx| self.poll_fill(cx))
-      .await
-      .map_err(|e| read_error(&e, stage))?;
+    let n = match std::future::poll_fn(|cx| self.poll_fill(cx)).await {
+      Ok(n) => n,
+      Err(e) if unclean_tls_close(&e) => 0,
+      Err(e) => return Err(read_error(&e, stage)),
+    };
     if n == spare && self.read_size < READ_CHUNK {
       self.read_size *= 2;
     }
@@ -215,7 +221,10 @@ impl Connection {
         Ok(Parsed::Complete(head, used)) => {
           self.buf.advance(used);
           seen_any = true;
-          if (100..200).contains(&head.status) && head.status != 101 {
+          // Every 1xx, 101 included: we never ask for an upgrade (no WebSocket), and Chromium's
+          // `HttpNetworkTransaction::DoReadHeadersComplete` skips any 1xx of a request that is
+          // not a WebSocket handshake, reading the head after it.
+          if (100..200).contains(&head.status) {
             continue;
           }
           return Ok(head);
@@ -309,11 +318,11 @@ impl Connection {
   ) -> Result<Option<Bytes>, NetError> {
     let mut block = self.spare.take().unwrap_or_else(Block::take);
     let want = limit.min(block.room_len() as u64) as usize;
-    let mut n = self
-      .io
-      .read(&mut block.room()[..want])
-      .await
-      .map_err(|e| read_error(&e, Stage::ReadBody))?;
+    let mut n = match self.io.read(&mut block.room()[..want]).await {
+      Ok(n) => n,
+      Err(e) if unclean_tls_close(&e) => 0,
+      Err(e) => return Err(read_error(&e, Stage::ReadBody)),
+    };
     // Top the read up with whatever else has already arrived, without waiting: larger chunks
     // mean fewer of them for JS.
     while n > 0 && n < want {
@@ -321,6 +330,8 @@ impl Connection {
       let mut more = tokio::io::ReadBuf::new(&mut block.room()[n..want]);
       match std::pin::Pin::new(&mut self.io).poll_read(&mut cx, &mut more) {
         std::task::Poll::Ready(Ok(())) if !more.filled().is_empty() => n += more.filled().len(),
+        // The end shows up again on the next read.
+        std::task::Poll::Ready(Err(e)) if unclean_tls_close(&e) => break,
         // After the bytes already read: a reset's error is not repeated by the next read.
         std::task::Poll::Ready(Err(e)) => {
           self.failed = Some(read_error(&e, Stage::ReadBody));
@@ -372,6 +383,40 @@ impl Connection {
       .is_ready()
   }
 
+  /// Polls an idle connection for its end: ready once the server closed it, it failed, or it
+  /// sent bytes nobody asked for (each makes it useless); until then `cx` is woken when one of
+  /// those happens, by the reactor (`wire::idle`). A plain socket the JS thread read last has
+  /// left the reactor (`plain_tcp`): it joins it for this.
+  pub fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    if !self.buf.is_empty() {
+      return Poll::Ready(());
+    }
+    if let Either::Left(tcp) = &self.io {
+      if tcp.is_bare() {
+        self.idle_joined = true;
+      }
+    }
+    let mut probe = [0u8; 1];
+    let mut read_buf = ReadBuf::new(&mut probe);
+    match Pin::new(&mut self.io).poll_read(cx, &mut read_buf) {
+      Poll::Ready(_) => Poll::Ready(()),
+      Poll::Pending => Poll::Pending,
+    }
+  }
+
+  /// A request takes a connection the pool watched while idle: a socket that joined the reactor
+  /// only for that leaves it again, so the JS thread goes on reading it alone. False if the
+  /// socket was lost on the way.
+  pub fn end_idle_watch(&mut self) -> bool {
+    if !std::mem::take(&mut self.idle_joined) {
+      return true;
+    }
+    match &mut self.io {
+      Either::Left(tcp) => tcp.leave_reactor().is_ok(),
+      Either::Right(_) => true,
+    }
+  }
+
   /// The byte stream underneath, once nothing is left buffered (a CONNECT tunnel that is
   /// established: what follows belongs to the TLS handshake inside it); `None` otherwise.
   pub fn into_io(self) -> Option<Box<dyn Io>> {
@@ -401,6 +446,15 @@ impl Connection {
   pub fn has_leftover(&self) -> bool {
     !self.buf.is_empty()
   }
+}
+
+/// The server closed a TLS connection without a `close_notify` alert (rustls reports it as
+/// `UnexpectedEof`; a TCP read never does). Chromium's `SSLClientSocketImpl::DoPayloadRead`
+/// reads it as a graceful end ("Many servers do not reliably send a close_notify alert"), and
+/// the body then ends as it would at a close: a close-delimited one completes, a short framed
+/// one is `ERR_CONTENT_LENGTH_MISMATCH` / `ERR_INCOMPLETE_CHUNKED_ENCODING`.
+fn unclean_tls_close(e: &io::Error) -> bool {
+  e.kind() == io::ErrorKind::UnexpectedEof
 }
 
 fn read_error(e: &io::Error, stage: Stage) -> NetError {

@@ -41,6 +41,11 @@ impl PlainTcp {
     (!matches!(self.state, State::Lost)).then_some(self.fd)
   }
 
+  /// Out of tokio's reactor (the JS thread read it last).
+  pub fn is_bare(&self) -> bool {
+    matches!(self.state, State::Bare(_))
+  }
+
   /// Takes the socket out of tokio's reactor (the JS thread is about to watch it).
   pub fn leave_reactor(&mut self) -> io::Result<()> {
     if let State::Reactor(_) = self.state {
