@@ -6,6 +6,7 @@
 //! behind them are in docs/PERFORMANCE.md.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Sizes and limits.
 pub struct Tuning {
@@ -25,6 +26,15 @@ pub struct Tuning {
   pub slab_chunk_max: usize,
   /// A slab's size (larger when one batch's small chunks need more).
   pub slab_size: usize,
+  /// How long a connection is idle before its socket is watched for the server's close
+  /// (`wire::idle`): one reused at once (one request after another) is never touched, so the hot
+  /// path pays nothing, not even the system call that would put a socket the JS thread reads
+  /// itself back in tokio's reactor.
+  pub idle_watch_after: Duration,
+  /// Idle connections kept per origin. Chromium caps a session at 256 sockets (6 per host, which
+  /// we do not impose); dropping connections a busy client will want again costs a handshake
+  /// each.
+  pub max_idle_per_origin: usize,
 }
 
 pub const TUNING: Tuning = Tuning {
@@ -33,6 +43,8 @@ pub const TUNING: Tuning = Tuning {
   external_buffer_min: 32 * 1024,
   slab_chunk_max: 4 * 1024,
   slab_size: 64 * 1024,
+  idle_watch_after: Duration::from_millis(250),
+  max_idle_per_origin: 256,
 };
 
 /// What the process environment sets.
@@ -54,6 +66,10 @@ pub struct Environment {
   /// text panics while its event is converted on the JS thread, which must fail that request
   /// with `net::ERR_FAILED` instead of aborting Node.
   pub bridge_panic_for_status_text: Option<String>,
+  /// `ELECTRON_NET_RS_IDLE_TIMEOUT_MS`: idle HTTP/1.1 connections older than this are closed
+  /// (`wire::idle`). Default 30 s: servers commonly time out keep-alive at 5-60 s, and a stale
+  /// socket only costs a retry. The tests shorten it.
+  pub idle_timeout: Duration,
 }
 
 /// The environment's settings, read on first use.
@@ -72,6 +88,10 @@ pub fn env() -> &'static Environment {
     js_thread_reads: var("ELECTRON_NET_RS_JS_THREAD_READS").as_deref() != Some("0"),
     panic_for_host: var("ELECTRON_NET_RS_PANIC_FOR_HOST"),
     bridge_panic_for_status_text: var("ELECTRON_NET_RS_BRIDGE_PANIC_FOR_STATUS_TEXT"),
+    idle_timeout: var("ELECTRON_NET_RS_IDLE_TIMEOUT_MS")
+      .and_then(|v| v.trim().parse::<u64>().ok())
+      .filter(|&ms| ms > 0)
+      .map_or(Duration::from_secs(30), Duration::from_millis),
   })
 }
 

@@ -6,42 +6,20 @@
 //! What it costs: no timer per connection, one per pool (the sweeper's, armed at the earliest
 //! moment anything is due), and no polling: the sweeper registers each idle socket's readiness
 //! with the reactor and sleeps until one turns readable or its timer fires. A connection is
-//! watched only once it has been idle for [`WATCH_AFTER`]: one reused at once (one request after
+//! watched only once it has been idle for `TUNING.idle_watch_after`: one reused at once (one request after
 //! another) is never touched, so the hot path pays nothing, not even the system call that would
 //! put a socket the JS thread reads itself (`socket_watch`) back in tokio's reactor.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::config::TUNING;
 use crate::wire::http1;
 use crate::wire::origin::Target;
-
-/// Idle HTTP/1.1 connections older than this are closed; servers commonly time out keep-alive
-/// at 5–60 s, and a stale socket only costs a retry. `ELECTRON_NET_RS_IDLE_TIMEOUT_MS` (read
-/// once, when the first connection goes idle) changes it: the tests use it.
-const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long a connection is idle before its socket is watched for the server's close.
-pub const WATCH_AFTER: Duration = Duration::from_millis(250);
-
-/// Idle connections kept per origin. Chromium caps a session at 256 sockets (6 per host, which
-/// we do not impose); dropping connections a busy client will want again costs a handshake each.
-const MAX_IDLE_PER_ORIGIN: usize = 256;
-
-pub fn idle_timeout() -> Duration {
-  static TIMEOUT: OnceLock<Duration> = OnceLock::new();
-  *TIMEOUT.get_or_init(|| {
-    std::env::var("ELECTRON_NET_RS_IDLE_TIMEOUT_MS")
-      .ok()
-      .and_then(|v| v.trim().parse::<u64>().ok())
-      .filter(|&ms| ms > 0)
-      .map_or(DEFAULT_IDLE_TIMEOUT, Duration::from_millis)
-  })
-}
 
 struct Entry {
   since: Instant,
@@ -93,7 +71,7 @@ impl Drop for IdleSet {
 impl IdleSet {
   /// The most recently idle connection to `target` still fit for a request.
   pub fn take(&self, target: &Target) -> Option<http1::Connection> {
-    let timeout = idle_timeout();
+    let timeout = crate::config::env().idle_timeout;
     let mut state = self.shared.lock();
     let list = state.conns.get_mut(target)?;
     while let Some(Entry {
@@ -116,7 +94,7 @@ impl IdleSet {
   /// says the pool has not been closed since its exchange began.
   pub fn put(&self, target: &Target, conn: http1::Connection, current: impl FnOnce() -> bool) {
     let now = Instant::now();
-    let timeout = idle_timeout();
+    let timeout = crate::config::env().idle_timeout;
     let mut state = self.shared.lock();
     if !current() {
       return;
@@ -129,7 +107,7 @@ impl IdleSet {
     // prefix, found with one clock read instead of one per idle connection.
     let expired = list.partition_point(|e| now.duration_since(e.since) >= timeout);
     list.drain(..expired);
-    if list.len() >= MAX_IDLE_PER_ORIGIN {
+    if list.len() >= TUNING.max_idle_per_origin {
       return;
     }
     list.push(Entry {
@@ -139,7 +117,7 @@ impl IdleSet {
     });
     // The sweeper must look at this one by the time it is due for a watch (all that is due
     // later is due after it); asleep until later or not at all, it is woken to re-arm.
-    let due = now + WATCH_AFTER;
+    let due = now + TUNING.idle_watch_after;
     if state.armed_at.is_some_and(|at| at <= due) {
       return;
     }
@@ -178,7 +156,7 @@ impl Future for Sweeper {
     let Some(shared) = me.shared.upgrade() else {
       return Poll::Ready(());
     };
-    let timeout = idle_timeout();
+    let timeout = crate::config::env().idle_timeout;
     let mut state = shared.lock();
     if !state
       .waker
@@ -197,14 +175,14 @@ impl Future for Sweeper {
         if deadline <= now {
           return false;
         }
-        if entry.watched || now >= entry.since + WATCH_AFTER {
+        if entry.watched || now >= entry.since + TUNING.idle_watch_after {
           entry.watched = true;
           if entry.conn.poll_idle(cx).is_ready() {
             return false;
           }
           due(deadline);
         } else {
-          due(entry.since + WATCH_AFTER);
+          due(entry.since + TUNING.idle_watch_after);
         }
         true
       });
