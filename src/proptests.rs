@@ -184,7 +184,7 @@ proptest! {
   ) {
     if headers::check_wire_safe(&headers).is_ok() {
       let engine = EngineHeaders::default();
-      let wire = headers::compose_h1("a.example", "POST", BodySize::Known(1), false, &engine, &headers);
+      let wire = request_head::compose("a.example", "POST", BodySize::Known(1), false, &engine, &headers);
       let head = request_head::encode("POST", "/", &wire);
       let text = String::from_utf8_lossy(&head);
       // One request line, one line per header, then the blank line: no extra line breaks.

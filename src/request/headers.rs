@@ -74,7 +74,8 @@ pub fn cache_mode_headers(cache: Option<&str>) -> Vec<EngineHeader> {
 mod tests {
   use super::*;
   use crate::test_support::{eh, h, owned};
-  use crate::wire::headers::{compose_h1, BodySize, EngineHeaders};
+  use crate::wire::headers::{BodySize, EngineHeaders};
+  use crate::wire::http1::request_head::compose as compose_h1;
 
   #[test]
   fn cache_modes_add_chromium_headers_that_the_caller_can_replace() {

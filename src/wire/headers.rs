@@ -48,43 +48,9 @@ pub struct EngineHeaders {
 /// text too, so neither costs an allocation per request.
 pub type EngineHeader = (&'static str, Cow<'static, str>);
 
-/// The header block of an HTTP/1.1 request, in Chromium's order (reference §2.3): `Host`,
-/// `Connection`, body framing, the engine's first headers, the caller's headers (one that names
-/// an earlier header replaces it where it stands), then the engine's last headers. To an http
-/// proxy without a tunnel (`via_proxy`) `Proxy-Connection` takes `Connection`'s place
-/// (reference §8.5, `HttpNetworkTransaction::BuildRequestHeaders`).
-pub fn compose_h1<'a>(
-  host: &'a str,
-  method: &str,
-  body: BodySize,
-  via_proxy: bool,
-  engine: &'a EngineHeaders,
-  user: &'a [(String, String)],
-) -> Vec<WireHeader<'a>> {
-  let mut list: Vec<WireHeader<'a>> = Vec::with_capacity(user.len() + 10);
-  list.push(("Host", host.into()));
-  let connection = if via_proxy {
-    "Proxy-Connection"
-  } else {
-    "Connection"
-  };
-  list.push((connection, "keep-alive".into()));
-  match body {
-    BodySize::Known(n) => list.push(("Content-Length", n.to_string().into())),
-    // Chromium sends `Content-Length: 0` for a bodyless POST or PUT only (reference §2.4).
-    BodySize::None if method == "POST" || method == "PUT" => {
-      list.push(("Content-Length", "0".into()))
-    }
-    BodySize::None => {}
-    BodySize::Chunked => list.push(("Transfer-Encoding", "chunked".into())),
-  }
-  merge(&mut list, engine, user);
-  list
-}
-
 /// The engine's first headers, the caller's (one that names an earlier header replaces it
 /// where it stands), then those of the engine's last headers that no one set yet.
-fn merge<'a>(
+pub fn merge<'a>(
   list: &mut Vec<WireHeader<'a>>,
   engine: &'a EngineHeaders,
   user: &'a [(String, String)],
@@ -125,43 +91,11 @@ pub fn get<'a, N: AsRef<str>, V: AsRef<str>>(headers: &'a [(N, V)], name: &str) 
   find(headers, name).map(|i| headers[i].1.as_ref())
 }
 
-/// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).
-const H2_FORBIDDEN: [&str; 6] = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-];
-
-/// The regular (non-pseudo) headers of an HTTP/2 request; names are lower-case on the wire.
-pub fn compose_h2(
-  method: &str,
-  body: BodySize,
-  engine: &EngineHeaders,
-  user: &[(String, String)],
-) -> Vec<(String, String)> {
-  let mut list: Vec<WireHeader<'_>> = Vec::with_capacity(user.len() + 10);
-  match body {
-    BodySize::Known(n) => list.push(("content-length", n.to_string().into())),
-    BodySize::None if method == "POST" || method == "PUT" => {
-      list.push(("content-length", "0".into()))
-    }
-    _ => {}
-  }
-  merge(&mut list, engine, user);
-  list
-    .into_iter()
-    .filter(|(n, _)| !H2_FORBIDDEN.iter().any(|f| n.eq_ignore_ascii_case(f)))
-    .map(|(n, v)| (n.to_ascii_lowercase(), v.into_owned()))
-    .collect()
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
   use crate::test_support::{eh, h, owned};
+  use crate::wire::{http1::request_head, http2};
 
   fn engine(last: &[(&'static str, &'static str)]) -> EngineHeaders {
     EngineHeaders {
@@ -172,7 +106,7 @@ mod tests {
 
   #[test]
   fn chromium_headers_come_first_and_user_order_is_kept() {
-    let list = owned(compose_h1(
+    let list = owned(request_head::compose(
       "a.com:81",
       "GET",
       BodySize::None,
@@ -194,7 +128,7 @@ mod tests {
 
   #[test]
   fn caller_header_replaces_chromium_one_in_place() {
-    let list = owned(compose_h1(
+    let list = owned(request_head::compose(
       "a",
       "GET",
       BodySize::None,
@@ -215,7 +149,7 @@ mod tests {
   #[test]
   fn proxy_connection_replaces_connection_through_a_proxy() {
     // Chromium sets Proxy-Connection and still merges the caller's own Connection after it.
-    let list = owned(compose_h1(
+    let list = owned(request_head::compose(
       "a",
       "GET",
       BodySize::None,
@@ -236,13 +170,13 @@ mod tests {
   #[test]
   fn body_framing_headers() {
     let none = EngineHeaders::default();
-    let post = compose_h1("a", "POST", BodySize::None, false, &none, &[]);
+    let post = request_head::compose("a", "POST", BodySize::None, false, &none, &[]);
     assert!(post.contains(&("Content-Length", "0".into())));
-    let get = compose_h1("a", "GET", BodySize::None, false, &none, &[]);
+    let get = request_head::compose("a", "GET", BodySize::None, false, &none, &[]);
     assert!(!has(&get, "content-length"));
-    let chunked = compose_h1("a", "POST", BodySize::Chunked, false, &none, &[]);
+    let chunked = request_head::compose("a", "POST", BodySize::Chunked, false, &none, &[]);
     assert!(chunked.contains(&("Transfer-Encoding", "chunked".into())));
-    let buffered = compose_h1("a", "GET", BodySize::Known(0), false, &none, &[]);
+    let buffered = request_head::compose("a", "GET", BodySize::Known(0), false, &none, &[]);
     assert!(buffered.contains(&("Content-Length", "0".into())));
   }
 
@@ -256,7 +190,7 @@ mod tests {
 
   #[test]
   fn h2_drops_connection_headers_and_lower_cases() {
-    let list = compose_h2(
+    let list = http2::compose(
       "POST",
       BodySize::Known(3),
       &engine(&[("User-Agent", "UA")]),

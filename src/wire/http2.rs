@@ -10,6 +10,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
 
 use crate::errors::{classify, NetError, Stage};
+use crate::wire::headers::{merge, BodySize, EngineHeaders, WireHeader};
 use crate::wire::http1::Io;
 use crate::wire::upload::UploadMsg;
 
@@ -27,6 +28,39 @@ pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
     let _ = connection.await;
   });
   Ok(sender)
+}
+
+/// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).
+const H2_FORBIDDEN: [&str; 6] = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+];
+
+/// The regular (non-pseudo) headers of an HTTP/2 request; names are lower-case on the wire.
+pub fn compose(
+  method: &str,
+  body: BodySize,
+  engine: &EngineHeaders,
+  user: &[(String, String)],
+) -> Vec<(String, String)> {
+  let mut list: Vec<WireHeader<'_>> = Vec::with_capacity(user.len() + 10);
+  match body {
+    BodySize::Known(n) => list.push(("content-length", n.to_string().into())),
+    BodySize::None if method == "POST" || method == "PUT" => {
+      list.push(("content-length", "0".into()))
+    }
+    _ => {}
+  }
+  merge(&mut list, engine, user);
+  list
+    .into_iter()
+    .filter(|(n, _)| !H2_FORBIDDEN.iter().any(|f| n.eq_ignore_ascii_case(f)))
+    .map(|(n, v)| (n.to_ascii_lowercase(), v.into_owned()))
+    .collect()
 }
 
 /// Called for each streamed chunk handed to hyper (its length, and whether JS was told it was

@@ -8,7 +8,6 @@ pub mod http2;
 pub mod idle;
 pub mod origin;
 pub mod pool;
-pub mod reuse;
 pub mod runtime;
 pub mod socket_watch;
 pub mod syntax;

@@ -15,11 +15,11 @@ use url::Url;
 use crate::errors::{classify, NetError, Stage};
 use crate::wire::header_block::HeaderBlock;
 use crate::wire::headers::{self, BodySize, EngineHeaders};
+use crate::wire::http1::reuse;
 use crate::wire::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
 use crate::wire::http2::{H2Body, H2Sender};
 use crate::wire::origin::Target;
 use crate::wire::pool::{CloseWatch, Conn, ConnectError, Pool, TunnelRequest};
-use crate::wire::reuse;
 use crate::wire::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadEvents, UploadMsg};
 
 /// The request as it goes out on this hop.
@@ -348,7 +348,7 @@ async fn send_h1(
 ) -> Result<(http1::Connection, ResponseHead), SendFailure> {
   let reused = conn.reused;
   let via_proxy = target.via_proxy();
-  let wire = headers::compose_h1(
+  let wire = request_head::compose(
     host_header(out.url),
     out.method,
     body_size(&body),
@@ -532,7 +532,7 @@ async fn exchange_h2(
   if let Some(priority) = out.h2_priority {
     engine.last.push(("priority", priority.into()));
   }
-  let wire = headers::compose_h2(out.method, body_size(&body), &engine, out.user);
+  let wire = crate::wire::http2::compose(out.method, body_size(&body), &engine, out.user);
   headers::check_wire_safe(&wire)?;
   let h2_body = h2_body(body, events);
   let mut builder = http::Request::builder()

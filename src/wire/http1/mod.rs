@@ -7,6 +7,7 @@ pub mod plain_tcp;
 pub mod read_block;
 pub mod request_head;
 pub mod response_head;
+pub mod reuse;
 
 use std::io;
 use std::pin::Pin;

@@ -1,9 +1,46 @@
-//! Writes an HTTP/1.1 request head with every header name spelled exactly as given and in the
-//! given order (Electron sends the caller's spelling: hyper would lower- or title-case it).
+//! An HTTP/1.1 request head: its header list in Chromium's order, and the bytes, with every
+//! header name spelled exactly as given and in the given order (Electron sends the caller's
+//! spelling: hyper would lower- or title-case it).
+
+use crate::wire::headers::{merge, BodySize, EngineHeaders, WireHeader};
+
+/// The header block of an HTTP/1.1 request, in Chromium's order (reference §2.3): `Host`,
+/// `Connection`, body framing, the engine's first headers, the caller's headers (one that names
+/// an earlier header replaces it where it stands), then the engine's last headers. To an http
+/// proxy without a tunnel (`via_proxy`) `Proxy-Connection` takes `Connection`'s place
+/// (reference §8.5, `HttpNetworkTransaction::BuildRequestHeaders`).
+pub fn compose<'a>(
+  host: &'a str,
+  method: &str,
+  body: BodySize,
+  via_proxy: bool,
+  engine: &'a EngineHeaders,
+  user: &'a [(String, String)],
+) -> Vec<WireHeader<'a>> {
+  let mut list: Vec<WireHeader<'a>> = Vec::with_capacity(user.len() + 10);
+  list.push(("Host", host.into()));
+  let connection = if via_proxy {
+    "Proxy-Connection"
+  } else {
+    "Connection"
+  };
+  list.push((connection, "keep-alive".into()));
+  match body {
+    BodySize::Known(n) => list.push(("Content-Length", n.to_string().into())),
+    // Chromium sends `Content-Length: 0` for a bodyless POST or PUT only (reference §2.4).
+    BodySize::None if method == "POST" || method == "PUT" => {
+      list.push(("Content-Length", "0".into()))
+    }
+    BodySize::None => {}
+    BodySize::Chunked => list.push(("Transfer-Encoding", "chunked".into())),
+  }
+  merge(&mut list, engine, user);
+  list
+}
 
 /// Serialises `METHOD target HTTP/1.1` and `headers` into one buffer ready for the socket.
 /// The caller has already refused names and values that could break the framing
-/// (see `headers::check_wire_safe`).
+/// (see `wire::headers::check_wire_safe`).
 pub fn encode<N: AsRef<str>, V: AsRef<str>>(
   method: &str,
   target: &str,
