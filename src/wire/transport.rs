@@ -145,28 +145,45 @@ impl BodyReader {
   }
 
   /// Reads and drops a body nobody will see (a redirect's or a challenge's), so the connection
-  /// can be reused; gives up on bodies larger than Chromium would bother draining.
+  /// can be reused; a connection that cannot be (a body that runs to the close, or
+  /// `Connection: close`) is closed at once, unread, as Chromium does
+  /// (`HttpNetworkTransaction::~HttpNetworkTransaction` closes a stream that fails
+  /// `HttpStreamParser::CanReuseConnection`): reading it to its end would let a server that
+  /// trickles it hold the redirect forever. A framed body is drained only while it is small
+  /// and arrives promptly (Chromium drains in the background, giving up after 16 KiB or 5 s,
+  /// `HttpResponseBodyDrainer`; here the next hop waits for it, so briefly).
   pub async fn discard(mut self, pool: &Pool) {
     const DRAIN_LIMIT: usize = 64 * 1024;
-    let mut drained = 0;
-    loop {
-      match self.settle() {
-        Ok(true) => break,
-        Ok(false) => {}
-        Err(_) => return,
-      }
-      match self.next().await {
-        Ok(Some(data)) => {
-          drained += data.len();
-          if drained > DRAIN_LIMIT {
-            return;
-          }
-        }
-        Ok(None) => break,
-        Err(_) => return,
-      }
+    const DRAIN_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+    if let Wire::H1 {
+      reusable: false, ..
+    } = self.wire
+    {
+      return;
     }
-    self.finish(pool);
+    let drain = async {
+      let mut drained = 0;
+      loop {
+        match self.settle() {
+          Ok(true) => return true,
+          Ok(false) => {}
+          Err(_) => return false,
+        }
+        match self.next().await {
+          Ok(Some(data)) => {
+            drained += data.len();
+            if drained > DRAIN_LIMIT {
+              return false;
+            }
+          }
+          Ok(None) => return true,
+          Err(_) => return false,
+        }
+      }
+    };
+    if let Ok(true) = tokio::time::timeout(DRAIN_TIME, drain).await {
+      self.finish(pool);
+    }
   }
 }
 
