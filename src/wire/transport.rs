@@ -20,7 +20,7 @@ use crate::wire::http2::{H2Body, H2Sender};
 use crate::wire::origin::Target;
 use crate::wire::pool::{CloseWatch, Conn, ConnectError, Pool, TunnelRequest};
 use crate::wire::syntax::lists_token;
-use crate::wire::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadEvents, UploadMsg};
+use crate::wire::upload::{ChunkedUpload, UploadBody, UploadEvents, UploadMsg};
 
 /// The request as it goes out on this hop.
 pub struct Outgoing<'a> {
@@ -415,14 +415,11 @@ async fn send_buffered(
     conn.write_all(&message).await?;
   } else {
     conn.write_all(&head).await?;
-    let mut clock = ProgressClock::new();
     let mut sent = 0u64;
     for slice in bytes.chunks(UPLOAD_SLICE) {
       conn.write_all(slice).await?;
       sent += slice.len() as u64;
-      if clock.due() && sent < total {
-        events.progress(sent, total);
-      }
+      events.progress(sent, total);
     }
   }
   conn.flush().await?;
@@ -439,7 +436,6 @@ async fn send_chunked(
 ) -> Result<(), NetError> {
   let ChunkedUpload { mut rx, queued } = upload;
   let mut sent = 0u64;
-  let mut clock = ProgressClock::new();
   let mut batch = Vec::new();
   loop {
     let Some(mut msg) = rx.recv().await else {
@@ -477,15 +473,12 @@ async fn send_chunked(
       sent += chunk.len() as u64;
       queued.sent(chunk.len());
     }
+    // The total of a chunked body is unknown until it ends (Electron leaves it open,
+    // reference §2.7): the bytes sent so far are both position and total.
+    events.progress(sent, sent);
     if last {
-      events.progress(sent, sent);
       events.write_ack();
       return Ok(());
-    }
-    // The total of a chunked body is unknown until it ends (Electron leaves it open,
-    // reference §2.7): we report the bytes sent so far as both position and total.
-    if clock.due() {
-      events.progress(sent, sent);
     }
   }
 }
@@ -602,7 +595,8 @@ fn h2_body(body: UploadBody, events: &Arc<dyn UploadEvents>) -> H2Body {
     UploadBody::Buffered(bytes) => {
       let total = bytes.len() as u64;
       if total > 0 {
-        // hyper takes the whole buffered body at once; report it as handed over.
+        // hyper takes the whole buffered body at once: it counts as handed over (reported no
+        // sooner than the first progress tick, or when the response starts).
         events.progress(total, total);
       }
       H2Body::Full(Some(bytes))
@@ -614,15 +608,14 @@ fn h2_body(body: UploadBody, events: &Arc<dyn UploadEvents>) -> H2Body {
         rx,
         done: false,
         listener: Box::new(move |chunk| {
-          match chunk {
-            Some((len, accepted)) => {
-              sent += len as u64;
-              queued.sent(len);
-              if accepted {
-                return;
-              }
+          // A chunk taken (acknowledged unless JS was told at once), or the end (always).
+          if let Some((len, accepted)) = chunk {
+            sent += len as u64;
+            queued.sent(len);
+            events.progress(sent, sent);
+            if accepted {
+              return;
             }
-            None => events.progress(sent, sent),
           }
           events.write_ack();
         }),
