@@ -181,9 +181,9 @@ test('should report upload progress for a chunked body with the bytes sent so fa
 
 // Chromium reports upload progress on a 100 ms timer and once more as the response starts
 // (services/network/upload_progress_tracker.cc, `OnUploadCompleted`), not as bytes reach the
-// socket: a small body is reported once, no sooner than the first tick. Before, it was reported
-// as soon as it was written, a few ms after end().
-test('should report a small body\'s upload progress on the 100 ms timer, not as it is written', async (t) => {
+// socket: a small body is reported once, no sooner than the first tick (here: as the response
+// starts, see README). Before, it was reported as soon as it was written, a few ms after end().
+test('should report a small body\'s upload progress once, not as it is written', async (t) => {
   const srv = await listen(t, (req, res) => {
     req.resume()
     req.on('end', () => setTimeout(() => res.end('done'), 400))

@@ -17,7 +17,7 @@ use crate::request::redirect;
 use crate::request::referrer;
 use crate::request::reporter::{next_decision, Decision, Reporter};
 use crate::request::session::SessionInner;
-use crate::request::upload_progress::{Tracker, UploadMeter};
+use crate::request::upload_progress::{self, Tracker, UploadMeter};
 use crate::wire::headers::{self as wire_headers, EngineHeaders};
 use crate::wire::origin::{self, Origin, Target};
 use crate::wire::transport::{self, Outgoing, ResponseStart};
@@ -205,7 +205,7 @@ impl Request<'_> {
         }
       }
       let replay = body.replay();
-      let uploads = !matches!(body, UploadBody::Empty);
+      let ticks = upload_progress::needs_ticks(&body);
       let out = Outgoing {
         method: &method,
         url: &url,
@@ -223,7 +223,7 @@ impl Request<'_> {
         body,
         &upload_events,
       ));
-      let exchanged = if uploads {
+      let exchanged = if ticks {
         upload_progress.track(&meter, exchange).await
       } else {
         exchange.await

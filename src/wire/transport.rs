@@ -343,7 +343,7 @@ struct SendFailure {
 }
 
 /// Slice size for buffered uploads, so progress can be reported while a large body is sent.
-const UPLOAD_SLICE: usize = 256 * 1024;
+pub const UPLOAD_SLICE: usize = 256 * 1024;
 
 /// Sends the request head and body on an HTTP/1.1 connection and reads the response head.
 async fn send_h1(
