@@ -179,6 +179,66 @@ test('should report upload progress for a chunked body with the bytes sent so fa
   t.deepEqual(progress.at(-1), [5000, 5000])
 })
 
+// Chromium reports upload progress on a 100 ms timer and once more as the response starts
+// (services/network/upload_progress_tracker.cc, `OnUploadCompleted`), not as bytes reach the
+// socket: a small body is reported once, no sooner than the first tick (here: as the response
+// starts, see README). Before, it was reported as soon as it was written, a few ms after end().
+test('should report a small body\'s upload progress once, not as it is written', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    req.resume()
+    req.on('end', () => setTimeout(() => res.end('done'), 400))
+  })
+  const request = net.request({ method: 'POST', url: srv.url })
+  const seen = []
+  request.on('upload-progress', (position, total) => seen.push({ position, total, at: Date.now() }))
+  request.on('response', () => seen.push({ response: true, at: Date.now() }))
+  const startedAt = Date.now()
+  await collect(request, { body: Buffer.alloc(1024, 'p') })
+  const reports = seen.filter((e) => !e.response)
+  t.deepEqual(reports.map((e) => [e.position, e.total]), [[1024, 1024]])
+  t.true(reports[0].at - startedAt >= 90, `reported ${reports[0].at - startedAt} ms after end()`)
+  t.true(seen.at(-1).response, 'before the response')
+})
+
+// A server that answers within the first 100 ms: the one report comes as the response starts,
+// right before 'response' (and so after the server has read the body it answers).
+test('should report upload progress last as the response starts', async (t) => {
+  const srv = await listen(t, (req, res) => {
+    req.resume()
+    req.on('end', () => res.end('done'))
+  })
+  for (const chunked of [false, true]) {
+    const request = net.request({ method: 'POST', url: srv.url })
+    const events = []
+    request.on('upload-progress', (position, total) => events.push(['upload-progress', position, total]))
+    request.on('response', () => events.push(['response']))
+    await collect(request, { body: 'x'.repeat(5000), chunked })
+    t.deepEqual(events, [['upload-progress', 5000, 5000], ['response']], `chunked: ${chunked}`)
+  }
+})
+
+test('should report a slow upload every 100 ms or so, the last report as the response starts', async (t) => {
+  const srv = await sink(t)
+  const request = net.request({ method: 'POST', url: srv.url })
+  request.chunkedEncoding = true
+  const reports = []
+  request.on('upload-progress', (position, total) => reports.push({ position, total, at: Date.now() }))
+  const done = collect(request, { end: false })
+  const startedAt = Date.now()
+  for (let i = 0; i < 20; i++) {
+    request.write(Buffer.alloc(16 * 1024, 'u'))
+    await new Promise((resolve) => setTimeout(resolve, 30))
+  }
+  request.end()
+  const r = await done
+  const elapsed = Date.now() - startedAt
+  t.is(r.body, String(20 * 16 * 1024))
+  t.true(reports.length >= 2, `${reports.length} reports in ${elapsed} ms`)
+  t.true(reports.length <= Math.ceil(elapsed / 100) + 1, `${reports.length} reports in ${elapsed} ms`)
+  t.true(reports.every((r, i) => i === 0 || r.position > reports[i - 1].position), 'each one further')
+  t.deepEqual([reports.at(-1).position, reports.at(-1).total], [20 * 16 * 1024, 20 * 16 * 1024])
+})
+
 test('should keep RSS under 150 MiB while uploading 1 GiB chunked', async (t) => {
   const result = await runFixture('upload-1gib.js')
   t.is(result.received, 1024 * 1024 * 1024)

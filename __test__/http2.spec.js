@@ -85,3 +85,32 @@ test('should fail an HTTP/2 download with net::ERR_ABORTED on closeAllConnection
   t.is(after.body, 'fresh')
   t.is(after.response.httpVersion, '2.0')
 })
+
+// Over HTTP/2 too, a compressed body is decoded in bounded steps (src/request/decoding.rs):
+// before, the DATA frames that had arrived were decoded at once, 8 MiB in one chunk here.
+test('should decode gzip, deflate and br over HTTP/2 in chunks of at most 1 MiB', async (t) => {
+  const zlib = require('node:zlib')
+  const plain = Buffer.alloc(8 * 1024 * 1024)
+  for (let i = 0; i < plain.length; i += 4096) plain.write(`line ${i} `, i)
+  const encoded = {
+    gzip: zlib.gzipSync(plain),
+    deflate: zlib.deflateSync(plain),
+    br: zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
+  }
+  const { url } = await serve(t, (req, res) => {
+    const coding = req.url.slice(1)
+    res.writeHead(200, { 'content-encoding': coding })
+    res.end(encoded[coding])
+  })
+  for (const coding of Object.keys(encoded)) {
+    const request = net.request(`${url}/${coding}`)
+    const chunks = []
+    const response = await new Promise((resolve) => { request.on('response', resolve); request.end() })
+    t.is(response.httpVersion, '2.0')
+    response.on('data', (c) => chunks.push(c))
+    await new Promise((resolve) => response.on('end', resolve))
+    t.true(Buffer.concat(chunks).equals(plain), coding)
+    const largest = Math.max(...chunks.map((c) => c.length))
+    t.true(largest <= 1024 * 1024, `${coding}: a chunk of ${largest} bytes`)
+  }
+})

@@ -2,13 +2,26 @@
 //! the engine wrote `Accept-Encoding` itself (a caller's own header turns it off and the bytes
 //! pass through). Like Chromium, the response headers still show what came over the wire.
 
-use async_compression::tokio::write::{
-  BrotliDecoder, DeflateDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder,
+use std::io;
+
+use async_compression::codecs::{
+  BrotliDecoder, DecodeV2, DeflateDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder,
 };
-use bytes::Bytes;
-use tokio::io::AsyncWriteExt;
+use async_compression::core::util::{PartialBuffer, WriteBuffer};
+use bytes::{Buf, Bytes};
 
 use crate::errors::NetError;
+
+/// The most decoded bytes one step of a [`ContentDecoder`] produces. A body of a few megabytes
+/// can inflate to gigabytes (a "zip bomb": 1 MiB of gzip is 1 GiB of zeros, brotli does better
+/// still): decoding a network read in one go held all of it in memory at once. In steps, each
+/// taken only when the consumer has room for it (`download.rs`), memory stays a few steps
+/// whatever the ratio, and the body streams at the consumer's pace. Chromium does the same:
+/// `FilterSourceStream` decodes into the consumer's read buffer, never more than it asked for.
+pub const DECODED_STEP: usize = 256 * 1024;
+
+/// The smallest buffer a step decodes into: small bodies do not pay for a full step's buffer.
+const MIN_STEP: usize = 32 * 1024;
 
 /// The `Accept-Encoding` Chromium sends (reference §8.5): brotli and zstd only to https or
 /// localhost URLs, `identity` when the caller asks for a range.
@@ -22,16 +35,56 @@ pub fn accept_encoding(secure_or_local: bool, has_range: bool) -> &'static str {
   }
 }
 
-enum Inner {
-  Gzip(GzipDecoder<Vec<u8>>),
-  Zlib(ZlibDecoder<Vec<u8>>),
-  Deflate(DeflateDecoder<Vec<u8>>),
-  Brotli(BrotliDecoder<Vec<u8>>),
-  Zstd(ZstdDecoder<Vec<u8>>),
+enum Codec {
+  Gzip(GzipDecoder),
+  Zlib(ZlibDecoder),
+  Deflate(DeflateDecoder),
+  Brotli(BrotliDecoder),
+  Zstd(ZstdDecoder),
 }
 
+impl Codec {
+  fn get(&mut self) -> &mut dyn DecodeV2 {
+    match self {
+      Codec::Gzip(d) => d,
+      Codec::Zlib(d) => d,
+      Codec::Deflate(d) => d,
+      Codec::Brotli(d) => d,
+      Codec::Zstd(d) => d,
+    }
+  }
+
+  /// Writes out what the codec holds for input it has already taken.
+  fn drain(&mut self, out: &mut WriteBuffer<'_>) -> io::Result<bool> {
+    match self {
+      // zstd's `flush` drains too, but only `decode` notices the frame ending there, which its
+      // `finish` then insists on.
+      Codec::Zstd(d) => d.decode(&mut PartialBuffer::new(&[][..]), out),
+      other => other.get().flush(out).map(|_| false),
+    }
+  }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+  Decoding,
+  /// The stream has ended (the codec said so, or the input did): checking it is complete.
+  Finishing,
+  Done,
+}
+
+/// Decodes a body in steps of at most [`DECODED_STEP`] bytes: [`ContentDecoder::push`] a piece
+/// of the body when [`ContentDecoder::wants_input`] says so, [`ContentDecoder::end_input`] at
+/// its end, and take the decoded bytes with [`ContentDecoder::pull`], one step at a time.
 pub struct ContentDecoder {
-  inner: Inner,
+  codec: Codec,
+  stage: Stage,
+  /// Body bytes given and not decoded yet.
+  input: Bytes,
+  /// The body has ended: no more input comes.
+  input_ended: bool,
+  /// The last step filled its buffer: the codec may hold more output without new input.
+  full: bool,
   /// `deflate` is zlib-wrapped by the RFC but raw in some servers; Chromium accepts both. Set
   /// once the first two bytes have been seen and the choice made.
   sniffed: bool,
@@ -42,18 +95,6 @@ pub struct ContentDecoder {
   /// `Content-Encoding` is an empty body, not a corrupt stream: Chromium's `FilterSourceStream`
   /// ends cleanly when upstream ends before any input.
   had_input: bool,
-}
-
-macro_rules! each {
-  ($inner:expr, $d:ident => $body:expr) => {
-    match $inner {
-      Inner::Gzip($d) => $body,
-      Inner::Zlib($d) => $body,
-      Inner::Deflate($d) => $body,
-      Inner::Brotli($d) => $body,
-      Inner::Zstd($d) => $body,
-    }
-  };
 }
 
 impl ContentDecoder {
@@ -69,35 +110,76 @@ impl ContentDecoder {
     let [coding] = codings.as_slice() else {
       return None;
     };
-    let inner = match coding.as_str() {
-      "gzip" | "x-gzip" => Inner::Gzip(GzipDecoder::new(Vec::new())),
-      "deflate" => Inner::Zlib(ZlibDecoder::new(Vec::new())),
-      "br" => Inner::Brotli(BrotliDecoder::new(Vec::new())),
-      "zstd" => Inner::Zstd(ZstdDecoder::new(Vec::new())),
+    let codec = match coding.as_str() {
+      "gzip" | "x-gzip" => Codec::Gzip(GzipDecoder::new()),
+      "deflate" => Codec::Zlib(ZlibDecoder::new()),
+      "br" => Codec::Brotli(BrotliDecoder::new()),
+      "zstd" => Codec::Zstd(ZstdDecoder::new()),
       _ => return None,
     };
     Some(ContentDecoder {
-      inner,
+      codec,
+      stage: Stage::Decoding,
+      input: Bytes::new(),
+      input_ended: false,
+      full: false,
       sniffed: false,
       head: Vec::new(),
       had_input: false,
     })
   }
 
-  /// Decodes one piece of the body; may return nothing until more input arrives.
-  pub async fn feed(&mut self, input: &[u8]) -> Result<Bytes, NetError> {
+  /// Whether the next step needs more of the body (else [`ContentDecoder::pull`] has more).
+  pub fn wants_input(&self) -> bool {
+    self.stage == Stage::Decoding && !self.input_ended && self.input.is_empty() && !self.full
+  }
+
+  /// Whether everything has been decoded and taken.
+  pub fn is_done(&self) -> bool {
+    self.stage == Stage::Done && self.input.is_empty()
+  }
+
+  /// The next piece of the body (once [`ContentDecoder::wants_input`]).
+  pub fn push(&mut self, mut input: Bytes) {
     self.had_input |= !input.is_empty();
-    if !self.sniffed && matches!(self.inner, Inner::Zlib(_)) {
-      self.head.extend_from_slice(input);
-      if self.head.len() < 2 {
-        return Ok(Bytes::new());
+    if !self.sniffed && matches!(self.codec, Codec::Zlib(_)) {
+      if self.head.len() + input.len() < 2 {
+        self.head.extend_from_slice(&input);
+        return;
       }
-      let head = std::mem::take(&mut self.head);
-      self.sniff(&head);
-      return self.write(&head).await;
+      if !self.head.is_empty() {
+        let mut joined = std::mem::take(&mut self.head);
+        joined.extend_from_slice(&input);
+        input = Bytes::from(joined);
+      }
+      self.sniff(&input[..2]);
     }
     self.sniffed = true;
-    self.write(input).await
+    if self.input.is_empty() {
+      self.input = input;
+    } else {
+      // Not how it is used (input is given only when wanted), but never lose any.
+      let mut joined = self.input.to_vec();
+      joined.extend_from_slice(&input);
+      self.input = Bytes::from(joined);
+    }
+  }
+
+  /// The body has ended: the steps from now on finish the stream (a truncated or corrupt one
+  /// fails).
+  pub fn end_input(&mut self) {
+    self.input_ended = true;
+    if !self.had_input {
+      self.stage = Stage::Done;
+      return;
+    }
+    if !self.sniffed && matches!(self.codec, Codec::Zlib(_)) {
+      // A body shorter than a zlib header: decide on what there is.
+      let head = std::mem::take(&mut self.head);
+      self.sniff(&head);
+      self.input = Bytes::from(head);
+    }
+    self.sniffed = true;
   }
 
   /// Chooses zlib or raw deflate for a `deflate` body from its first bytes.
@@ -109,40 +191,91 @@ impl ContentDecoder {
       && head[0] & 0x0f == 8
       && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
     if !zlib {
-      self.inner = Inner::Deflate(DeflateDecoder::new(Vec::new()));
+      self.codec = Codec::Deflate(DeflateDecoder::new());
     }
   }
 
-  async fn write(&mut self, input: &[u8]) -> Result<Bytes, NetError> {
-    let result: std::io::Result<Vec<u8>> = each!(&mut self.inner, d => async {
-      d.write_all(input).await?;
-      d.flush().await?;
-      Ok(std::mem::take(d.get_mut()))
-    }.await);
-    result
-      .map(Bytes::from)
+  /// One step: up to `max` decoded bytes, or `None` when the step needs more input
+  /// ([`ContentDecoder::wants_input`]) or the stream is done.
+  pub fn pull(&mut self, max: usize) -> Result<Option<Bytes>, NetError> {
+    self
+      .step(max.max(1))
       .map_err(|_| NetError::ERR_CONTENT_DECODING_FAILED)
   }
 
-  /// Ends the stream; a truncated or corrupt body fails here.
-  pub async fn finish(&mut self) -> Result<Bytes, NetError> {
-    if !self.had_input {
-      return Ok(Bytes::new());
+  fn step(&mut self, max: usize) -> io::Result<Option<Bytes>> {
+    if self.wants_input() || self.is_done() {
+      return Ok(None);
     }
-    let mut out = Vec::new();
-    if !self.sniffed && matches!(self.inner, Inner::Zlib(_)) {
-      // A body shorter than a zlib header: decide on what there is.
-      let head = std::mem::take(&mut self.head);
-      self.sniff(&head);
-      out.extend_from_slice(&self.write(&head).await?);
+    // Sized for what the input is likely to give, up to a full step.
+    let size = if self.full {
+      max
+    } else {
+      max.min(self.input.len().saturating_mul(8).max(MIN_STEP))
+    };
+    let mut buf = vec![0u8; size];
+    let mut out = WriteBuffer::new_initialized(&mut buf);
+    self.full = false;
+    loop {
+      if self.stage != Stage::Done && out.has_no_spare_space() {
+        self.full = true;
+        break;
+      }
+      let before = out.written_len();
+      match self.stage {
+        Stage::Decoding if !self.input.is_empty() => {
+          let mut input = PartialBuffer::new(&self.input[..]);
+          let ended = self.codec.get().decode(&mut input, &mut out)?;
+          let used = input.written_len();
+          self.input.advance(used);
+          if ended {
+            self.stage = Stage::Finishing;
+          } else if used == 0 && out.written_len() == before && !out.has_no_spare_space() {
+            // Room to write and input to read, yet no progress: never spin on it.
+            return Err(io::ErrorKind::InvalidData.into());
+          }
+        }
+        Stage::Decoding => {
+          if self.codec.drain(&mut out)? {
+            self.stage = Stage::Finishing;
+          } else if out.has_no_spare_space() {
+            // The codec may hold more: the next step takes it.
+            continue;
+          } else if self.input_ended {
+            self.stage = Stage::Finishing;
+          } else {
+            // All decoded: the next step needs more of the body.
+            break;
+          }
+        }
+        Stage::Finishing => {
+          if self.codec.get().finish(&mut out)? {
+            self.stage = Stage::Done;
+          } else if out.written_len() == before && !out.has_no_spare_space() {
+            // The body ended before the stream did.
+            return Err(io::ErrorKind::UnexpectedEof.into());
+          }
+        }
+        Stage::Done => {
+          if !self.input.is_empty() {
+            // Bytes after the end of the stream.
+            return Err(io::ErrorKind::InvalidData.into());
+          }
+          break;
+        }
+      }
     }
-    let result: std::io::Result<Vec<u8>> = each!(&mut self.inner, d => async {
-      d.shutdown().await?;
-      Ok(std::mem::take(d.get_mut()))
-    }.await);
-    let rest = result.map_err(|_| NetError::ERR_CONTENT_DECODING_FAILED)?;
-    out.extend_from_slice(&rest);
-    Ok(Bytes::from(out))
+    let n = out.written_len();
+    if n == 0 {
+      return Ok(None);
+    }
+    buf.truncate(n);
+    // A step's buffer is not kept for a few bytes in it.
+    Ok(Some(if n < size / 4 {
+      Bytes::copy_from_slice(&buf)
+    } else {
+      Bytes::from(buf)
+    }))
   }
 }
 
@@ -152,6 +285,7 @@ mod tests {
   use async_compression::tokio::write::{
     BrotliEncoder, DeflateEncoder, GzipEncoder, ZlibEncoder, ZstdEncoder,
   };
+  use tokio::io::AsyncWriteExt;
 
   async fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = GzipEncoder::new(Vec::new());
@@ -180,15 +314,95 @@ mod tests {
     }
   }
 
-  /// Decodes `input` fed in `piece`-byte slices, as the network would hand it over.
-  async fn decode(encoding: &str, input: &[u8], piece: usize) -> Result<Vec<u8>, NetError> {
+  /// Decodes `input` fed in `piece`-byte slices, as the network would hand it over, in steps
+  /// of at most `max` bytes; returns the output and the number of steps.
+  fn decode_in_steps(
+    encoding: &str,
+    input: &[u8],
+    piece: usize,
+    max: usize,
+  ) -> Result<(Vec<u8>, usize), NetError> {
     let mut dec = ContentDecoder::for_encoding(encoding).expect("a decoder");
     let mut out = Vec::new();
+    let mut steps = 0;
+    let mut take = |dec: &mut ContentDecoder| -> Result<(), NetError> {
+      while let Some(step) = dec.pull(max)? {
+        assert!(
+          !step.is_empty() && step.len() <= max,
+          "a step of {}",
+          step.len()
+        );
+        out.extend_from_slice(&step);
+        steps += 1;
+      }
+      Ok(())
+    };
     for chunk in input.chunks(piece) {
-      out.extend_from_slice(&dec.feed(chunk).await?);
+      assert!(dec.wants_input() || dec.is_done());
+      dec.push(Bytes::copy_from_slice(chunk));
+      take(&mut dec)?;
     }
-    out.extend_from_slice(&dec.finish().await?);
-    Ok(out)
+    dec.end_input();
+    take(&mut dec)?;
+    assert!(dec.is_done());
+    Ok((out, steps))
+  }
+
+  async fn decode(encoding: &str, input: &[u8], piece: usize) -> Result<Vec<u8>, NetError> {
+    decode_in_steps(encoding, input, piece, DECODED_STEP).map(|(out, _)| out)
+  }
+
+  /// A bomb: a small body that decodes to `len` zeros.
+  async fn bomb(coding: &str, len: usize) -> Vec<u8> {
+    macro_rules! run {
+      ($enc:expr) => {{
+        let mut enc = $enc;
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..len / zeros.len() {
+          enc.write_all(&zeros).await.unwrap();
+        }
+        enc.shutdown().await.unwrap();
+        enc.into_inner()
+      }};
+    }
+    use async_compression::Level;
+    match coding {
+      "gzip" => run!(GzipEncoder::with_quality(Vec::new(), Level::Best)),
+      "deflate" => run!(ZlibEncoder::with_quality(Vec::new(), Level::Best)),
+      "br" => run!(BrotliEncoder::with_quality(Vec::new(), Level::Precise(4))),
+      "zstd" => run!(ZstdEncoder::with_quality(Vec::new(), Level::Default)),
+      _ => unreachable!("{coding}"),
+    }
+  }
+
+  #[tokio::test]
+  async fn a_bomb_decodes_in_bounded_steps_each_only_when_pulled() {
+    const LEN: usize = 16 * 1024 * 1024;
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+      let body = bomb(coding, LEN).await;
+      assert!(body.len() < LEN / 500, "{coding}: {} bytes", body.len());
+      // All of it in one piece, as one network read can hand over a whole bomb.
+      let mut dec = ContentDecoder::for_encoding(coding).unwrap();
+      dec.push(Bytes::from(body.clone()));
+      let first = dec.pull(DECODED_STEP).unwrap().unwrap();
+      assert!(first.len() <= DECODED_STEP, "{coding}");
+      assert!(first.iter().all(|&b| b == 0));
+      // A step that filled its buffer is followed by full ones.
+      assert_eq!(dec.pull(DECODED_STEP).unwrap().unwrap().len(), DECODED_STEP);
+      // The rest waits, in the codec and the input, for the next pulls: nothing asks for input.
+      assert!(!dec.wants_input() && !dec.is_done(), "{coding}");
+      // Every step stays within its bound, whatever the piece sizes, and all of it comes out.
+      for (piece, max) in [
+        (body.len(), DECODED_STEP),
+        (4096, DECODED_STEP),
+        (977, 100_000),
+      ] {
+        let (out, steps) = decode_in_steps(coding, &body, piece, max).unwrap();
+        assert_eq!(out.len(), LEN, "{coding} in {piece}-byte pieces");
+        assert!(out.iter().all(|&b| b == 0));
+        assert!(steps >= LEN / max, "{coding}: {steps} steps");
+      }
+    }
   }
 
   #[tokio::test]
@@ -215,17 +429,24 @@ mod tests {
     }
   }
 
-  #[tokio::test]
-  async fn an_empty_body_is_empty_for_every_coding() {
+  #[test]
+  fn an_empty_body_is_empty_for_every_coding() {
     for coding in ["gzip", "deflate", "br", "zstd"] {
       let mut dec = ContentDecoder::for_encoding(coding).unwrap();
-      assert_eq!(dec.feed(b"").await, Ok(Bytes::new()), "{coding}");
-      assert_eq!(dec.finish().await, Ok(Bytes::new()), "{coding}");
+      dec.push(Bytes::new());
+      assert_eq!(dec.pull(DECODED_STEP), Ok(None), "{coding}");
+      dec.end_input();
+      assert_eq!(dec.pull(DECODED_STEP), Ok(None), "{coding}");
+      assert!(dec.is_done());
     }
     // One byte is not an empty body: a stream that short is corrupt.
-    let mut dec = ContentDecoder::for_encoding("gzip").unwrap();
-    let fed = dec.feed(b"\x1f").await;
-    assert!(fed.is_err() || dec.finish().await.is_err());
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+      assert_eq!(
+        decode_in_steps(coding, b"\x1f", 1, DECODED_STEP),
+        Err(NetError::ERR_CONTENT_DECODING_FAILED),
+        "{coding}"
+      );
+    }
   }
 
   #[tokio::test]
@@ -254,24 +475,22 @@ mod tests {
   async fn gzip_round_trip_in_pieces() {
     let data = b"hello hello hello hello".repeat(100);
     let encoded = gzip(&data).await;
-    let mut dec = ContentDecoder::for_encoding("gzip").unwrap();
-    let mut out = Vec::new();
-    for piece in encoded.chunks(7) {
-      out.extend_from_slice(&dec.feed(piece).await.unwrap());
-    }
-    out.extend_from_slice(&dec.finish().await.unwrap());
-    assert_eq!(out, data);
+    assert_eq!(decode("gzip", &encoded, 7).await, Ok(data.clone()));
+    // Bytes after the end of the stream are refused, as before steps.
+    let mut trailing = encoded.clone();
+    trailing.extend_from_slice(b"garbage");
+    assert_eq!(
+      decode("gzip", &trailing, 4096).await,
+      Err(NetError::ERR_CONTENT_DECODING_FAILED)
+    );
   }
 
-  #[tokio::test]
-  async fn corrupt_body_fails_with_decoding_error() {
-    let mut dec = ContentDecoder::for_encoding("gzip").unwrap();
-    let fed = dec.feed(b"this is not gzip at all").await;
-    let result = match fed {
-      Err(e) => Err(e),
-      Ok(_) => dec.finish().await,
-    };
-    assert_eq!(result, Err(NetError::ERR_CONTENT_DECODING_FAILED));
+  #[test]
+  fn corrupt_body_fails_with_decoding_error() {
+    assert_eq!(
+      decode_in_steps("gzip", b"this is not gzip at all", 64, DECODED_STEP),
+      Err(NetError::ERR_CONTENT_DECODING_FAILED)
+    );
   }
 
   #[test]

@@ -1,12 +1,13 @@
 //! Streams a response body to JS under the consumer's credit: a chunk is read from the network
 //! only after JS asked for more (`read()`), so a consumer that does not read stops the socket
-//! (reference §5 backpressure). The first chunk needs no credit.
+//! (reference §5 backpressure). The first chunk needs no credit. A decoded body is handed over
+//! the same way, one bounded decoding step per chunk.
 
 use bytes::Bytes;
 
 use crate::errors::NetError;
 use crate::request::body_budget::{self, Room};
-use crate::request::decoding::ContentDecoder;
+use crate::request::decoding::{ContentDecoder, DECODED_STEP};
 use crate::request::events::Event;
 use crate::request::reporter::Reporter;
 use crate::wire::pool::Pool;
@@ -15,89 +16,136 @@ use crate::wire::transport::BodyReader;
 /// A chunk read, with the queue room reserved for it (given back once the chunk is queued).
 type Read = (Option<Bytes>, Option<Room>);
 
+/// The body as JS gets it: the bytes off the wire, or their decoding, one step of at most
+/// [`DECODED_STEP`] bytes at a time. Each step is taken under the same credit and budget as a
+/// read off the network, so a body that inflates a thousandfold still streams at the
+/// consumer's pace, one step in memory at a time.
+struct Source {
+  body: BodyReader,
+  decoder: Option<ContentDecoder>,
+  /// The wire has nothing more (the decoder has been told).
+  wire_done: bool,
+}
+
+impl Source {
+  /// The most bytes the next [`Source::next`] may bring into memory (see
+  /// [`BodyReader::read_bound`]): a decoding step's output, and the read it may need first.
+  fn bound(&self) -> usize {
+    match &self.decoder {
+      None => self.body.read_bound(),
+      Some(d) if d.wants_input() && !self.wire_done => self.body.read_bound().max(DECODED_STEP),
+      Some(_) => DECODED_STEP,
+    }
+  }
+
+  /// The next piece of body for JS, or `None` once it is complete.
+  async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
+    let Some(decoder) = self.decoder.as_mut() else {
+      return self.body.next().await;
+    };
+    loop {
+      if let Some(step) = decoder.pull(DECODED_STEP)? {
+        return Ok(Some(step));
+      }
+      if self.wire_done {
+        return Ok(None);
+      }
+      // The decoder wants more of the body, or (done early) is shown what follows its end.
+      let raw = if self.body.settle()? {
+        None
+      } else {
+        self.body.next().await?
+      };
+      match raw {
+        Some(raw) => decoder.push(raw),
+        None => {
+          self.wire_done = true;
+          decoder.end_input();
+        }
+      }
+    }
+  }
+
+  /// Whether the body is complete, judged from what is already in hand.
+  fn settle(&mut self) -> Result<bool, NetError> {
+    let Some(decoder) = self.decoder.as_mut() else {
+      return self.body.settle();
+    };
+    if !self.wire_done && decoder.is_done() && self.body.settle()? {
+      self.wire_done = true;
+      decoder.end_input();
+    }
+    Ok(self.wire_done && decoder.is_done())
+  }
+}
+
 pub async fn deliver(
-  mut body: BodyReader,
-  mut decoder: Option<ContentDecoder>,
+  body: BodyReader,
+  decoder: Option<ContentDecoder>,
   reporter: &Reporter,
   pool: &Pool,
 ) -> Result<(), NetError> {
+  let mut source = Source {
+    body,
+    decoder,
+    wire_done: false,
+  };
   let mut received = 0u64;
-  let (mut next, mut room) = read(&mut body).await?;
-  while let Some(raw) = next.take() {
-    let data = match decoder.as_mut() {
-      Some(d) => d.feed(&raw).await?,
-      None => raw,
-    };
-    let delivered = !data.is_empty();
-    if delivered {
-      received += data.len() as u64;
-      reporter.emit(Event::Data {
-        chunk: data,
-        received,
-      });
-    }
+  let (mut next, mut room) = read(&mut source).await?;
+  while let Some(data) = next.take() {
+    received += data.len() as u64;
+    reporter.emit(Event::Data {
+      chunk: data,
+      received,
+    });
     drop(room.take());
-    if body.settle()? {
+    if source.settle()? {
       break;
     }
-    if delivered {
-      // Read the next chunk while JS handles this one (within the read-ahead budget), but hand
-      // it over only once JS asks: at most one chunk waits here, so backpressure still
-      // reaches the socket. A consumer that is not reading still hears of
-      // `closeAllConnections()` at once.
-      let mut closed = body.close_watch();
-      (next, room) = tokio::select! {
-        biased;
-        () = closed.closed() => return Err(NetError::ERR_ABORTED),
-        read = next_when_asked(&mut body, reporter) => read?,
-      };
-    } else {
-      (next, room) = read(&mut body).await?;
-    }
-  }
-  if let Some(d) = decoder.as_mut() {
-    let tail = d.finish().await?;
-    if !tail.is_empty() {
-      received += tail.len() as u64;
-      reporter.emit(Event::Data {
-        chunk: tail,
-        received,
-      });
-    }
+    // Read the next chunk while JS handles this one (within the read-ahead budget), but hand
+    // it over only once JS asks: at most one chunk waits here, so backpressure still reaches
+    // the socket. A consumer that is not reading still hears of `closeAllConnections()` at
+    // once.
+    let mut closed = source.body.close_watch();
+    (next, room) = tokio::select! {
+      biased;
+      () = closed.closed() => return Err(NetError::ERR_ABORTED),
+      read = next_when_asked(&mut source, reporter) => read?,
+    };
   }
   // Back to the pool before JS hears of the end, so a request it starts right away finds it.
-  body.finish(pool);
+  source.body.finish(pool);
   reporter.emit(Event::End);
   Ok(())
 }
 
 /// The next chunk, once the queue has room for it; ends early on `closeAllConnections()`.
-async fn read(body: &mut BodyReader) -> Result<Read, NetError> {
-  let mut closed = body.close_watch();
+async fn read(source: &mut Source) -> Result<Read, NetError> {
+  let mut closed = source.body.close_watch();
   tokio::select! {
     biased;
     // Waiting for room does not poll the body, which would notice this itself.
     () = closed.closed() => Err(NetError::ERR_ABORTED),
-    read = read_in_budget(body) => read,
+    read = read_in_budget(source) => read,
   }
 }
 
 /// The next chunk, once the queue has room for it.
-async fn read_in_budget(body: &mut BodyReader) -> Result<Read, NetError> {
-  let (read, room) = body_budget::with_room(body.read_bound(), body.next()).await;
+async fn read_in_budget(source: &mut Source) -> Result<Read, NetError> {
+  let (read, room) = body_budget::with_room(source.bound(), source.next()).await;
   Ok((read?, room))
 }
 
 /// The next chunk, handed over once JS has asked for it; read while waiting for that, if the
 /// read-ahead budget has room (a chunk read ahead counts toward it until handed over).
-async fn next_when_asked(body: &mut BodyReader, reporter: &Reporter) -> Result<Read, NetError> {
-  let Some(mut ahead) = body_budget::try_ahead(body.read_bound()) else {
+async fn next_when_asked(source: &mut Source, reporter: &Reporter) -> Result<Read, NetError> {
+  let Some(mut ahead) = body_budget::try_ahead(source.bound()) else {
     reporter.wait_for_credit().await;
     // The caller already ends this on `closeAllConnections()`.
-    return read_in_budget(body).await;
+    return read_in_budget(source).await;
   };
   let read_ahead = async {
-    let read = body.next().await;
+    let read = source.next().await;
     ahead.resize(
       read
         .as_ref()

@@ -19,6 +19,7 @@ use crate::request::redirect;
 use crate::request::referrer;
 use crate::request::reporter::{next_decision, Decision, Reporter};
 use crate::request::session::SessionInner;
+use crate::request::upload_progress::{self, Tracker, UploadMeter};
 use crate::wire::headers as wire_headers;
 use crate::wire::origin::{self, Origin, Target};
 use crate::wire::transport::{self, Outgoing, ResponseStart};
@@ -105,6 +106,10 @@ impl Request<'_> {
     let mut proxy_attempt: Option<AuthAttempt> = None;
     // Proxies this request could not reach: the next one of the list is tried instead.
     let mut failed_proxies = Vec::new();
+    // How much of the body has gone out, reported on Chromium's schedule.
+    let meter = UploadMeter::new(self.reporter.clone());
+    let upload_events: Arc<dyn UploadEvents> = meter.clone();
+    let mut upload_progress = Tracker::default();
     loop {
       let origin = origin::origin_of(&url)?;
       // The route is decided per hop from the session's current config (reference §10).
@@ -168,7 +173,7 @@ impl Request<'_> {
         }
       }
       let replay = body.replay();
-      let upload_events: Arc<dyn UploadEvents> = self.reporter.clone();
+      let ticks = upload_progress::needs_ticks(&body);
       let out = Outgoing {
         method: &method,
         url: &url,
@@ -177,25 +182,36 @@ impl Request<'_> {
         h2_priority,
         tunnel_authorization: tunnel_authorization.as_deref(),
       };
-      let response =
-        // Boxed: connecting and the exchange take most of the task's state (11.6 KiB of it,
-        // 5 KiB without), which a request waiting on its consumer need not keep.
-        match Box::pin(transport::exchange(&self.session.pool, &target, &out, body, &upload_events)).await {
-          Ok(response) => response,
-          // Nothing reached the origin: retry through the next proxy of the list, as Chromium
-          // does (`HttpStreamFactory::Job::ReconsiderProxyAfterError`), if the body can be
-          // sent again; once none is left the loop fails with this error.
-          Err(NetError::ERR_PROXY_CONNECTION_FAILED)
-            if replay.is_some() && target.proxy.is_some() =>
-          {
-            failed_proxies.extend(target.proxy);
-            // Credentials being tried belong to the proxy that failed.
-            proxy_attempt = None;
-            body = replay.unwrap_or(UploadBody::Empty);
-            continue;
-          }
-          Err(e) => return Err(e),
-        };
+      // Boxed: connecting and the exchange take most of the task's state (11.6 KiB of it,
+      // 5 KiB without), which a request waiting on its consumer need not keep.
+      let exchange = Box::pin(transport::exchange(
+        &self.session.pool,
+        &target,
+        &out,
+        body,
+        &upload_events,
+      ));
+      let exchanged = if ticks {
+        upload_progress.track(&meter, exchange).await
+      } else {
+        exchange.await
+      };
+      let response = match exchanged {
+        Ok(response) => response,
+        // Nothing reached the origin: retry through the next proxy of the list, as Chromium
+        // does (`HttpStreamFactory::Job::ReconsiderProxyAfterError`), if the body can be
+        // sent again; once none is left the loop fails with this error.
+        Err(NetError::ERR_PROXY_CONNECTION_FAILED)
+          if replay.is_some() && target.proxy.is_some() =>
+        {
+          failed_proxies.extend(target.proxy);
+          // Credentials being tried belong to the proxy that failed.
+          proxy_attempt = None;
+          body = replay.unwrap_or(UploadBody::Empty);
+          continue;
+        }
+        Err(e) => return Err(e),
+      };
 
       let location = response.header("location").map(str::to_string);
       if let Some(plan) = redirect::plan(
@@ -353,6 +369,7 @@ impl Request<'_> {
       if response.tunnel_challenge {
         return Err(NetError::ERR_TUNNEL_CONNECTION_FAILED);
       }
+      upload_progress.completed(&meter);
       return self.deliver(response, decodes).await;
     }
   }

@@ -14,3 +14,4 @@ pub mod redirect;
 pub mod referrer;
 pub mod reporter;
 pub mod session;
+pub mod upload_progress;

@@ -8,7 +8,6 @@ use tokio::sync::{mpsc, Semaphore};
 use crate::errors::NetError;
 use crate::request::auth::Credentials;
 use crate::request::events::{Channel, Event, Lifeline};
-use crate::wire::upload::UploadEvents;
 
 /// What JS answers when the engine waits on it.
 #[derive(Debug)]
@@ -46,14 +45,4 @@ pub async fn next_decision(
   rx: &mut mpsc::UnboundedReceiver<Decision>,
 ) -> Result<Decision, NetError> {
   rx.recv().await.ok_or(NetError::ERR_FAILED)
-}
-
-impl UploadEvents for Reporter {
-  fn progress(&self, position: u64, total: u64) {
-    self.emit(Event::UploadProgress { position, total });
-  }
-
-  fn write_ack(&self) {
-    self.emit(Event::WriteAck);
-  }
 }

@@ -20,7 +20,7 @@ use crate::wire::http1::{self, body::Decoder, request_head, response_head::Respo
 use crate::wire::http2::{H2Body, H2Sender};
 use crate::wire::origin::Target;
 use crate::wire::pool::{CloseWatch, Conn, ConnectError, Pool, TunnelRequest};
-use crate::wire::upload::{ChunkedUpload, ProgressClock, UploadBody, UploadEvents, UploadMsg};
+use crate::wire::upload::{ChunkedUpload, UploadBody, UploadEvents, UploadMsg};
 
 /// The request as it goes out on this hop.
 pub struct Outgoing<'a> {
@@ -145,28 +145,45 @@ impl BodyReader {
   }
 
   /// Reads and drops a body nobody will see (a redirect's or a challenge's), so the connection
-  /// can be reused; gives up on bodies larger than Chromium would bother draining.
+  /// can be reused; a connection that cannot be (a body that runs to the close, or
+  /// `Connection: close`) is closed at once, unread, as Chromium does
+  /// (`HttpNetworkTransaction::~HttpNetworkTransaction` closes a stream that fails
+  /// `HttpStreamParser::CanReuseConnection`): reading it to its end would let a server that
+  /// trickles it hold the redirect forever. A framed body is drained only while it is small
+  /// and arrives promptly (Chromium drains in the background, giving up after 16 KiB or 5 s,
+  /// `HttpResponseBodyDrainer`; here the next hop waits for it, so briefly).
   pub async fn discard(mut self, pool: &Pool) {
     const DRAIN_LIMIT: usize = 64 * 1024;
-    let mut drained = 0;
-    loop {
-      match self.settle() {
-        Ok(true) => break,
-        Ok(false) => {}
-        Err(_) => return,
-      }
-      match self.next().await {
-        Ok(Some(data)) => {
-          drained += data.len();
-          if drained > DRAIN_LIMIT {
-            return;
-          }
-        }
-        Ok(None) => break,
-        Err(_) => return,
-      }
+    const DRAIN_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+    if let Wire::H1 {
+      reusable: false, ..
+    } = self.wire
+    {
+      return;
     }
-    self.finish(pool);
+    let drain = async {
+      let mut drained = 0;
+      loop {
+        match self.settle() {
+          Ok(true) => return true,
+          Ok(false) => {}
+          Err(_) => return false,
+        }
+        match self.next().await {
+          Ok(Some(data)) => {
+            drained += data.len();
+            if drained > DRAIN_LIMIT {
+              return false;
+            }
+          }
+          Ok(None) => return true,
+          Err(_) => return false,
+        }
+      }
+    };
+    if let Ok(true) = tokio::time::timeout(DRAIN_TIME, drain).await {
+      self.finish(pool);
+    }
   }
 }
 
@@ -336,7 +353,7 @@ struct SendFailure {
 }
 
 /// Slice size for buffered uploads, so progress can be reported while a large body is sent.
-const UPLOAD_SLICE: usize = 256 * 1024;
+pub const UPLOAD_SLICE: usize = 256 * 1024;
 
 /// Sends the request head and body on an HTTP/1.1 connection and reads the response head.
 async fn send_h1(
@@ -408,14 +425,11 @@ async fn send_buffered(
     conn.write_all(&message).await?;
   } else {
     conn.write_all(&head).await?;
-    let mut clock = ProgressClock::new();
     let mut sent = 0u64;
     for slice in bytes.chunks(UPLOAD_SLICE) {
       conn.write_all(slice).await?;
       sent += slice.len() as u64;
-      if clock.due() && sent < total {
-        events.progress(sent, total);
-      }
+      events.progress(sent, total);
     }
   }
   conn.flush().await?;
@@ -432,7 +446,6 @@ async fn send_chunked(
 ) -> Result<(), NetError> {
   let ChunkedUpload { mut rx, queued } = upload;
   let mut sent = 0u64;
-  let mut clock = ProgressClock::new();
   let mut batch = Vec::new();
   loop {
     let Some(mut msg) = rx.recv().await else {
@@ -470,15 +483,12 @@ async fn send_chunked(
       sent += chunk.len() as u64;
       queued.sent(chunk.len());
     }
+    // The total of a chunked body is unknown until it ends (Electron leaves it open,
+    // reference §2.7): the bytes sent so far are both position and total.
+    events.progress(sent, sent);
     if last {
-      events.progress(sent, sent);
       events.write_ack();
       return Ok(());
-    }
-    // The total of a chunked body is unknown until it ends (Electron leaves it open,
-    // reference §2.7): we report the bytes sent so far as both position and total.
-    if clock.due() {
-      events.progress(sent, sent);
     }
   }
 }
@@ -577,7 +587,8 @@ fn h2_body(body: UploadBody, events: &Arc<dyn UploadEvents>) -> H2Body {
     UploadBody::Buffered(bytes) => {
       let total = bytes.len() as u64;
       if total > 0 {
-        // hyper takes the whole buffered body at once; report it as handed over.
+        // hyper takes the whole buffered body at once: it counts as handed over (reported no
+        // sooner than the first progress tick, or when the response starts).
         events.progress(total, total);
       }
       H2Body::Full(Some(bytes))
@@ -589,15 +600,14 @@ fn h2_body(body: UploadBody, events: &Arc<dyn UploadEvents>) -> H2Body {
         rx,
         done: false,
         listener: Box::new(move |chunk| {
-          match chunk {
-            Some((len, accepted)) => {
-              sent += len as u64;
-              queued.sent(len);
-              if accepted {
-                return;
-              }
+          // A chunk taken (acknowledged unless JS was told at once), or the end (always).
+          if let Some((len, accepted)) = chunk {
+            sent += len as u64;
+            queued.sent(len);
+            events.progress(sent, sent);
+            if accepted {
+              return;
             }
-            None => events.progress(sent, sent),
           }
           events.write_ack();
         }),

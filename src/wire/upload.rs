@@ -17,10 +17,11 @@ use tokio::sync::mpsc;
 /// waiting on JS after every call (bench W4, 64 KiB writes: ~1,400 -> ~2,300 MB/s).
 pub const UPLOAD_WINDOW: usize = 4 * 1024 * 1024;
 
-/// What an exchange reports about its request body as it goes out (the request's reporter turns
-/// it into `'upload-progress'` and write acknowledgements for JS).
+/// What an exchange reports about its request body as it goes out (the request turns it into
+/// `'upload-progress'`, on its own schedule, and write acknowledgements for JS).
 pub trait UploadEvents: Send + Sync {
-  /// `position` of `total` bytes handed to the socket.
+  /// `position` of `total` bytes handed to the socket so far. Called as often as bytes go out:
+  /// it records, it does not report.
   fn progress(&self, position: u64, total: u64);
   /// A chunk that JS was told to wait for has been taken to be written, or the body ended.
   fn write_ack(&self);
@@ -69,28 +70,6 @@ impl UploadBody {
       UploadBody::Empty => Some(UploadBody::Empty),
       UploadBody::Buffered(b) => Some(UploadBody::Buffered(b.clone())),
       UploadBody::Chunked(_) => None,
-    }
-  }
-}
-
-/// Throttles `'upload-progress'` to Chromium's cadence (about every 100 ms, reference §2.7).
-pub struct ProgressClock {
-  last: Option<std::time::Instant>,
-}
-
-impl ProgressClock {
-  pub fn new() -> ProgressClock {
-    ProgressClock { last: None }
-  }
-
-  pub fn due(&mut self) -> bool {
-    let now = std::time::Instant::now();
-    match self.last {
-      Some(t) if now.duration_since(t) < std::time::Duration::from_millis(100) => false,
-      _ => {
-        self.last = Some(now);
-        true
-      }
     }
   }
 }
