@@ -1,0 +1,177 @@
+//! Reading a response body off the wire (HTTP/1.1 framing or HTTP/2 DATA frames).
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http_body::Body as _;
+use http_body_util::BodyExt;
+
+use crate::errors::{classify, NetError, Stage};
+use crate::wire::http1::{self, body::Decoder};
+use crate::wire::origin::Target;
+use crate::wire::pool::{CloseWatch, Pool};
+
+/// The next non-empty DATA frame of an HTTP/2 body (trailers are skipped: Electron has none).
+async fn next_h2_data(body: &mut hyper::body::Incoming) -> Result<Option<Bytes>, NetError> {
+  loop {
+    match body.frame().await {
+      None => return Ok(None),
+      Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
+      Some(Ok(frame)) => {
+        if let Ok(data) = frame.into_data() {
+          if !data.is_empty() {
+            return Ok(Some(data));
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Reads a response body, whichever protocol carries it, until the session closes its
+/// connections.
+pub struct BodyReader {
+  pub(super) wire: Wire,
+  pub(super) closed: CloseWatch,
+}
+
+pub(super) enum Wire {
+  H1 {
+    conn: Box<http1::Connection>,
+    decoder: Decoder,
+    target: Target,
+    reusable: bool,
+  },
+  H2(hyper::body::Incoming),
+  /// No body (a tunnel's 407, whose connection is dropped).
+  Empty,
+}
+
+impl BodyReader {
+  /// The next piece of body, or `None` once it is complete.
+  pub async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
+    tokio::select! {
+      biased;
+      () = self.closed.closed() => Err(NetError::ERR_ABORTED),
+      read = self.wire.next() => read,
+    }
+  }
+
+  /// The most bytes the next [`BodyReader::next`] may read off the network (0 where the
+  /// protocol's own flow control buffers: HTTP/2).
+  pub fn read_bound(&self) -> usize {
+    match &self.wire {
+      Wire::H1 { conn, decoder, .. } => conn.read_bound(decoder),
+      Wire::H2(_) | Wire::Empty => 0,
+    }
+  }
+
+  /// What ends this body early: `closeAllConnections()` (see [`CloseWatch`]).
+  pub fn close_watch(&self) -> CloseWatch {
+    self.closed.clone()
+  }
+
+  /// Whether the body is complete, judged from what is already received.
+  pub fn settle(&mut self) -> Result<bool, NetError> {
+    match &mut self.wire {
+      Wire::H1 { conn, decoder, .. } => conn.settle(decoder),
+      Wire::H2(body) => Ok(body.is_end_stream()),
+      Wire::Empty => Ok(true),
+    }
+  }
+
+  /// Gives a cleanly finished HTTP/1.1 connection back to the pool.
+  pub fn finish(self, pool: &Pool) {
+    if let Wire::H1 {
+      conn,
+      decoder,
+      target,
+      reusable,
+    } = self.wire
+    {
+      if reusable && decoder.is_done() && !conn.has_leftover() {
+        let mut conn = *conn;
+        conn.release_read_buffer();
+        pool.checkin(&target, conn, self.closed.generation);
+      }
+    }
+  }
+
+  /// Reads and drops a body nobody will see (a redirect's or a challenge's), so the connection
+  /// can be reused; a connection that cannot be (a body that runs to the close, or
+  /// `Connection: close`) is closed at once, unread, as Chromium does
+  /// (`HttpNetworkTransaction::~HttpNetworkTransaction` closes a stream that fails
+  /// `HttpStreamParser::CanReuseConnection`): reading it to its end would let a server that
+  /// trickles it hold the redirect forever. A framed body is drained only while it is small
+  /// and arrives promptly (Chromium drains in the background, giving up after 16 KiB or 5 s,
+  /// `HttpResponseBodyDrainer`; here the next hop waits for it, so briefly).
+  pub async fn discard(mut self, pool: &Pool) {
+    const DRAIN_LIMIT: usize = 64 * 1024;
+    const DRAIN_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+    if let Wire::H1 {
+      reusable: false, ..
+    } = self.wire
+    {
+      return;
+    }
+    let drain = async {
+      let mut drained = 0;
+      loop {
+        match self.settle() {
+          Ok(true) => return true,
+          Ok(false) => {}
+          Err(_) => return false,
+        }
+        match self.next().await {
+          Ok(Some(data)) => {
+            drained += data.len();
+            if drained > DRAIN_LIMIT {
+              return false;
+            }
+          }
+          Ok(None) => return true,
+          Err(_) => return false,
+        }
+      }
+    };
+    if let Ok(true) = tokio::time::timeout(DRAIN_TIME, drain).await {
+      self.finish(pool);
+    }
+  }
+}
+
+impl Wire {
+  async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
+    match self {
+      Wire::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
+      Wire::Empty => Ok(None),
+      Wire::H2(body) => {
+        let Some(first) = next_h2_data(body).await? else {
+          return Ok(None);
+        };
+        // HTTP/2 delivers small DATA frames (16 KiB by default): hand JS whatever else has
+        // already arrived with this one, up to the HTTP/1 read size, in one chunk.
+        let mut more = Vec::new();
+        let mut total = first.len();
+        while total < http1::READ_CHUNK {
+          match next_h2_data(body).now_or_never() {
+            Some(Ok(Some(data))) => {
+              total += data.len();
+              more.push(data);
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(None)) | None => break,
+          }
+        }
+        if more.is_empty() {
+          return Ok(Some(first));
+        }
+        let mut joined = bytes::BytesMut::with_capacity(total);
+        joined.extend_from_slice(&first);
+        for data in more {
+          joined.extend_from_slice(&data);
+        }
+        Ok(Some(joined.freeze()))
+      }
+    }
+  }
+}
