@@ -28,10 +28,9 @@ pub struct HeadScan {
   start: Option<usize>,
   /// Bytes before this were searched already.
   pos: usize,
-  /// `LocateEndOfHeadersHelper`'s state after `pos - 1`: the last byte, and whether a line
-  /// feed (possibly followed by one carriage return) was just seen.
-  last: u8,
-  was_lf: bool,
+  /// Where the last line feed before `pos` is, if any: all `LocateEndOfHeadersHelper` needs
+  /// to know of what it searched.
+  last_lf: Option<usize>,
   /// Bytes looked at by the end-of-head search, for the tests that check the work is linear.
   #[cfg(test)]
   pub examined: usize,
@@ -64,34 +63,30 @@ impl HeadScan {
     }
     // `LocateEndOfHeadersHelper`: two line feeds in a row end the head; a carriage return may
     // stand between them only right after the first (`\n\n`, `\n\r\n`; `\r\n\r\n` so too).
-    let (mut last, mut was_lf) = (self.last, self.was_lf);
-    for (i, &c) in buf.iter().enumerate().skip(self.pos) {
-      if c == b'\n' {
-        if was_lf {
-          #[cfg(test)]
-          {
-            self.examined += i + 1 - self.pos;
-          }
-          let end = i + 1;
-          if end > MAX_HEAD_BYTES {
-            return Err(NetError::ERR_RESPONSE_HEADERS_TOO_BIG);
-          }
-          *self = HeadScan::default();
-          return Ok(Some(end));
+    // Only line feeds matter, so the search jumps from one to the next.
+    for i in memchr::memchr_iter(b'\n', &buf[self.pos..]).map(|i| i + self.pos) {
+      let ends = self
+        .last_lf
+        .is_some_and(|lf| i == lf + 1 || (i == lf + 2 && buf[lf + 1] == b'\r'));
+      if ends {
+        #[cfg(test)]
+        {
+          self.examined += i + 1 - self.pos;
         }
-        was_lf = true;
-      } else if c != b'\r' || last != b'\n' {
-        was_lf = false;
+        let end = i + 1;
+        if end > MAX_HEAD_BYTES {
+          return Err(NetError::ERR_RESPONSE_HEADERS_TOO_BIG);
+        }
+        *self = HeadScan::default();
+        return Ok(Some(end));
       }
-      last = c;
+      self.last_lf = Some(i);
     }
     #[cfg(test)]
     {
       self.examined += buf.len().saturating_sub(self.pos);
     }
     self.pos = buf.len();
-    self.last = last;
-    self.was_lf = was_lf;
     // Chromium stops growing its buffer here (`HandleReadHeaderResult`).
     if buf.len() >= MAX_HEAD_BYTES {
       return Err(NetError::ERR_RESPONSE_HEADERS_TOO_BIG);

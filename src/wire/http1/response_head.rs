@@ -9,7 +9,7 @@ use super::head_scan::locate_start;
 use super::head_scan::HeadScan;
 use crate::errors::NetError;
 use crate::wire::header_block::HeaderBlock;
-use crate::wire::syntax::{is_tchar, lists_token};
+use crate::wire::syntax::lists_token;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
@@ -72,39 +72,34 @@ pub fn parse_head(head: &[u8], truncated: bool) -> Result<ResponseHead, NetError
   }
   let start = locate_start(head).ok_or(NetError::ERR_INVALID_HTTP_RESPONSE)?;
   let head = &head[start..];
-  let status_end = head
-    .iter()
-    .position(|&b| b == b'\r' || b == b'\n')
-    .unwrap_or(head.len());
+  let status_end = memchr::memchr2(b'\r', b'\n', head).unwrap_or(head.len());
   let (minor_version, status, reason) = status_line(&head[..status_end])?;
   let rest = &head[status_end..];
-  let line_count = rest.iter().filter(|&&b| b == b'\n').count();
+  let line_count = memchr::memchr_iter(b'\n', rest).count();
   let mut headers = HeaderBlock::with_capacity(line_count, rest.len());
   // The logical line being assembled: a slice of the head, or a copy once a continuation was
   // joined to it.
-  let mut pending: Option<Cow<[u8]>> = None;
+  let mut pending: Option<(Cow<[u8]>, Option<usize>)> = None;
   let mut continuable = false;
-  for segment in rest
-    .split(|&b| b == b'\r' || b == b'\n')
-    .filter(|s| !s.is_empty())
-  {
+  for segment in lines(rest) {
     match pending.as_mut() {
-      Some(line) if continuable && is_lws(segment[0]) => {
+      Some((line, _)) if continuable && is_lws(segment[0]) => {
         let line = line.to_mut();
         line.push(b' ');
         line.extend_from_slice(trim_lws(segment));
       }
       _ => {
-        if let Some(line) = pending.take() {
-          push_line(&mut headers, &line);
+        if let Some((line, colon)) = pending.take() {
+          push_line(&mut headers, &line, colon);
         }
-        continuable = is_continuable(segment);
-        pending = Some(Cow::Borrowed(segment));
+        let colon = memchr::memchr(b':', segment);
+        continuable = is_continuable(segment, colon);
+        pending = Some((Cow::Borrowed(segment), colon));
       }
     }
   }
-  if let Some(line) = pending {
-    push_line(&mut headers, &line);
+  if let Some((line, colon)) = pending {
+    push_line(&mut headers, &line, colon);
   }
   let head = ResponseHead {
     minor_version,
@@ -120,7 +115,7 @@ pub fn parse_head(head: &[u8], truncated: bool) -> Result<ResponseHead, NetError
 /// The status line: `HTTP/1.0` or `HTTP/1.1` ("http" in any case), spaces, a three-digit code,
 /// then the end or a space and the reason phrase. Stricter than Chromium's
 /// `HttpResponseHeaders::ParseStatusLine`, which takes any version and a missing or odd code
-/// (as 200): anything else here is `ERR_INVALID_HTTP_RESPONSE`, as it was with httparse.
+/// (as 200): anything else here is `ERR_INVALID_HTTP_RESPONSE`, as it was when httparse parsed heads.
 fn status_line(line: &[u8]) -> Result<(u8, u16, String), NetError> {
   let invalid = NetError::ERR_INVALID_HTTP_RESPONSE;
   if line.len() < 9 || !line[..7].eq_ignore_ascii_case(b"http/1.") {
@@ -155,6 +150,18 @@ fn status_line(line: &[u8]) -> Result<(u8, u16, String), NetError> {
   Ok((minor_version, status, reason.trim_matches(' ').to_string()))
 }
 
+/// The non-empty runs of bytes between CRs and LFs.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+  let mut start = 0;
+  memchr::memchr2_iter(b'\r', b'\n', text)
+    .chain([text.len()])
+    .filter_map(move |end| {
+      let line = &text[start..end];
+      start = end + 1;
+      (!line.is_empty()).then_some(line)
+    })
+}
+
 fn is_lws(b: u8) -> bool {
   b == b' ' || b == b'\t'
 }
@@ -177,24 +184,35 @@ fn trim_lws(mut s: &[u8]) -> &[u8] {
 
 /// `IsLineSegmentContinuable`: a line a following line may continue has a non-empty name
 /// before a colon, not starting with white space.
-fn is_continuable(line: &[u8]) -> bool {
-  match line.iter().position(|&b| b == b':') {
-    Some(colon) => colon > 0 && !is_lws(line[0]),
-    None => false,
-  }
+fn is_continuable(line: &[u8], colon: Option<usize>) -> bool {
+  colon.is_some_and(|colon| colon > 0 && !is_lws(line[0]))
 }
+
+/// `is_tchar` as a table: a name's every byte is checked.
+static TCHAR: [bool; 256] = {
+  let mut table = [false; 256];
+  let mut b = 0;
+  while b < 256 {
+    table[b] = matches!(b as u8, b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z'
+      | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+      | b'`' | b'|' | b'~');
+    b += 1;
+  }
+  table
+};
 
 /// One header line, kept or skipped as `HttpUtil::HeadersIterator` does. Values are decoded
 /// leniently: bytes that are not UTF-8 become U+FFFD rather than failing the response.
-fn push_line(headers: &mut HeaderBlock, line: &[u8]) {
-  let Some(colon) = line.iter().position(|&b| b == b':') else {
+/// `colon`: where the first colon is in `line`.
+fn push_line(headers: &mut HeaderBlock, line: &[u8], colon: Option<usize>) {
+  let Some(colon) = colon else {
     return;
   };
   if colon == 0 || is_lws(line[0]) {
     return;
   }
   let name = trim_lws(&line[..colon]);
-  if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+  if name.is_empty() || !name.iter().all(|&b| TCHAR[b as usize]) {
     return;
   }
   // A token is ASCII.
@@ -209,35 +227,56 @@ fn push_line(headers: &mut HeaderBlock, line: &[u8]) {
 /// counts when the body is not chunked (`HttpResponseHeaders::IsChunkEncoded`: HTTP/1.1 and a
 /// `chunked` in `Transfer-Encoding`).
 fn check_duplicates(head: &ResponseHead) -> Result<(), NetError> {
-  let chunked = head.minor_version >= 1 && lists_token(head.values("transfer-encoding"), "chunked");
-  if !chunked && differ(head.values("content-length").flat_map(split_values)) {
+  // One pass over the lines, as every response pays for this.
+  let (mut length, mut disposition, mut location) = (Single::None, Single::None, Single::None);
+  let mut chunked = false;
+  for (name, value) in head.headers.iter() {
+    let is = |wanted: &str| name.len() == wanted.len() && name.eq_ignore_ascii_case(wanted);
+    match name.len() {
+      8 if is("location") => location.see(value),
+      14 if is("content-length") => split_values(value, |v| length.see(v)),
+      17 if is("transfer-encoding") => {
+        chunked |= lists_token(std::iter::once(value), "chunked");
+      }
+      19 if is("content-disposition") => split_values(value, |v| disposition.see(v)),
+      _ => {}
+    }
+  }
+  if length == Single::Differs && !(chunked && head.minor_version >= 1) {
     return Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH);
   }
-  if differ(head.values("content-disposition").flat_map(split_values)) {
+  if disposition == Single::Differs {
     return Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION);
   }
-  if differ(head.values("location")) {
+  if location == Single::Differs {
     return Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION);
   }
   Ok(())
 }
 
-fn differ<'a>(mut values: impl Iterator<Item = &'a str>) -> bool {
-  match values.next() {
-    Some(first) => values.any(|v| v != first),
-    None => false,
+/// The values seen of a header that must have one.
+#[derive(Debug, PartialEq, Eq)]
+enum Single<'a> {
+  None,
+  Same(&'a str),
+  Differs,
+}
+
+impl<'a> Single<'a> {
+  fn see(&mut self, value: &'a str) {
+    *self = match *self {
+      Single::None => Single::Same(value),
+      Single::Same(first) if first == value => Single::Same(first),
+      _ => Single::Differs,
+    };
   }
 }
 
-/// A header value as `HttpResponseHeaders::AddHeader` splits a coalescing one: at commas
-/// outside double quotes (a backslash escapes inside them), each part trimmed of spaces and
-/// tabs, empty parts kept (`HttpUtil::ValuesIterator` with `ignore_empty_values = false`).
-fn split_values(value: &str) -> impl Iterator<Item = &str> {
-  let mut parts = Vec::new();
-  if value.is_empty() {
-    parts.push(value);
-    return parts.into_iter();
-  }
+/// Calls `f` with each part of a header value as `HttpResponseHeaders::AddHeader` splits a
+/// coalescing one: at commas outside double quotes (a backslash escapes inside them), each part
+/// trimmed of spaces and tabs, empty parts kept (`HttpUtil::ValuesIterator` with
+/// `ignore_empty_values = false`).
+fn split_values<'a>(value: &'a str, mut f: impl FnMut(&'a str)) {
   let (mut start, mut quoted, mut escaped) = (0, false, false);
   for (i, b) in value.bytes().enumerate() {
     if escaped {
@@ -247,12 +286,11 @@ fn split_values(value: &str) -> impl Iterator<Item = &str> {
     } else if b == b'"' {
       quoted = !quoted;
     } else if b == b',' && !quoted {
-      parts.push(value[start..i].trim_matches([' ', '\t']));
+      f(value[start..i].trim_matches([' ', '\t']));
       start = i + 1;
     }
   }
-  parts.push(value[start..].trim_matches([' ', '\t']));
-  parts.into_iter()
+  f(value[start..].trim_matches([' ', '\t']));
 }
 
 #[cfg(test)]
