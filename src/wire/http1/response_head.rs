@@ -115,7 +115,7 @@ pub fn parse_head(head: &[u8], truncated: bool) -> Result<ResponseHead, NetError
 /// The status line: `HTTP/1.0` or `HTTP/1.1` ("http" in any case), spaces, a three-digit code,
 /// then the end or a space and the reason phrase. Stricter than Chromium's
 /// `HttpResponseHeaders::ParseStatusLine`, which takes any version and a missing or odd code
-/// (as 200): anything else here is `ERR_INVALID_HTTP_RESPONSE`, as it was when httparse parsed heads.
+/// (as 200): anything else here is `ERR_INVALID_HTTP_RESPONSE`, as before (heads used to be parsed with httparse).
 fn status_line(line: &[u8]) -> Result<(u8, u16, String), NetError> {
   let invalid = NetError::ERR_INVALID_HTTP_RESPONSE;
   if line.len() < 9 || !line[..7].eq_ignore_ascii_case(b"http/1.") {
