@@ -72,7 +72,8 @@ net_errors! {
   ERR_HTTP2_SERVER_REFUSED_STREAM = -351;
   ERR_INVALID_AUTH_CREDENTIALS = -338;
   ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH = -346;
-  ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION = -348;
+  ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION = -349;
+  ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION = -350;
   ERR_CONTENT_LENGTH_MISMATCH = -354;
   ERR_INVALID_HTTP_RESPONSE = -370;
   ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED = -25;
@@ -151,14 +152,16 @@ pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
 
 /// The peer closed the connection before the final response head was complete (Chromium's
 /// `HttpStreamParser::HandleReadHeaderResult`): nothing at all is an empty response; part of a
-/// head is a closed connection over http, where Chromium would try to parse it, and truncated
-/// headers over https, where a truncation may be an attack.
+/// head is truncated headers over https, where a truncation may be an attack. Over http
+/// Chromium parses what arrived instead (`Connection::read_head`).
 pub fn closed_during_head(got_bytes: bool, secure: bool) -> NetError {
   if !got_bytes {
     NetError::ERR_EMPTY_RESPONSE
   } else if secure {
     NetError::ERR_RESPONSE_HEADERS_TRUNCATED
   } else {
+    // Over plain HTTP a cut-off head that has a status line is delivered as the response
+    // (`Connection::read_head`); this is what is left when it cannot be.
     NetError::ERR_CONNECTION_CLOSED
   }
 }

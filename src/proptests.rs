@@ -5,13 +5,14 @@
 use bytes::BytesMut;
 use proptest::prelude::*;
 
-use crate::errors::classify;
+use crate::errors::{classify, NetError};
 use crate::request::auth;
 use crate::request::fetch_metadata;
 use crate::request::redirect;
 use crate::request::referrer;
 use crate::wire::headers::{self, BodySize, EngineHeaders};
 use crate::wire::http1::body::{Decoder, Framing};
+use crate::wire::http1::head_scan::HeadScan;
 use crate::wire::http1::{request_head, response_head};
 use classification::{leaf, wrap, wrapper, STAGES};
 
@@ -32,9 +33,83 @@ fn head_like() -> impl Strategy<Value = Vec<u8>> {
     Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
     Just(b" folded\r\n".to_vec()),
     Just(b"\r\n".to_vec()),
+    Just(b"\r".to_vec()),
+    Just(b"\n".to_vec()),
+    Just(b"X-A: 1\r".to_vec()),
+    Just(b"Location: /a\r\n".to_vec()),
+    Just(b"Location: /b\n".to_vec()),
+    Just(b"Content-Length: 5, 6\r\n".to_vec()),
+    Just(b"Bad Name: x\r\n".to_vec()),
+    Just(b"\0".to_vec()),
     prop::collection::vec(any::<u8>(), 0..40),
   ];
   prop::collection::vec(line, 0..12).prop_map(|parts| parts.concat())
+}
+
+/// Chunked bodies, mostly well-formed, with the size-line variants Chromium's
+/// `HttpChunkedDecoder` accepts and refuses (white space, signs, `0x`, extensions, overflow).
+fn chunked_like() -> impl Strategy<Value = Vec<u8>> {
+  let size = prop_oneof![
+    Just("3".to_string()),
+    Just("03".to_string()),
+    Just("3  ".to_string()),
+    Just(" 3".to_string()),
+    Just("3\t".to_string()),
+    Just("+3".to_string()),
+    Just("0x3".to_string()),
+    Just("3;ext=\"a;b\"".to_string()),
+    Just("".to_string()),
+    Just("8000000000000000".to_string()),
+    Just("7fffffffffffffff".to_string()),
+  ];
+  let eol = prop_oneof![Just("\r\n"), Just("\n"), Just("\r\r\n")];
+  let chunk = (size, eol.clone(), "[a-z]{3}", eol.clone())
+    .prop_map(|(size, e1, data, e2)| format!("{size}{e1}{data}{e2}"));
+  (
+    prop::collection::vec(chunk, 0..4),
+    eol,
+    prop::option::of("X-T: 1\r\n"),
+    any::<bool>(),
+  )
+    .prop_map(|(chunks, eol, trailer, end)| {
+      let mut body = chunks.concat();
+      if end {
+        body.push_str(&format!("0{eol}{}{eol}", trailer.unwrap_or_default()));
+      }
+      body.into_bytes()
+    })
+}
+
+/// Feeds `input` to a chunked decoder in pieces cut at `cuts` (the rest in one), taking at most
+/// `take` bytes at a time; returns the body, whether it ended, what was left over, and the
+/// error if one came.
+fn run_chunked(
+  input: &[u8],
+  cuts: &[usize],
+  take: usize,
+) -> (Vec<u8>, bool, Vec<u8>, Option<NetError>) {
+  let mut decoder = Decoder::new(Framing::Chunked);
+  let mut buf = BytesMut::new();
+  let mut out = Vec::new();
+  let mut rest = input;
+  let pieces = cuts
+    .iter()
+    .map(|&cut| cut.min(input.len()))
+    .chain([usize::MAX]);
+  for cut in pieces {
+    let n = cut.min(rest.len());
+    buf.extend_from_slice(&rest[..n]);
+    rest = &rest[n..];
+    loop {
+      match decoder.decode(&mut buf, take) {
+        Ok(Some(data)) => out.extend_from_slice(&data),
+        Ok(None) => break,
+        Err(e) => return (out, false, Vec::new(), Some(e)),
+      }
+    }
+  }
+  let done = decoder.is_done();
+  (out, done, buf.to_vec(), decoder.at_eof().err())
 }
 
 proptest! {
@@ -46,10 +121,64 @@ proptest! {
       prop_assert!(used <= input.len());
       prop_assert!(head.minor_version <= 1);
       for (name, value) in head.headers.iter() {
-        prop_assert!(!name.is_empty());
-        prop_assert!(!value.contains('\r') && !value.contains('\n'));
+        prop_assert!(crate::wire::syntax::is_token(name));
+        prop_assert!(!value.contains(['\r', '\n', '\0']));
+        prop_assert!(!value.starts_with([' ', '\t']) && !value.ends_with([' ', '\t']));
       }
     }
+  }
+
+  /// A head split across reads at arbitrary points gives what it gives in one read: the same
+  /// head and length, the same error, or the same "not complete yet"; and a head cut off by a
+  /// close parses without panicking.
+  #[test]
+  fn response_head_splits_do_not_change_the_result(
+    input in head_like(),
+    cuts in prop::collection::vec(0usize..64, 0..12),
+  ) {
+    let whole = response_head::parse(&input);
+    let mut scan = HeadScan::default();
+    let mut at: usize = 0;
+    let mut split = Ok(response_head::Parsed::Partial);
+    for cut in cuts.into_iter().chain([usize::MAX]) {
+      at = at.saturating_add(cut).min(input.len());
+      match scan.find_end(&input[..at]) {
+        Ok(None) => {}
+        Ok(Some(end)) => {
+          split = response_head::parse_head(&input[..end], false)
+            .map(|head| response_head::Parsed::Complete(head, end));
+          break;
+        }
+        Err(e) => {
+          split = Err(e);
+          break;
+        }
+      }
+    }
+    prop_assert_eq!(&split, &whole);
+    if let Ok(response_head::Parsed::Partial) = whole {
+      if scan.found_status_line() {
+        if let Ok(head) = response_head::parse_head(&input, true) {
+          prop_assert!(head.truncated);
+        }
+      }
+    }
+  }
+
+  /// A chunked body split across reads at arbitrary points, and taken out in pieces of any
+  /// size, gives the same bytes, the same end and the same error as in one read.
+  #[test]
+  fn chunked_body_splits_do_not_change_the_result(
+    input in prop_oneof![
+      chunked_like(),
+      prop::collection::vec(any::<u8>(), 0..200),
+    ],
+    cuts in prop::collection::vec(1usize..40, 0..12),
+    take in 1usize..20,
+  ) {
+    let one_read = run_chunked(&input, &[], usize::MAX);
+    let split = run_chunked(&input, &cuts, take);
+    prop_assert_eq!(split, one_read);
   }
 
   #[test]

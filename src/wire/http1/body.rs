@@ -22,6 +22,12 @@ pub enum Framing {
 
 /// Picks the framing of a response to `method` (RFC 9112 §6.3, in its order of precedence).
 pub fn framing(method: &str, head: &ResponseHead) -> Result<Framing, NetError> {
+  // A head cut off by the close: what arrived is the whole response, with no body (Chromium's
+  // `HttpStreamParser::HandleReadHeaderResult` goes straight to the end of the body). Reading
+  // "until close" finds the close at once, and keeps the connection out of the pool.
+  if head.truncated {
+    return Ok(Framing::UntilClose);
+  }
   if method.eq_ignore_ascii_case("HEAD") || head.status == 204 || head.status == 304 {
     return Ok(Framing::Empty);
   }
@@ -40,30 +46,18 @@ pub fn framing(method: &str, head: &ResponseHead) -> Result<Framing, NetError> {
       Framing::UntilClose
     });
   }
-  // Chromium ignores a Content-Length it cannot parse (the body then runs to the close) but
-  // refuses differing copies, a response-smuggling risk (`HttpStreamParser`).
-  let mut length: Option<u64> = None;
-  let mut invalid = false;
-  for value in head.values("content-length") {
-    for part in value.split(',') {
-      let part = part.trim();
-      let parsed = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
-        part.parse::<u64>().ok()
-      } else {
-        None
-      };
-      match (parsed, length) {
-        (None, _) => invalid = true,
-        (Some(n), Some(prev)) if prev != n => {
-          return Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH)
-        }
-        (Some(n), _) => length = Some(n),
-      }
-    }
-  }
-  if invalid {
-    return Ok(Framing::UntilClose);
-  }
+  // Chromium takes the first value (`HttpResponseHeaders::GetContentLength`) and ignores one it
+  // cannot parse (the body then runs to the close); differing copies were refused with the
+  // head (`response_head::parse_head`).
+  let length = head
+    .values("content-length")
+    .next()
+    .and_then(|v| v.split(',').next())
+    .map(str::trim)
+    .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+    .and_then(|v| v.parse::<u64>().ok())
+    // Chromium parses it as a signed 64-bit number.
+    .filter(|&n| n <= i64::MAX as u64);
   Ok(match length {
     Some(0) => Framing::Empty,
     Some(n) => Framing::Length(n),
@@ -80,8 +74,9 @@ enum ChunkState {
   Done,
 }
 
-/// Longest chunk-size line (with extensions) we accept before calling the encoding invalid.
-const MAX_CHUNK_LINE: usize = 4096;
+/// Longest chunk-size or trailer line (with extensions) before the encoding is invalid
+/// (`HttpChunkedDecoder::kMaxLineBufLen`, net/http/http_chunked_decoder.cc).
+const MAX_CHUNK_LINE: usize = 16384;
 
 /// Incremental body decoder for one response.
 #[derive(Debug)]
@@ -178,15 +173,7 @@ impl Decoder {
           let Some(line) = take_line(buf)? else {
             return Ok(None);
           };
-          let size_part = line.split(|&b| b == b';').next().unwrap_or(&[]);
-          let size_text = std::str::from_utf8(size_part)
-            .map_err(|_| NetError::ERR_INVALID_CHUNKED_ENCODING)?
-            .trim();
-          if size_text.is_empty() || !size_text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(NetError::ERR_INVALID_CHUNKED_ENCODING);
-          }
-          let size = u64::from_str_radix(size_text, 16)
-            .map_err(|_| NetError::ERR_INVALID_CHUNKED_ENCODING)?;
+          let size = chunk_size(&line).ok_or(NetError::ERR_INVALID_CHUNKED_ENCODING)?;
           self.chunk = if size == 0 {
             ChunkState::Trailers
           } else {
@@ -247,20 +234,47 @@ impl Decoder {
   }
 }
 
-/// Takes one CRLF- (or bare LF-) terminated line off `buf`, without its terminator.
+/// Takes one line off `buf`, without its terminator: up to a line feed, less one carriage return
+/// before it (`HttpChunkedDecoder::ScanForChunkRemaining`). A line longer than
+/// [`MAX_CHUNK_LINE`] is invalid however it arrives (Chromium only counts a line's bytes that
+/// had to wait for more: the same bytes in one read or several should mean the same).
 fn take_line(buf: &mut BytesMut) -> Result<Option<Vec<u8>>, NetError> {
   match buf.iter().position(|&b| b == b'\n') {
+    Some(pos) if pos > MAX_CHUNK_LINE + 1 => Err(NetError::ERR_INVALID_CHUNKED_ENCODING),
     Some(pos) => {
       let mut line = buf.split_to(pos + 1).to_vec();
       line.pop();
       if line.last() == Some(&b'\r') {
         line.pop();
       }
+      if line.len() > MAX_CHUNK_LINE {
+        return Err(NetError::ERR_INVALID_CHUNKED_ENCODING);
+      }
       Ok(Some(line))
     }
-    None if buf.len() > MAX_CHUNK_LINE => Err(NetError::ERR_INVALID_CHUNKED_ENCODING),
+    None if buf.len() > MAX_CHUNK_LINE + 1 => Err(NetError::ERR_INVALID_CHUNKED_ENCODING),
     None => Ok(None),
   }
+}
+
+/// The size on a chunk-size line, as `HttpChunkedDecoder::ParseChunkSize` reads it
+/// (net/http/http_chunked_decoder.cc): chunk extensions after `;` are ignored, then trailing
+/// spaces (only spaces) are, and what is left must be hex digits only (no leading white space,
+/// sign or `0x`) of a number that fits a signed 64-bit integer. An empty line is a missing
+/// chunk size.
+fn chunk_size(line: &[u8]) -> Option<u64> {
+  let size = line.split(|&b| b == b';').next().unwrap_or(&[]);
+  let end = size.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+  let digits = &size[..end];
+  if digits.is_empty() {
+    return None;
+  }
+  digits.iter().try_fold(0u64, |n, &b| {
+    let digit = (b as char).to_digit(16)?;
+    n.checked_mul(16)
+      .and_then(|n| n.checked_add(u64::from(digit)))
+      .filter(|&n| n <= i64::MAX as u64)
+  })
 }
 
 #[cfg(test)]
@@ -273,6 +287,7 @@ mod tests {
       status,
       reason: String::new(),
       headers: headers.iter().copied().collect(),
+      truncated: false,
     }
   }
 
@@ -313,13 +328,6 @@ mod tests {
         &head(&[("Content-Length", "5"), ("Content-Length", "5")], 200)
       ),
       Ok(Framing::Length(5))
-    );
-    assert_eq!(
-      framing(
-        "GET",
-        &head(&[("Content-Length", "5"), ("Content-Length", "6")], 200)
-      ),
-      Err(NetError::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH)
     );
     assert_eq!(
       framing("GET", &head(&[("Content-Length", "-1")], 200)),
@@ -396,5 +404,58 @@ mod tests {
     assert_eq!(out, b"abcd");
     assert!(dec.is_done());
     assert_eq!(&buf[..], b"EXTRA");
+  }
+
+  fn chunked(input: &[u8]) -> Result<Vec<u8>, NetError> {
+    let mut dec = Decoder::new(Framing::Chunked);
+    decode_all(&mut dec, input)
+  }
+
+  /// What `HttpChunkedDecoder::ParseChunkSize` (net/http/http_chunked_decoder.cc) accepts:
+  /// `^\X+[ ]*$` before any `;`, fitting a signed 64-bit integer.
+  #[test]
+  fn chunk_sizes_are_read_as_chromium_reads_them() {
+    let invalid = Err(NetError::ERR_INVALID_CHUNKED_ENCODING);
+    assert_eq!(chunked(b"5   \r\nhello\r\n0\r\n\r\n").unwrap(), b"hello");
+    assert_eq!(
+      chunked(b"5 ;a=b\r\nhello\r\n0;x\r\n\r\n").unwrap(),
+      b"hello"
+    );
+    assert_eq!(chunked(b"0005\nhello\n0\n\n").unwrap(), b"hello");
+    assert_eq!(
+      chunked(b"00000000000000000000005\r\nhello\r\n").unwrap(),
+      b"hello"
+    );
+    assert!(chunked(b"7fffffffffffffff\r\nab").is_ok());
+    for bad in [
+      &b" 5\r\nhello\r\n"[..],
+      b"\t5\r\nhello\r\n",
+      b"5\t\r\nhello\r\n",
+      b"+5\r\nhello\r\n",
+      b"-5\r\nhello\r\n",
+      b"0x5\r\nhello\r\n",
+      b"5\r\r\nhello\r\n",
+      b"\r\nhello\r\n",
+      b";ext\r\nhello\r\n",
+      b"8000000000000000\r\nab",
+      b"10000000000000000\r\nab",
+      b"5\r\nhello\r\n 0\r\n\r\n",
+    ] {
+      assert_eq!(chunked(bad), invalid, "{:?}", String::from_utf8_lossy(bad));
+    }
+  }
+
+  #[test]
+  fn chunk_lines_up_to_16_kib_are_accepted() {
+    let mut ok = b"5;".to_vec();
+    ok.resize(MAX_CHUNK_LINE, b'x');
+    ok.extend_from_slice(b"\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(chunked(&ok).unwrap(), b"hello");
+    let mut long = b"5;".to_vec();
+    long.resize(MAX_CHUNK_LINE + 1, b'x');
+    long.extend_from_slice(b"\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(chunked(&long), Err(NetError::ERR_INVALID_CHUNKED_ENCODING));
+    long.truncate(MAX_CHUNK_LINE + 5);
+    assert_eq!(chunked(&long), Err(NetError::ERR_INVALID_CHUNKED_ENCODING));
   }
 }

@@ -3,6 +3,7 @@
 //! HTTP/2 goes through hyper (see `http2.rs`), where names are lower-case on the wire anyway.
 
 pub mod body;
+pub mod head_scan;
 pub mod plain_tcp;
 pub mod read_block;
 pub mod request_head;
@@ -18,9 +19,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio_util::either::Either;
 
 use self::body::Decoder;
+use self::head_scan::HeadScan;
 use self::plain_tcp::PlainTcp;
 use self::read_block::Block;
-use self::response_head::{Parsed, ResponseHead};
+use self::response_head::ResponseHead;
 use crate::errors::{classify_io, NetError, Stage};
 
 /// Any byte stream a connection can run over (plain TCP or TLS).
@@ -215,28 +217,29 @@ impl Connection {
   }
 
   /// Reads the final response head, skipping 1xx interim responses (RFC 9110 §15.2).
+  ///
+  /// The search for the end of the head carries over from one read to the next (`HeadScan`),
+  /// and the head is parsed once, when it is complete (Chromium's
+  /// `HttpStreamParser::FindAndParseResponseHeaders`).
   pub async fn read_head(&mut self) -> Result<ResponseHead, HeadError> {
     let mut seen_any = false;
+    let mut scan = HeadScan::default();
     loop {
-      match response_head::parse(&self.buf) {
-        Ok(Parsed::Complete(head, used)) => {
-          self.buf.advance(used);
-          seen_any = true;
-          // Every 1xx, 101 included: we never ask for an upgrade (no WebSocket), and Chromium's
-          // `HttpNetworkTransaction::DoReadHeadersComplete` skips any 1xx of a request that is
-          // not a WebSocket handshake, reading the head after it.
-          if (100..200).contains(&head.status) {
-            continue;
-          }
-          return Ok(head);
+      let fail = |error| HeadError {
+        error,
+        nothing_received: false,
+      };
+      if let Some(end) = scan.find_end(&self.buf).map_err(fail)? {
+        let head = response_head::parse_head(&self.buf[..end], false).map_err(fail)?;
+        self.buf.advance(end);
+        seen_any = true;
+        // Every 1xx, 101 included: we never ask for an upgrade (no WebSocket), and Chromium's
+        // `HttpNetworkTransaction::DoReadHeadersComplete` skips any 1xx of a request that is
+        // not a WebSocket handshake, reading the head after it.
+        if (100..200).contains(&head.status) {
+          continue;
         }
-        Ok(Parsed::Partial) => {}
-        Err(error) => {
-          return Err(HeadError {
-            error,
-            nothing_received: false,
-          })
-        }
+        return Ok(head);
       }
       let before = self.buf.len();
       let n = self
@@ -247,6 +250,24 @@ impl Connection {
           nothing_received: !seen_any && before == 0,
         })?;
       if n == 0 {
+        // Over plain HTTP, Chromium parses a head cut off by the close as well as it can and
+        // delivers it (`HttpStreamParser::HandleReadHeaderResult`, then
+        // `HttpNetworkTransaction::DoReadHeadersComplete` takes the response); bytes with no
+        // status line would be HTTP/0.9, which it refuses on other than the default port and
+        // we refuse everywhere. Over https the truncation could be an attack.
+        if before > 0 && !self.secure {
+          if !scan.found_status_line() {
+            return Err(fail(NetError::ERR_INVALID_HTTP_RESPONSE));
+          }
+          let head = response_head::parse_head(&self.buf, true).map_err(fail)?;
+          self.buf.clear();
+          seen_any = true;
+          scan = HeadScan::default();
+          if (100..200).contains(&head.status) {
+            continue;
+          }
+          return Ok(head);
+        }
         // Only bytes of the final head count: a close right after `100 Continue` is an empty
         // response, as in Chromium.
         return Err(HeadError {

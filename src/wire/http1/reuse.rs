@@ -46,6 +46,7 @@ mod tests {
       status: 200,
       reason: String::new(),
       headers: headers.iter().copied().collect(),
+      truncated: false,
     }
   }
 
