@@ -35,6 +35,60 @@ pub struct Tuning {
   /// we do not impose); dropping connections a busy client will want again costs a handshake
   /// each.
   pub max_idle_per_origin: usize,
+  /// Body in the bridge's queue plus reads on their way there. One large download keeps ~2 MiB
+  /// there (a 1 MiB chunk queued while the next is read).
+  /// Used in `request::body_budget`.
+  pub body_queue_limit: usize,
+  /// Body read ahead of JS's asking, across all requests: one large download's next chunk (it
+  /// keeps reading while JS handles the previous one). Bench W5 (1,000 responses at once): peak
+  /// RSS 117-127 MiB with 4 MiB here, 111-121 MiB with 1 MiB, W3 unchanged.
+  /// Used in `request::body_budget`.
+  pub body_ahead_limit: usize,
+  /// The most decoded bytes one step of a `request::decoding::ContentDecoder` produces. A body of a few megabytes
+  /// can inflate to gigabytes (a "zip bomb": 1 MiB of gzip is 1 GiB of zeros, brotli does better
+  /// still): decoding a network read in one go held all of it in memory at once. In steps, each
+  /// taken only when the consumer has room for it (`download.rs`), memory stays a few steps
+  /// whatever the ratio, and the body streams at the consumer's pace. Chromium does the same:
+  /// `FilterSourceStream` decodes into the consumer's read buffer, never more than it asked for.
+  /// Used in `request::decoding`.
+  pub decoded_step: usize,
+  /// The smallest buffer a step decodes into: small bodies do not pay for a full step's buffer.
+  /// Used in `request::decoding`.
+  pub decoded_min_step: usize,
+  /// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`. 4 MiB
+  /// rather than 1: with the engine writing up to 1 MiB per system call, a 1 MiB window left it
+  /// waiting on JS after every call (bench W4, 64 KiB writes: ~1,400 -> ~2,300 MB/s).
+  /// Used in `wire::upload`.
+  pub upload_window: usize,
+  /// Largest socket read, and so the largest body chunk handed to JS at once. Reads start small
+  /// and double while they come back full (as hyper's adaptive read buffer does), so a small
+  /// response costs little memory and a large download crosses into JS in few, large chunks.
+  /// Used in `wire::http1`.
+  pub read_chunk: usize,
+  /// The first read of a response: a head and a small body usually fit in it; reads double from
+  /// here while they come back full, up to `read_chunk`.
+  /// Used in `wire::http1`.
+  pub first_read: usize,
+  /// Bodies smaller than this do not use recycled blocks (see `read_direct`).
+  /// Used in `wire::http1`.
+  pub direct_read_min: usize,
+  /// A block with less room than this left is not read into again (smaller reads would mean
+  /// more, smaller chunks for JS).
+  /// Used in `wire::http1`.
+  pub block_min_room: usize,
+  /// Idle blocks kept for reuse (16 MiB).
+  /// Used in `wire::http1::read_block`.
+  pub blocks_kept: usize,
+  /// Slice size for buffered uploads, so progress can be reported while a large body is sent.
+  /// Used in `wire::transport::send_h1`.
+  pub upload_slice: usize,
+  /// A batch of a chunked body stops growing once it holds this much (so it is at most this plus
+  /// one chunk)...
+  /// Used in `wire::transport::send_h1`.
+  pub upload_batch_bytes: usize,
+  /// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
+  /// Used in `wire::transport::send_h1`.
+  pub upload_batch_chunks: usize,
 }
 
 pub const TUNING: Tuning = Tuning {
@@ -45,6 +99,19 @@ pub const TUNING: Tuning = Tuning {
   slab_size: 64 * 1024,
   idle_watch_after: Duration::from_millis(250),
   max_idle_per_origin: 256,
+  body_queue_limit: 4 * 1024 * 1024,
+  body_ahead_limit: 1024 * 1024,
+  decoded_step: 256 * 1024,
+  decoded_min_step: 32 * 1024,
+  upload_window: 4 * 1024 * 1024,
+  read_chunk: 1024 * 1024,
+  first_read: 16 * 1024,
+  direct_read_min: 64 * 1024,
+  block_min_room: 128 * 1024,
+  blocks_kept: 16,
+  upload_slice: 256 * 1024,
+  upload_batch_bytes: 1024 * 1024,
+  upload_batch_chunks: 64,
 };
 
 /// What the process environment sets.

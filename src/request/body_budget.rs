@@ -15,6 +15,7 @@
 //!   which a paused consumer may never do). Reading ahead is skipped, never waited for, when
 //!   this is full.
 
+use crate::config::TUNING;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,15 +23,7 @@ use std::task::Poll;
 
 use tokio::sync::{AcquireError, Semaphore, SemaphorePermit, TryAcquireError};
 
-/// Body in the bridge's queue plus reads on their way there. One large download keeps ~2 MiB
-/// there (a 1 MiB chunk queued while the next is read).
-const QUEUE_LIMIT: usize = 4 * 1024 * 1024;
-/// Body read ahead of JS's asking, across all requests: one large download's next chunk (it
-/// keeps reading while JS handles the previous one). Bench W5 (1,000 responses at once): peak
-/// RSS 117-127 MiB with 4 MiB here, 111-121 MiB with 1 MiB, W3 unchanged.
-const AHEAD_LIMIT: usize = 1024 * 1024;
-
-static BUDGET: Budget = Budget::new(QUEUE_LIMIT, AHEAD_LIMIT);
+static BUDGET: Budget = Budget::new(TUNING.body_queue_limit, TUNING.body_ahead_limit);
 
 /// Room reserved in the queue budget for one read; given back when dropped.
 pub type Room = SemaphorePermit<'static>;

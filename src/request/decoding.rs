@@ -10,18 +10,8 @@ use async_compression::codecs::{
 use async_compression::core::util::{PartialBuffer, WriteBuffer};
 use bytes::{Buf, Bytes};
 
+use crate::config::TUNING;
 use crate::errors::NetError;
-
-/// The most decoded bytes one step of a [`ContentDecoder`] produces. A body of a few megabytes
-/// can inflate to gigabytes (a "zip bomb": 1 MiB of gzip is 1 GiB of zeros, brotli does better
-/// still): decoding a network read in one go held all of it in memory at once. In steps, each
-/// taken only when the consumer has room for it (`download.rs`), memory stays a few steps
-/// whatever the ratio, and the body streams at the consumer's pace. Chromium does the same:
-/// `FilterSourceStream` decodes into the consumer's read buffer, never more than it asked for.
-pub const DECODED_STEP: usize = 256 * 1024;
-
-/// The smallest buffer a step decodes into: small bodies do not pay for a full step's buffer.
-const MIN_STEP: usize = 32 * 1024;
 
 /// The `Accept-Encoding` Chromium sends (reference §8.5): brotli and zstd only to https or
 /// localhost URLs, `identity` when the caller asks for a range.
@@ -73,7 +63,7 @@ enum Stage {
   Done,
 }
 
-/// Decodes a body in steps of at most [`DECODED_STEP`] bytes: [`ContentDecoder::push`] a piece
+/// Decodes a body in steps of at most [`TUNING.decoded_step`] bytes: [`ContentDecoder::push`] a piece
 /// of the body when [`ContentDecoder::wants_input`] says so, [`ContentDecoder::end_input`] at
 /// its end, and take the decoded bytes with [`ContentDecoder::pull`], one step at a time.
 pub struct ContentDecoder {
@@ -211,7 +201,13 @@ impl ContentDecoder {
     let size = if self.full {
       max
     } else {
-      max.min(self.input.len().saturating_mul(8).max(MIN_STEP))
+      max.min(
+        self
+          .input
+          .len()
+          .saturating_mul(8)
+          .max(TUNING.decoded_min_step),
+      )
     };
     let mut buf = vec![0u8; size];
     let mut out = WriteBuffer::new_initialized(&mut buf);
@@ -349,7 +345,7 @@ mod tests {
   }
 
   async fn decode(encoding: &str, input: &[u8], piece: usize) -> Result<Vec<u8>, NetError> {
-    decode_in_steps(encoding, input, piece, DECODED_STEP).map(|(out, _)| out)
+    decode_in_steps(encoding, input, piece, TUNING.decoded_step).map(|(out, _)| out)
   }
 
   /// A bomb: a small body that decodes to `len` zeros.
@@ -384,17 +380,20 @@ mod tests {
       // All of it in one piece, as one network read can hand over a whole bomb.
       let mut dec = ContentDecoder::for_encoding(coding).unwrap();
       dec.push(Bytes::from(body.clone()));
-      let first = dec.pull(DECODED_STEP).unwrap().unwrap();
-      assert!(first.len() <= DECODED_STEP, "{coding}");
+      let first = dec.pull(TUNING.decoded_step).unwrap().unwrap();
+      assert!(first.len() <= TUNING.decoded_step, "{coding}");
       assert!(first.iter().all(|&b| b == 0));
       // A step that filled its buffer is followed by full ones.
-      assert_eq!(dec.pull(DECODED_STEP).unwrap().unwrap().len(), DECODED_STEP);
+      assert_eq!(
+        dec.pull(TUNING.decoded_step).unwrap().unwrap().len(),
+        TUNING.decoded_step
+      );
       // The rest waits, in the codec and the input, for the next pulls: nothing asks for input.
       assert!(!dec.wants_input() && !dec.is_done(), "{coding}");
       // Every step stays within its bound, whatever the piece sizes, and all of it comes out.
       for (piece, max) in [
-        (body.len(), DECODED_STEP),
-        (4096, DECODED_STEP),
+        (body.len(), TUNING.decoded_step),
+        (4096, TUNING.decoded_step),
         (977, 100_000),
       ] {
         let (out, steps) = decode_in_steps(coding, &body, piece, max).unwrap();
@@ -434,15 +433,15 @@ mod tests {
     for coding in ["gzip", "deflate", "br", "zstd"] {
       let mut dec = ContentDecoder::for_encoding(coding).unwrap();
       dec.push(Bytes::new());
-      assert_eq!(dec.pull(DECODED_STEP), Ok(None), "{coding}");
+      assert_eq!(dec.pull(TUNING.decoded_step), Ok(None), "{coding}");
       dec.end_input();
-      assert_eq!(dec.pull(DECODED_STEP), Ok(None), "{coding}");
+      assert_eq!(dec.pull(TUNING.decoded_step), Ok(None), "{coding}");
       assert!(dec.is_done());
     }
     // One byte is not an empty body: a stream that short is corrupt.
     for coding in ["gzip", "deflate", "br", "zstd"] {
       assert_eq!(
-        decode_in_steps(coding, b"\x1f", 1, DECODED_STEP),
+        decode_in_steps(coding, b"\x1f", 1, TUNING.decoded_step),
         Err(NetError::ERR_CONTENT_DECODING_FAILED),
         "{coding}"
       );
@@ -488,7 +487,7 @@ mod tests {
   #[test]
   fn corrupt_body_fails_with_decoding_error() {
     assert_eq!(
-      decode_in_steps("gzip", b"this is not gzip at all", 64, DECODED_STEP),
+      decode_in_steps("gzip", b"this is not gzip at all", 64, TUNING.decoded_step),
       Err(NetError::ERR_CONTENT_DECODING_FAILED)
     );
   }

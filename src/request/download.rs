@@ -5,9 +5,10 @@
 
 use bytes::Bytes;
 
+use crate::config::TUNING;
 use crate::errors::NetError;
 use crate::request::body_budget::{self, Room};
-use crate::request::decoding::{ContentDecoder, DECODED_STEP};
+use crate::request::decoding::ContentDecoder;
 use crate::request::events::Event;
 use crate::request::reporter::Reporter;
 use crate::wire::pool::Pool;
@@ -17,7 +18,7 @@ use crate::wire::transport::BodyReader;
 type Read = (Option<Bytes>, Option<Room>);
 
 /// The body as JS gets it: the bytes off the wire, or their decoding, one step of at most
-/// [`DECODED_STEP`] bytes at a time. Each step is taken under the same credit and budget as a
+/// `TUNING.decoded_step` bytes at a time. Each step is taken under the same credit and budget as a
 /// read off the network, so a body that inflates a thousandfold still streams at the
 /// consumer's pace, one step in memory at a time.
 struct Source {
@@ -33,8 +34,10 @@ impl Source {
   fn bound(&self) -> usize {
     match &self.decoder {
       None => self.body.read_bound(),
-      Some(d) if d.wants_input() && !self.wire_done => self.body.read_bound().max(DECODED_STEP),
-      Some(_) => DECODED_STEP,
+      Some(d) if d.wants_input() && !self.wire_done => {
+        self.body.read_bound().max(TUNING.decoded_step)
+      }
+      Some(_) => TUNING.decoded_step,
     }
   }
 
@@ -44,7 +47,7 @@ impl Source {
       return self.body.next().await;
     };
     loop {
-      if let Some(step) = decoder.pull(DECODED_STEP)? {
+      if let Some(step) = decoder.pull(TUNING.decoded_step)? {
         return Ok(Some(step));
       }
       if self.wire_done {

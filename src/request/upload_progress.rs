@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::config::TUNING;
 use crate::request::events::Event;
 use crate::request::reporter::Reporter;
 use crate::wire::upload::{UploadBody, UploadEvents};
@@ -29,7 +30,7 @@ pub fn needs_ticks(body: &UploadBody) -> bool {
   match body {
     UploadBody::Empty => false,
     // Written in one go up to this size.
-    UploadBody::Buffered(bytes) => bytes.len() > crate::wire::transport::UPLOAD_SLICE,
+    UploadBody::Buffered(bytes) => bytes.len() > TUNING.upload_slice,
     UploadBody::Chunked(_) => true,
   }
 }

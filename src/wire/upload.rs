@@ -2,20 +2,16 @@
 //! chunks written from JS (chunked mode). As in reqwest's `body.rs`, only the first can be re-sent.
 //!
 //! Chunks arrive from JS through an unbounded channel, bounded by credit: a chunk is accepted at
-//! once while less than [`UPLOAD_WINDOW`] bytes wait for the socket (JS's write callback runs
+//! once while less than [`TUNING.upload_window`] bytes wait for the socket (JS's write callback runs
 //! immediately, so JS and the socket work in parallel); otherwise JS waits for its `WriteAck`,
 //! sent once the engine takes the chunk to write it (which it does only as fast as the socket
 //! takes what it holds). JS has at most one unaccepted write, so memory stays bounded by the
 //! window plus one chunk, and a slow upload slows the writer (Electron's behaviour, reference
 //! §2.4).
 
+use crate::config::TUNING;
 use bytes::Bytes;
 use tokio::sync::mpsc;
-
-/// Bytes that may wait for the socket before a write is made to wait for its `WriteAck`. 4 MiB
-/// rather than 1: with the engine writing up to 1 MiB per system call, a 1 MiB window left it
-/// waiting on JS after every call (bench W4, 64 KiB writes: ~1,400 -> ~2,300 MB/s).
-pub const UPLOAD_WINDOW: usize = 4 * 1024 * 1024;
 
 /// What an exchange reports about its request body as it goes out (the request turns it into
 /// `'upload-progress'`, on its own schedule, and write acknowledgements for JS).
@@ -42,7 +38,7 @@ impl Queued {
   /// Counts a new chunk; true when it fits in the window (accepted at once).
   pub fn add(&self, len: usize) -> bool {
     use std::sync::atomic::Ordering;
-    self.0.fetch_add(len, Ordering::SeqCst) + len <= UPLOAD_WINDOW
+    self.0.fetch_add(len, Ordering::SeqCst) + len <= TUNING.upload_window
   }
 
   pub fn sent(&self, len: usize) {

@@ -23,22 +23,12 @@ use self::head_scan::HeadScan;
 use self::plain_tcp::PlainTcp;
 use self::read_block::Block;
 use self::response_head::ResponseHead;
+use crate::config::TUNING;
 use crate::errors::{classify_io, NetError, Stage};
 
 /// Any byte stream a connection can run over (plain TCP or TLS).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// Largest socket read, and so the largest body chunk handed to JS at once. Reads start small
-/// and double while they come back full (as hyper's adaptive read buffer does), so a small
-/// response costs little memory and a large download crosses into JS in few, large chunks.
-pub const READ_CHUNK: usize = 1024 * 1024;
-const FIRST_READ: usize = 16 * 1024;
-/// Bodies smaller than this do not use recycled blocks (see `read_direct`).
-const DIRECT_MIN: usize = 64 * 1024;
-/// A block with less room than this left is not read into again (smaller reads would mean
-/// more, smaller chunks for JS).
-const MIN_ROOM: usize = 128 * 1024;
 
 pub struct Connection {
   io: Stream,
@@ -47,7 +37,7 @@ pub struct Connection {
   /// server-side keep-alive close, which is retried once, as hyper and Chromium do).
   pub reused: bool,
   secure: bool,
-  /// Size of the next socket read (see [`READ_CHUNK`]).
+  /// Size of the next socket read (see [`TUNING.read_chunk`]).
   read_size: usize,
   /// The block the next direct read goes into, after the chunks already lent out of it.
   spare: Option<Block>,
@@ -83,10 +73,10 @@ impl Connection {
   fn over(io: Stream, secure: bool) -> Connection {
     Connection {
       io,
-      buf: BytesMut::with_capacity(FIRST_READ),
+      buf: BytesMut::with_capacity(TUNING.first_read),
       reused: false,
       secure,
-      read_size: FIRST_READ,
+      read_size: TUNING.first_read,
       spare: None,
       failed: None,
       idle_joined: false,
@@ -166,7 +156,7 @@ impl Connection {
   /// many small responses at once stay small in memory.
   fn body_read_size(&self, expected: Option<u64>) -> usize {
     match expected {
-      Some(left) => self.read_size.min((left as usize).max(FIRST_READ)),
+      Some(left) => self.read_size.min((left as usize).max(TUNING.first_read)),
       None => self.read_size,
     }
   }
@@ -182,7 +172,7 @@ impl Connection {
       Err(e) if unclean_tls_close(&e) => 0,
       Err(e) => return Err(read_error(&e, stage)),
     };
-    if n == spare && self.read_size < READ_CHUNK {
+    if n == spare && self.read_size < TUNING.read_chunk {
       self.read_size *= 2;
     }
     Ok(n)
@@ -284,7 +274,7 @@ impl Connection {
       return Err(error);
     }
     loop {
-      if let Some(data) = decoder.decode(&mut self.buf, READ_CHUNK)? {
+      if let Some(data) = decoder.decode(&mut self.buf, TUNING.read_chunk)? {
         if self.buf.is_empty() {
           // The chunk owns the allocation now: a buffer kept here would share it, holding a
           // read's worth of memory per connection while JS gets to the chunk (many
@@ -311,10 +301,12 @@ impl Connection {
   /// How much body the next read may take straight into a recycled block (`read_direct`), if
   /// it takes that path: nothing is buffered, and the body is large and arriving fast.
   fn direct_read_limit(&self, decoder: &Decoder) -> Option<u64> {
-    if !self.buf.is_empty() || self.read_size < READ_CHUNK {
+    if !self.buf.is_empty() || self.read_size < TUNING.read_chunk {
       return None;
     }
-    decoder.direct_limit().filter(|&n| n >= DIRECT_MIN as u64)
+    decoder
+      .direct_limit()
+      .filter(|&n| n >= TUNING.direct_read_min as u64)
   }
 
   /// The most bytes the next `read_body` may read off the socket: what it may add to memory
@@ -373,7 +365,7 @@ impl Connection {
     let chunk = block.lend(n);
     // A short read leaves room in the block: the next read goes there, so the chunk costs no
     // copy and pins no more than the block's own size.
-    if block.room_len() >= MIN_ROOM {
+    if block.room_len() >= TUNING.block_min_room {
       self.spare = Some(block);
     }
     Ok(Some(chunk))
@@ -460,7 +452,7 @@ impl Connection {
     }
     // Reads start small again: after a large download they would otherwise reserve 1 MiB for
     // the next response's head, which a small body split from it would then pin.
-    self.read_size = FIRST_READ;
+    self.read_size = TUNING.first_read;
   }
 
   /// Whether bytes beyond the response are already buffered (a misbehaving server): such a

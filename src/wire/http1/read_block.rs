@@ -4,7 +4,7 @@
 //! chunks. Fresh memory for every block cost as much as the socket reads themselves (profiled on
 //! bench W3: the reading thread spent ~40 % of its time in page faults, the JS thread freed
 //! blocks with `munmap`), so a block whose last chunk JS has let go of comes back here, pages
-//! still mapped, for the next read. At most [`KEEP`] blocks wait here: memory stays bounded
+//! still mapped, for the next read. At most [`TUNING.blocks_kept`] blocks wait here: memory stays bounded
 //! and a finished download gives the rest back.
 //!
 //! A block takes several reads: each read's bytes are lent as one chunk, and the next read goes
@@ -12,6 +12,7 @@
 //! out was ~12 % of the reading thread on W3), and a consumer that keeps every chunk holds the
 //! body plus at most one block's unfilled room.
 
+use crate::config::TUNING;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,10 +20,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 
 /// Size of one block: the largest chunk handed to JS at once.
-pub const BLOCK: usize = super::READ_CHUNK;
-
-/// Idle blocks kept for reuse (16 MiB).
-const KEEP: usize = 16;
+pub const BLOCK: usize = TUNING.read_chunk;
 
 static FREE: Mutex<Vec<Box<[u8]>>> = Mutex::new(Vec::new());
 
@@ -62,7 +60,7 @@ impl Drop for Memory {
     // reference to this `Memory`.
     let mem = unsafe { Box::from_raw(self.bytes.as_ptr()) };
     let mut free = free_list();
-    if free.len() < KEEP {
+    if free.len() < TUNING.blocks_kept {
       free.push(mem);
     }
   }

@@ -5,6 +5,7 @@ use futures_util::FutureExt;
 use http_body::Body as _;
 use http_body_util::BodyExt;
 
+use crate::config::TUNING;
 use crate::errors::{classify, NetError, Stage};
 use crate::wire::http1::{self, body::Decoder};
 use crate::wire::origin::Target;
@@ -152,7 +153,7 @@ impl Wire {
         // already arrived with this one, up to the HTTP/1 read size, in one chunk.
         let mut more = Vec::new();
         let mut total = first.len();
-        while total < http1::READ_CHUNK {
+        while total < TUNING.read_chunk {
           match next_h2_data(body).now_or_never() {
             Some(Ok(Some(data))) => {
               total += data.len();

@@ -23,7 +23,6 @@ mod send_h1;
 pub use body_reader::BodyReader;
 use body_reader::Wire;
 use h2::exchange_h2;
-pub use send_h1::UPLOAD_SLICE;
 use send_h1::{response_h1, send_h1, SendFailure};
 
 /// The request as it goes out on this hop.

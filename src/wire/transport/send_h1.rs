@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::config::TUNING;
 use crate::errors::NetError;
 use crate::wire::headers::{self};
 use crate::wire::http1::reuse;
@@ -20,9 +21,6 @@ pub(super) struct SendFailure {
   /// Nothing was received on a reused connection: the request may be sent again.
   pub(super) retryable: bool,
 }
-
-/// Slice size for buffered uploads, so progress can be reported while a large body is sent.
-pub const UPLOAD_SLICE: usize = 256 * 1024;
 
 /// Sends the request head and body on an HTTP/1.1 connection and reads the response head.
 pub(super) async fn send_h1(
@@ -88,14 +86,14 @@ async fn send_buffered(
   events: &Arc<dyn UploadEvents>,
 ) -> Result<(), NetError> {
   let total = bytes.len() as u64;
-  if bytes.len() <= UPLOAD_SLICE {
+  if bytes.len() <= TUNING.upload_slice {
     let mut message = head;
     message.extend_from_slice(&bytes);
     conn.write_all(&message).await?;
   } else {
     conn.write_all(&head).await?;
     let mut sent = 0u64;
-    for slice in bytes.chunks(UPLOAD_SLICE) {
+    for slice in bytes.chunks(TUNING.upload_slice) {
       conn.write_all(slice).await?;
       sent += slice.len() as u64;
       events.progress(sent, total);
@@ -138,7 +136,7 @@ async fn send_chunked(
         events.write_ack();
       }
       batch.push(chunk);
-      if bytes >= UPLOAD_BATCH_BYTES || batch.len() >= UPLOAD_BATCH_CHUNKS {
+      if bytes >= TUNING.upload_batch_bytes || batch.len() >= TUNING.upload_batch_chunks {
         break false;
       }
       match rx.try_recv() {
@@ -161,12 +159,6 @@ async fn send_chunked(
     }
   }
 }
-
-/// A batch of a chunked body stops growing once it holds this much (so it is at most this plus
-/// one chunk)...
-const UPLOAD_BATCH_BYTES: usize = 1024 * 1024;
-/// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
-const UPLOAD_BATCH_CHUNKS: usize = 64;
 
 pub(super) fn response_h1(
   conn: http1::Connection,
