@@ -7,6 +7,7 @@ const { execFile } = require('node:child_process')
 const path = require('node:path')
 const test = require('ava')
 const { net } = require('..')
+const { pattern, download } = require('./helpers/bodies')
 const { listen, collect } = require('./helpers/listen')
 const { writeBlocks } = require('./helpers/write-blocks')
 
@@ -309,7 +310,7 @@ test('should keep every small chunk intact while many small responses arrive at 
     res.write(data.subarray(0, 700))
     setTimeout(() => res.end(data.subarray(700)), i % 3)
   })
-  const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => download(`${srv.url}/${i}`)))
+  const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => download(net, `${srv.url}/${i}`)))
   t.is(responses.filter((r, i) => !r.body.equals(body(i))).length, 0)
   // Far more small bytes than one slab holds: the kept chunks span several slabs.
   t.true(responses.reduce((sum, r) => sum + r.body.length, 0) > 4 * 64 * 1024)
@@ -326,25 +327,6 @@ test('should keep every small chunk intact while many small responses arrive at 
 
 // Large, fast downloads are read straight into recycled 1 MiB blocks (src/wire/http1/read_block.rs):
 // the bytes, the framing and the connection's reuse must come out as with the ordinary path.
-function pattern (size, seed) {
-  const payload = Buffer.alloc(size + 3)
-  for (let i = 0; i < size; i += 4) payload.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i)
-  return payload.subarray(0, size)
-}
-
-function download (url) {
-  return new Promise((resolve, reject) => {
-    const request = net.request(url)
-    request.on('error', reject)
-    request.on('response', (response) => {
-      const chunks = []
-      response.on('data', (c) => chunks.push(c))
-      response.on('end', () => resolve({ body: Buffer.concat(chunks), chunks: chunks.length, max: Math.max(...chunks.map((c) => c.length)) }))
-      response.on('error', reject)
-    })
-    request.end()
-  })
-}
 
 test('should deliver a 64 MiB download intact, in chunks of at most 1 MiB, and reuse its connection', async (t) => {
   const payloads = { '/a': pattern(64 * 1024 * 1024, 1), '/b': pattern(3 * 1024 * 1024 + 5, 2), '/c': pattern(1000, 5) }
@@ -356,16 +338,16 @@ test('should deliver a 64 MiB download intact, in chunks of at most 1 MiB, and r
   })
   const directReads = () => require('../lib/bridge').binding().directReadCount()
   const before = directReads()
-  const a = await download(`${srv.url}/a`)
+  const a = await download(net, `${srv.url}/a`)
   t.true(a.body.equals(payloads['/a']))
   t.true(a.max <= 1024 * 1024, `largest chunk ${a.max} bytes`)
   // The download did take the recycled-block path this test is about.
   t.true(directReads() > before)
   // The body's end is where Content-Length says: the next response on the socket is whole.
-  const b = await download(`${srv.url}/b`)
+  const b = await download(net, `${srv.url}/b`)
   t.true(b.body.equals(payloads['/b']))
   // And a small response after them starts from small reads again, whole.
-  const c = await download(`${srv.url}/c`)
+  const c = await download(net, `${srv.url}/c`)
   t.true(c.body.equals(payloads['/c']))
   t.is(sockets.size, 1)
 })
@@ -376,7 +358,7 @@ test('should deliver a 32 MiB body that ends with the connection intact', async 
     // No Content-Length and no chunking: the body runs until the server closes.
     req.socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'), payload]))
   })
-  const r = await download(srv.url)
+  const r = await download(net, srv.url)
   t.true(r.body.equals(payload))
 })
 
@@ -439,7 +421,7 @@ test('should keep downloading while 400 other responses stay open without sendin
   })
   const streams = await startStreams(`${srv.url}/events`, 400, (response) => response.resume())
   t.teardown(() => streams.forEach((r) => r.abort()))
-  const r = await download(`${srv.url}/big`)
+  const r = await download(net, `${srv.url}/big`)
   t.true(r.body.equals(payload))
 })
 
@@ -454,6 +436,6 @@ test('should keep downloading while 100 paused responses hold what they read ahe
   })
   const paused = await startStreams(`${srv.url}/part`, 100, (response) => response.pause())
   t.teardown(() => paused.forEach((r) => r.abort()))
-  const r = await download(`${srv.url}/big`)
+  const r = await download(net, `${srv.url}/big`)
   t.true(r.body.equals(payload))
 })

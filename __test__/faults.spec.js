@@ -8,6 +8,7 @@
 const test = require('ava')
 const { net } = require('..')
 const { rawServer, observe, expectHealthy, expectEvents, KINDS, ORDERS } = require('./helpers/raw-server')
+const { sleep } = require('./helpers/bodies')
 
 const BIG_HEADER = 'X-Big: ' + 'a'.repeat(300 * 1024) + '\r\n'
 
@@ -106,7 +107,6 @@ for (const kind of ['buffered POST', 'chunked POST']) {
 
 // Request timeouts (Node's `timeout` option and `setTimeout(ms[, cb])`; an extension Electron
 // lacks): 'timeout' after `ms` without network activity; with no listener, net::ERR_TIMED_OUT.
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 test('should emit \'timeout\' to a listener and keep the request open', async (t) => {
   const srv = await rawServer(t, () => {})

@@ -17,10 +17,10 @@ const test = require('ava')
 const { net, session } = require('..')
 const { listen, collect } = require('./helpers/listen')
 const { runNode } = require('./helpers/child')
+const { sleep, pattern } = require('./helpers/bodies')
 const { observe, expectHealthy, expectEvents, ORDERS } = require('./helpers/raw-server')
 
 const jsThreadReads = () => require('../lib/bridge').binding().jsThreadReadCount()
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const SUCCESS = ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close']
 
 // Resolves with `promise`, or rejects after `ms` naming `what` (a hang becomes a failure that
@@ -55,14 +55,6 @@ async function pathServer (t, extra = () => false) {
   })
   const nextHang = () => new Promise((resolve) => waiting.push(resolve))
   return { ...srv, sockets, nextHang }
-}
-
-// A body in which every 4-byte word is its own offset (xor `seed`): a lost, doubled or
-// reordered piece shows.
-function pattern (size, seed) {
-  const b = Buffer.alloc(size)
-  for (let i = 0; i + 4 <= size; i += 4) b.writeUInt32LE((i ^ seed) >>> 0, i)
-  return b
 }
 
 async function expectOk (t, url, body, label = url) {

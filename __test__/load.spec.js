@@ -9,6 +9,7 @@ const path = require('node:path')
 const test = require('ava')
 const { net, inflightCount } = require('..')
 const { listen } = require('./helpers/listen')
+const { download } = require('./helpers/bodies')
 
 const SOAK = process.env.SOAK === '1'
 const sizes = SOAK
@@ -36,20 +37,6 @@ async function bodyServer (t) {
   return { ...srv, openConnections: () => open, accepted: () => accepted }
 }
 
-function get (url) {
-  return new Promise((resolve, reject) => {
-    const request = net.request(url)
-    request.on('error', reject)
-    request.on('response', (response) => {
-      const chunks = []
-      response.on('data', (c) => chunks.push(c))
-      response.on('error', reject)
-      response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }))
-    })
-    request.end()
-  })
-}
-
 // Node's active resources by name, e.g. { TCPSocketWrap: 2, Timeout: 1 }.
 function resourceCounts () {
   const out = {}
@@ -71,8 +58,8 @@ test.serial(`should complete ${sizes.parallel} requests at concurrency ${sizes.c
   const worker = async () => {
     while (next < sizes.parallel) {
       const n = next++
-      const r = await get(`${srv.url}/${n}`)
-      if (r.status !== 200 || r.body !== bodyFor(n)) failures++
+      const r = await download(net, `${srv.url}/${n}`)
+      if (r.status !== 200 || r.body.toString() !== bodyFor(n)) failures++
     }
   }
   await Promise.all(Array.from({ length: sizes.concurrency }, worker))
@@ -87,8 +74,8 @@ test.serial(`should keep RSS and handles flat over ${sizes.sequential} sequentia
   let handlesAfterWarmup = 0
   let maxRss = 0
   for (let n = 0; n < sizes.sequential; n++) {
-    const r = await get(`${srv.url}/${n}`)
-    if (r.body !== bodyFor(n)) t.fail(`request ${n} got a damaged body`)
+    const r = await download(net, `${srv.url}/${n}`)
+    if (r.body.toString() !== bodyFor(n)) t.fail(`request ${n} got a damaged body`)
     if (n === sizes.warmup) {
       global.gc?.()
       rssAfterWarmup = process.memoryUsage().rss

@@ -1,0 +1,36 @@
+'use strict'
+
+// Bodies for tests: a recognisable pattern, and a request run to the end of its body.
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// A body in which every 4-byte word is its own offset (xor `seed`): a lost, doubled or reordered
+// piece shows. Any size (a last partial word is cut from a full one).
+function pattern (size, seed) {
+  const b = Buffer.alloc(size + 3)
+  for (let i = 0; i < size; i += 4) b.writeUInt32LE((i ^ seed) >>> 0, i)
+  return b.subarray(0, size)
+}
+
+// GETs `url` with `net` and resolves with the status, the whole body (a Buffer), how many chunks
+// it came in and the largest; rejects on the request's or the response's error.
+function download (net, url) {
+  return new Promise((resolve, reject) => {
+    const request = net.request(url)
+    request.on('error', reject)
+    request.on('response', (response) => {
+      const chunks = []
+      response.on('data', (c) => chunks.push(c))
+      response.on('error', reject)
+      response.on('end', () => resolve({
+        status: response.statusCode,
+        body: Buffer.concat(chunks),
+        chunks: chunks.length,
+        max: Math.max(0, ...chunks.map((c) => c.length))
+      }))
+    })
+    request.end()
+  })
+}
+
+module.exports = { sleep, pattern, download }
