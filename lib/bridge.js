@@ -153,7 +153,9 @@ function startRequest (target, session, method, url, headers, chunked, options, 
   try {
     id = binding().startRequest(load, session, method, url, headers, chunked, options, body)
   } catch (err) {
-    return netError(String(err.message))
+    // The engine throws a Chromium error name; anything else is an internal failure.
+    const name = String(err && err.message)
+    return netError(/^ERR_[A-Z0-9_]+$/.test(name) ? name : 'ERR_FAILED')
   }
   handlers.set(id, target)
   return id

@@ -114,7 +114,9 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
     numbers: Vec::with_capacity(items.len() * 6),
     values: Vec::new(),
     slab: if small > 0 {
-      Some(unsafe { chunk_slab::cursor(raw, small)? })
+      // No slab (V8 refused the memory): each small chunk gets a Buffer of its own instead;
+      // failing the whole batch would lose terminal events and their bookkeeping.
+      unsafe { chunk_slab::cursor(raw, small) }.ok()
     } else {
       None
     },
@@ -144,7 +146,7 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
           // Not even that converts (the env is going away): the other requests of the batch
           // must still get their events, and this one must not keep Node alive.
           packed.truncate(start);
-          crate::binding::requests::forget(item.id);
+          crate::binding::requests::abort_quietly(item.id);
         }
         release(env, load, &item.lifeline);
         continue;

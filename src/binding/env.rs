@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::ffi::c_void;
-use std::panic;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -92,27 +92,31 @@ pub fn next_load() -> u32 {
 /// The environment is going away (its JS thread, from Node's cleanup hooks): every request it
 /// started is aborted, so no engine thread reports to it or keeps its memory any longer.
 unsafe extern "C" fn teardown(arg: *mut c_void) {
-  let _ = panic::catch_unwind(|| {
-    let env: sys::napi_env = arg.cast();
-    let Some(state) = ENV.with(|e| {
+  let env: sys::napi_env = arg.cast();
+  let taken = panic::catch_unwind(|| {
+    ENV.with(|e| {
       let mut e = e.borrow_mut();
       match &*e {
         Some(state) if state.env == env => e.take(),
         _ => None,
       }
-    }) else {
-      return;
-    };
-    for load in &state.loads {
-      load.channel.close();
-    }
-    // Stops every socket watch (while the loop can still close them) and drops the tasks.
-    crate::binding::requests::abort_all();
-    crate::binding::session::forget_all();
-    crate::binding::chunk_slab::forget();
-    crate::wire::socket_watch::shutdown();
-    drop(state);
+    })
   });
+  let Ok(Some(state)) = taken else {
+    return;
+  };
+  // Each step on its own: one that panics must not skip the others (a watch left armed would
+  // make Node abort when the worker's loop closes). Watches first, while the loop can still
+  // close them: aborting every task stops them.
+  let step = |f: &dyn Fn()| drop(panic::catch_unwind(AssertUnwindSafe(f)));
+  step(&crate::binding::requests::abort_all);
+  for load in &state.loads {
+    step(&|| load.channel.close());
+  }
+  step(&crate::binding::session::forget_all);
+  step(&crate::binding::chunk_slab::forget);
+  step(&crate::wire::socket_watch::shutdown);
+  drop(panic::catch_unwind(AssertUnwindSafe(move || drop(state))));
 }
 
 /// The channel of `load`, on its JS thread.
@@ -159,10 +163,15 @@ pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
   })
   .flatten()
   .ok_or_else(|| napi::Error::new(Status::GenericFailure, "unknown module load"))?;
-  match tsfn {
-    Some(tsfn) => check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) }),
-    None => Ok(()),
+  let Some(tsfn) = tsfn else {
+    return Ok(());
+  };
+  let referenced = check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) });
+  if referenced.is_err() {
+    // The request will not start: its share goes back, so the counts can return to 0.
+    release(env, load, lifeline);
   }
+  referenced
 }
 
 /// Gives back a request's share (JS thread); idempotent.

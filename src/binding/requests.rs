@@ -74,6 +74,15 @@ pub fn forget(id: u32) {
   HANDLES.with(|h| h.borrow_mut().remove(&id));
 }
 
+/// Ends a request JS can no longer be told about (its events cannot be converted): the task is
+/// stopped, so it neither runs on unobserved nor keeps a socket watched.
+pub fn abort_quietly(id: u32) {
+  if let Some(h) = HANDLES.with(|h| h.borrow_mut().remove(&id)) {
+    h.lifeline.cancelled.store(true, Ordering::SeqCst);
+    h.task.abort();
+  }
+}
+
 /// Aborts every request of this thread's environment, which is being torn down (bridge).
 pub fn abort_all() {
   let handles = HANDLES.with(|h| std::mem::take(&mut *h.borrow_mut()));

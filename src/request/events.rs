@@ -187,7 +187,8 @@ impl Channel {
     };
     crate::request::body_budget::handed_over(events.iter().map(|q| q.event.body_len()).sum());
     for job in jobs {
-      job();
+      // A job that panics must not keep the others (Buffers to release) from running.
+      drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)));
     }
   }
 }

@@ -78,6 +78,9 @@ struct Shared {
   watch: Mutex<Option<Watch>>,
   /// The JS thread it started on.
   js: Arc<dyn JsThread>,
+  /// That thread's libuv loop (as an address): only there may its socket watch be touched. A
+  /// wake on another JS thread (another worker's) goes through `js` like any foreign wake.
+  owner_loop: usize,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -114,6 +117,7 @@ impl Task {
       on_panic: Mutex::new(Some(Box::new(on_panic))),
       watch: Mutex::new(None),
       js,
+      owner_loop: socket_watch::uv_loop() as usize,
     });
     *lock(&shared.fut) = Some(Box::pin(fut));
     if poll_here {
@@ -309,7 +313,7 @@ impl Wake for Shared {
       let next = match state {
         POLLING => NOTIFIED,
         IDLE => GONE,
-        WATCHING if socket_watch::on_js_thread() => GONE,
+        WATCHING if socket_watch::uv_loop() as usize == self.owner_loop => GONE,
         WATCHING => POKED,
         _ => return,
       };

@@ -52,8 +52,8 @@ pub fn init(uv_loop: *mut c_void) {
   LOOP.with(|l| l.set(uv_loop));
 }
 
-/// This thread's libuv loop, while it is a JS thread.
-fn uv_loop() -> *mut c_void {
+/// This thread's libuv loop while it is a JS thread, else null.
+pub fn uv_loop() -> *mut c_void {
   LOOP.with(|l| l.get())
 }
 
