@@ -59,3 +59,12 @@ test.serial('should let the process exit when a used copy was abandoned for anot
   t.is(r.code, 0, r.stderr)
   t.true(r.exitedAt - r.output.doneAt < 3000, `exited ${r.exitedAt - r.output.doneAt} ms after its last request`)
 })
+
+// jest drops a test file's module registry when the file is done: a copy of the package that is
+// no longer used must not be kept in memory by the addon (its dispatcher is held weakly).
+test.serial('should let an abandoned copy be garbage-collected', async (t) => {
+  const srv = await echoServer(t)
+  const r = await runNode(['--expose-gc', path.join(__dirname, 'fixtures', 'reload-collect.js'), srv.url])
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.output, { collected: true, second: 'second' }, r.stderr)
+})

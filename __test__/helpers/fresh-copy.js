@@ -14,11 +14,14 @@ function isPackageJs (file) {
     (file.startsWith(lib) && file.endsWith('.js'))
 }
 
-// Drops the package's JS modules from require.cache and requires the package again.
+// Drops the package's JS modules from require.cache (and from this module's children, where
+// Node's module system would otherwise keep the old copy reachable) and requires the package
+// again.
 function loadFreshCopy () {
   for (const file of Object.keys(require.cache)) {
     if (isPackageJs(file)) delete require.cache[file]
   }
+  module.children = module.children.filter((child) => !isPackageJs(child.filename))
   return require(root)
 }
 

@@ -54,11 +54,12 @@ use std::sync::atomic::Ordering;
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunction;
-use napi::{Env, Status};
+use napi::{Env, JsValue, Status};
 
 use crate::binding::batch::{self, Batch, Packed, Slot};
 use crate::binding::chunk_slab;
 use crate::binding::env::{self, channel, release};
+use crate::binding::weak_dispatch;
 use crate::errors::NetError;
 use crate::request::events::{Drained, Event};
 
@@ -69,6 +70,8 @@ pub type DispatchFn = ThreadsafeFunction<(), (), Batch, Status, false, false, 0>
 pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
   env::ensure(env)?;
   let load = env::next_load();
+  // SAFETY: on the JS thread, with this env's function.
+  let dispatch = unsafe { weak_dispatch::wrap(env.raw(), dispatch.raw())? };
   let tsfn: DispatchFn = dispatch
     .build_threadsafe_function::<()>()
     .callee_handled::<false>()

@@ -7,6 +7,7 @@ mod env;
 mod js_chunk;
 pub mod requests;
 pub mod session;
+mod weak_dispatch;
 
 use napi::bindgen_prelude::Function;
 use napi::Env;
