@@ -222,20 +222,12 @@ async fn open_tunnel(
   origin: &Origin,
   tunnel: TunnelRequest<'_>,
 ) -> Result<Box<dyn http1::Io>, ConnectError> {
-  let authority = authority(origin);
-  let mut headers = vec![
-    ("Host".to_string(), authority.clone()),
-    ("Proxy-Connection".to_string(), "keep-alive".to_string()),
-  ];
-  if let Some(ua) = tunnel.user_agent {
-    headers.push(("User-Agent".to_string(), ua.to_string()));
-  }
-  if let Some(auth) = tunnel.proxy_authorization {
-    headers.push(("Proxy-Authorization".to_string(), auth.to_string()));
-  }
-  crate::wire::headers::check_wire_safe(&headers)?;
+  let head = http1::request_head::connect(
+    &authority(origin),
+    tunnel.user_agent,
+    tunnel.proxy_authorization,
+  )?;
   let mut conn = http1::Connection::plain(tcp);
-  let head = http1::request_head::encode("CONNECT", &authority, &headers);
   conn.write_all(&head).await?;
   conn.flush().await?;
   let response = conn.read_head().await.map_err(|e| e.error)?;

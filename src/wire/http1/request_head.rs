@@ -2,7 +2,9 @@
 //! header name spelled exactly as given and in the given order (Electron sends the caller's
 //! spelling: hyper would lower- or title-case it).
 
-use crate::wire::headers::{merge, BodySize, EngineHeaders, WireHeader};
+use crate::errors::NetError;
+use crate::wire::headers::{check_wire_safe, merge, BodySize, EngineHeaders, WireHeader};
+use crate::wire::syntax;
 
 /// The header block of an HTTP/1.1 request, in Chromium's order (reference §2.3): `Host`,
 /// `Connection`, body framing, the engine's first headers, the caller's headers (one that names
@@ -38,14 +40,34 @@ pub fn compose<'a>(
   list
 }
 
-/// Serialises `METHOD target HTTP/1.1` and `headers` into one buffer ready for the socket.
-/// The caller has already refused names and values that could break the framing
-/// (see `wire::headers::check_wire_safe`).
+/// The head of a CONNECT request for a tunnel to `authority` (Chromium's
+/// `HttpProxyClientSocket` sends `Host`, `Proxy-Connection`, `User-Agent` and any proxy
+/// credentials).
+pub fn connect(
+  authority: &str,
+  user_agent: Option<&str>,
+  proxy_authorization: Option<&str>,
+) -> Result<Vec<u8>, NetError> {
+  let mut headers = vec![("Host", authority), ("Proxy-Connection", "keep-alive")];
+  headers.extend(user_agent.map(|ua| ("User-Agent", ua)));
+  headers.extend(proxy_authorization.map(|auth| ("Proxy-Authorization", auth)));
+  encode("CONNECT", authority, &headers)
+}
+
+/// Serialises `METHOD target HTTP/1.1` and `headers` into one buffer ready for the socket;
+/// anything that could break the message's framing (a method that is not a token, white space
+/// or a control character in the target, a bad header name, CR, LF or NUL in a value) is
+/// refused with `ERR_INVALID_ARGUMENT` instead (defence in depth: JS validates first).
 pub fn encode<N: AsRef<str>, V: AsRef<str>>(
   method: &str,
   target: &str,
   headers: &[(N, V)],
-) -> Vec<u8> {
+) -> Result<Vec<u8>, NetError> {
+  let target_ok = !target.is_empty() && target.bytes().all(|b| b > b' ' && b != 0x7f);
+  if !syntax::is_token(method) || !target_ok {
+    return Err(NetError::ERR_INVALID_ARGUMENT);
+  }
+  check_wire_safe(headers)?;
   let size = method.len()
     + target.len()
     + 13
@@ -66,7 +88,7 @@ pub fn encode<N: AsRef<str>, V: AsRef<str>>(
     out.extend_from_slice(b"\r\n");
   }
   out.extend_from_slice(b"\r\n");
-  out
+  Ok(out)
 }
 
 #[cfg(test)]
@@ -80,10 +102,31 @@ mod tests {
       ("x-lower".to_string(), "1".to_string()),
       ("X-UPPER".to_string(), "2".to_string()),
     ];
-    let head = encode("GET", "/p?q=1", &headers);
+    let head = encode("GET", "/p?q=1", &headers).unwrap();
     assert_eq!(
       head,
       b"GET /p?q=1 HTTP/1.1\r\nHost: a.com\r\nx-lower: 1\r\nX-UPPER: 2\r\n\r\n".to_vec()
     );
+  }
+
+  #[test]
+  fn refuses_what_would_break_the_framing() {
+    let bad = Err(NetError::ERR_INVALID_ARGUMENT);
+    assert_eq!(encode::<&str, &str>("GET /x HTTP/1.1\r\n", "/", &[]), bad);
+    assert_eq!(encode::<&str, &str>("GET", "/a b", &[]), bad);
+    assert_eq!(encode::<&str, &str>("GET", "/a\r\nX: 1", &[]), bad);
+    assert_eq!(encode("GET", "/", &[("X", "1\r\nY: 2")]), bad);
+    assert_eq!(encode("GET", "/", &[("X Y", "1")]), bad);
+    assert_eq!(encode("GET", "/", &[("X", "a\0")]), bad);
+  }
+
+  #[test]
+  fn connect_heads_name_the_authority() {
+    let head = connect("[::1]:443", Some("UA"), Some("Basic eA==")).unwrap();
+    assert_eq!(
+      head,
+      b"CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\nProxy-Connection: keep-alive\r\nUser-Agent: UA\r\nProxy-Authorization: Basic eA==\r\n\r\n".to_vec()
+    );
+    assert!(connect("a:1", Some("U\nA"), None).is_err());
   }
 }

@@ -7,7 +7,6 @@ use bytes::Bytes;
 
 use crate::config::TUNING;
 use crate::errors::NetError;
-use crate::wire::headers::{self};
 use crate::wire::http1::reuse;
 use crate::wire::http1::{self, body::Decoder, request_head, response_head::ResponseHead};
 use crate::wire::origin::Target;
@@ -40,11 +39,12 @@ pub(super) async fn send_h1(
     out.engine,
     out.user,
   );
-  headers::check_wire_safe(&wire).map_err(|error| SendFailure {
-    error,
-    retryable: false,
-  })?;
-  let head = request_head::encode(out.method, request_target(out.url, via_proxy), &wire);
+  let head = request_head::encode(out.method, request_target(out.url, via_proxy), &wire).map_err(
+    |error| SendFailure {
+      error,
+      retryable: false,
+    },
+  )?;
   let early = |error: NetError| SendFailure {
     error,
     retryable: reused,
