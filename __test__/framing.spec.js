@@ -12,7 +12,7 @@ const test = require('ava')
 const { net } = require('..')
 const { serve } = require('./helpers/listen')
 const { runNode } = require('./helpers/child')
-const { rawServer, observe, expectHealthy, expectEvents, KINDS, ORDERS } = require('./helpers/raw-server')
+const { rawServer, observe, expectHealthy, expectEvents, expectOutcome, KINDS, ORDERS } = require('./helpers/raw-server')
 
 const chunkedHead = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'
 const line16k = 'x'.repeat(16 * 1024 - 8)
@@ -73,23 +73,7 @@ for (const [title, response, expected] of CASES) {
       const srv = await rawServer(t, (s) => s.end(response))
       const { options, body, chunked } = make()
       const r = await observe(net.request({ ...options, url: srv.url }), { body, chunked })
-      if (expected.error) {
-        t.is(r.error && r.error.message, expected.error)
-        t.is(r.errors, 1, 'one error')
-        if (expected.partial !== undefined) {
-          expectEvents(t, r, ORDERS.failedMidBody)
-          t.is(r.body, expected.partial)
-        } else {
-          expectEvents(t, r, ORDERS.failedBeforeHeaders)
-        }
-      } else {
-        t.is(r.error, null)
-        t.is(r.response.statusCode, expected.status)
-        t.is(r.body, expected.body)
-        if (expected.statusMessage) t.is(r.response.statusMessage, expected.statusMessage)
-        for (const [name, value] of Object.entries(expected.headers || {})) t.is(r.response.headers[name], value, name)
-        expectEvents(t, r, ORDERS.success)
-      }
+      expectOutcome(t, r, expected)
       await expectHealthy(t)
     })
   }

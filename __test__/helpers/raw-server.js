@@ -130,4 +130,27 @@ function expectEvents (t, r, order) {
   t.is(r.closes, 1, 'the request emitted close exactly once')
 }
 
-module.exports = { rawServer, observe, expectHealthy, expectEvents, KINDS, ORDERS }
+// Asserts that an observed request (see `observe`) ended as `expected` says: `{ error, partial }`
+// (the error, after `partial` of the body when given: scenario D, else scenario B, the server
+// having read the whole body first) or `{ status, body, statusMessage, headers }` (scenario A).
+function expectOutcome (t, r, expected) {
+  if (expected.error) {
+    t.is(r.error && r.error.message, expected.error)
+    t.is(r.errors, 1, 'one error')
+    if (expected.partial !== undefined) {
+      expectEvents(t, r, ORDERS.failedMidBody)
+      t.is(r.body, expected.partial)
+    } else {
+      expectEvents(t, r, ORDERS.failedBeforeHeaders)
+    }
+    return
+  }
+  t.is(r.error, null)
+  t.is(r.response.statusCode, expected.status)
+  t.is(r.body, expected.body)
+  if (expected.statusMessage !== undefined) t.is(r.response.statusMessage, expected.statusMessage)
+  for (const [name, value] of Object.entries(expected.headers || {})) t.is(r.response.headers[name], value, name)
+  expectEvents(t, r, ORDERS.success)
+}
+
+module.exports = { rawServer, observe, expectHealthy, expectEvents, expectOutcome, KINDS, ORDERS }
