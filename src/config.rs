@@ -89,6 +89,14 @@ pub struct Tuning {
   /// ...or this many chunks (three iovecs each, well under Linux's 1,024 per call).
   /// Used in `wire::transport::send_h1`.
   pub upload_batch_chunks: usize,
+  /// A redirect's or a challenge's body is drained to keep its connection only up to this
+  /// much (Chromium's `HttpResponseBodyDrainer` gives up after 16 KiB, in the background;
+  /// here the next hop waits for it)...
+  /// Used in `wire::transport::body_reader`.
+  pub drain_limit: usize,
+  /// ...and only while it arrives within this time.
+  /// Used in `wire::transport::body_reader`.
+  pub drain_time: Duration,
 }
 
 pub const TUNING: Tuning = Tuning {
@@ -112,6 +120,8 @@ pub const TUNING: Tuning = Tuning {
   upload_slice: 256 * 1024,
   upload_batch_bytes: 1024 * 1024,
   upload_batch_chunks: 64,
+  drain_limit: 64 * 1024,
+  drain_time: Duration::from_millis(500),
 };
 
 /// What the process environment sets.

@@ -149,21 +149,37 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
   }
 }
 
-/// Takes a share of `load`'s "keep Node alive" reference for a starting request (JS thread).
-pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
-  let tsfn = with_state(|state| {
-    let index = (load as usize).checked_sub(1)?;
-    let entry = state.loads.get_mut(index)?;
-    if lifeline.holds_ref.swap(true, Ordering::SeqCst) {
-      return Some(None);
+/// Moves a request's share of `load`'s "keep Node alive" reference (JS thread): takes it
+/// (`hold`) or gives it back, once each. Returns the load's threadsafe function when its count
+/// just left or reached 0, so that the caller references or unreferences it.
+fn count(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<DispatchFn>> {
+  with_state(|state| {
+    let entry = state.loads.get_mut((load as usize).checked_sub(1)?)?;
+    if lifeline.holds_ref.swap(hold, Ordering::SeqCst) == hold {
+      return None;
     }
-    state.in_flight += 1;
-    entry.in_flight += 1;
-    Some((entry.in_flight == 1).then(|| entry.tsfn.clone()))
+    let edge = if hold {
+      entry.in_flight += 1;
+      entry.in_flight == 1
+    } else {
+      entry.in_flight -= 1;
+      entry.in_flight == 0
+    };
+    let tsfn = edge.then(|| entry.tsfn.clone());
+    if hold {
+      state.in_flight += 1;
+    } else {
+      state.in_flight -= 1;
+    }
+    tsfn
   })
   .flatten()
-  .ok_or_else(|| napi::Error::new(Status::GenericFailure, "unknown module load"))?;
-  let Some(tsfn) = tsfn else {
+}
+
+/// Takes a share of `load`'s "keep Node alive" reference for a starting request (JS thread;
+/// `load` is one `startRequest` found).
+pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
+  let Some(tsfn) = count(load, lifeline, true) else {
     return Ok(());
   };
   let referenced = check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) });
@@ -176,18 +192,7 @@ pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
 
 /// Gives back a request's share (JS thread); idempotent.
 pub fn release(env: &Env, load: u32, lifeline: &Lifeline) {
-  let tsfn = with_state(|state| {
-    let index = (load as usize).checked_sub(1)?;
-    let entry = state.loads.get_mut(index)?;
-    if !lifeline.holds_ref.swap(false, Ordering::SeqCst) {
-      return None;
-    }
-    state.in_flight -= 1;
-    entry.in_flight -= 1;
-    (entry.in_flight == 0).then(|| entry.tsfn.clone())
-  })
-  .flatten();
-  if let Some(tsfn) = tsfn {
+  if let Some(tsfn) = count(load, lifeline, false) {
     let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) });
   }
 }

@@ -103,6 +103,15 @@ struct Pending {
   closed: bool,
 }
 
+impl Pending {
+  fn take(&mut self) -> Drained {
+    Drained {
+      events: self.events.drain(..).collect(),
+      jobs: std::mem::take(&mut self.jobs),
+    }
+  }
+}
+
 /// The queue between the engine and one load's JS thread.
 pub struct Channel {
   pending: Mutex<Pending>,
@@ -167,11 +176,7 @@ impl Channel {
   pub fn drain(&self) -> Drained {
     // Cleared first, so that anything queued from now on schedules another drain.
     self.scheduled.store(false, Ordering::SeqCst);
-    let mut pending = self.pending();
-    Drained {
-      events: pending.events.drain(..).collect(),
-      jobs: std::mem::take(&mut pending.jobs),
-    }
+    self.pending().take()
   }
 
   /// The load's environment is being torn down (its JS thread, in the cleanup hook): drops what
@@ -180,10 +185,7 @@ impl Channel {
     let Drained { events, jobs } = {
       let mut pending = self.pending();
       pending.closed = true;
-      Drained {
-        events: pending.events.drain(..).collect(),
-        jobs: std::mem::take(&mut pending.jobs),
-      }
+      pending.take()
     };
     crate::request::body_budget::handed_over(events.iter().map(|q| q.event.body_len()).sum());
     for job in jobs {

@@ -65,7 +65,7 @@ pub fn shutdown() {
 
 /// Whether this is a JS thread (one that called [`init`]).
 pub fn on_js_thread() -> bool {
-  LOOP.with(|l| !l.get().is_null())
+  !uv_loop().is_null()
 }
 
 /// Runs `poll` as a poll on the JS thread and returns its result with the socket, if any, that

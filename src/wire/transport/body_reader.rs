@@ -106,8 +106,6 @@ impl BodyReader {
   /// and arrives promptly (Chromium drains in the background, giving up after 16 KiB or 5 s,
   /// `HttpResponseBodyDrainer`; here the next hop waits for it, so briefly).
   pub async fn discard(mut self, pool: &Pool) {
-    const DRAIN_LIMIT: usize = 64 * 1024;
-    const DRAIN_TIME: std::time::Duration = std::time::Duration::from_millis(500);
     if let Wire::H1 {
       reusable: false, ..
     } = self.wire
@@ -125,7 +123,7 @@ impl BodyReader {
         match self.next().await {
           Ok(Some(data)) => {
             drained += data.len();
-            if drained > DRAIN_LIMIT {
+            if drained > TUNING.drain_limit {
               return false;
             }
           }
@@ -134,7 +132,7 @@ impl BodyReader {
         }
       }
     };
-    if let Ok(true) = tokio::time::timeout(DRAIN_TIME, drain).await {
+    if let Ok(true) = tokio::time::timeout(TUNING.drain_time, drain).await {
       self.finish(pool);
     }
   }
