@@ -1,6 +1,7 @@
 //! What a request does, free of N-API: the hop loop and the policy it applies.
 
 pub mod auth;
+pub mod cookies;
 pub mod body_budget;
 pub mod decoding;
 pub mod download;
