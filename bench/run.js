@@ -31,8 +31,11 @@ const WORKLOADS = {
 const clientsArg = process.argv.find((a) => a.startsWith('--clients='))
 const baselineArg = process.argv.find((a) => a.startsWith('--baseline='))
 const baseline = baselineArg ? path.resolve(baselineArg.slice('--baseline='.length)) : null
-const CLIENTS = ['undici', 'electron-net-rs', 'node-http', 'fetch', 'reqwest']
-  .filter((c) => !clientsArg || c === 'undici' || clientsArg.slice('--clients='.length).split(',').includes(c))
+// electron-net-rs-cookies (the same with 20 cookies on every request) runs only when named.
+const CLIENTS = ['undici', 'electron-net-rs', 'electron-net-rs-cookies', 'node-http', 'fetch', 'reqwest']
+  .filter((c) => clientsArg
+    ? c === 'undici' || clientsArg.slice('--clients='.length).split(',').includes(c)
+    : c !== 'electron-net-rs-cookies')
   .concat(baseline ? ['baseline'] : [])
 
 function runOne (client, workload, servers) {

@@ -17,7 +17,9 @@ const EventKind = Object.freeze({
   UPLOAD_PROGRESS: 5,
   WRITE_ACK: 6,
   REDIRECT: 7,
-  LOGIN: 8
+  LOGIN: 8,
+  // Not a request's (id 0): a session's cookie store has changes waiting (lib/session.js).
+  COOKIES_CHANGED: 9
 })
 
 const handlers = new Map()
@@ -161,9 +163,20 @@ function startRequest (target, session, method, url, headers, chunked, options, 
   return id
 }
 
+// Where session events (request id 0) go: an object with `_onNativeEvent(kind, a)`.
+function setSessionEvents (target) {
+  handlers.set(0, target)
+}
+
+// This copy's load id (sessions name it so their events come back to this copy).
+function loadId () {
+  binding()
+  return load
+}
+
 function unregister (id) {
   handlers.delete(id)
   deferred.delete(id)
 }
 
-module.exports = { EventKind, binding, startRequest, unregister }
+module.exports = { EventKind, binding, startRequest, unregister, setSessionEvents, loadId }

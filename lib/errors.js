@@ -38,10 +38,22 @@ const partitionNotString = () => new TypeError('`partition` should be a string')
 const unsupportedProtocol = () => new Error('ClientRequest only supports http: and https: protocols')
 const sameOriginNeedsOrigin = () => new Error('credentials: same-origin requires origin to be set')
 
+// ses.cookies (reference §7.2). A rejected set carries Electron's text as the cookie store
+// builds it ('Failed to set cookie - ' + reasons + Chromium's status), src/request/cookies.
+const cookieMissingUrl = () => new Error('Missing required option \'url\'')
+const cookieBadSameSite = (value) => new Error(`Failed to convert '${value}' to an appropriate cookie same site value`)
+const cookieSetFailed = (text) => new Error(text)
+// flushStore() of a persistent session whose file cannot be written: the reason names the
+// file (src/request/cookies/persist.rs); the cookies stay in memory.
+const cookieStoreNotWritten = (reason) => new Error(String(reason))
+
 // Sessions (reference §10).
 const sessionConstructor = () => new TypeError('Session objects are created by session.fromPartition()')
 const invalidProxyMode = () => new Error('Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system')
 const partitionArgumentNotString = () => new TypeError('Must pass partition as a string')
+const emptySessionPath = () => new TypeError('An empty path was specified')
+const relativeSessionPath = () => new TypeError('An absolute path was not provided')
+const userDataPathTooLate = () => new Error('setUserDataPath() must be called before the first session is created')
 
 module.exports = {
   netError,
@@ -68,5 +80,12 @@ module.exports = {
   sameOriginNeedsOrigin,
   sessionConstructor,
   invalidProxyMode,
-  partitionArgumentNotString
+  partitionArgumentNotString,
+  emptySessionPath,
+  relativeSessionPath,
+  userDataPathTooLate,
+  cookieMissingUrl,
+  cookieBadSameSite,
+  cookieSetFailed,
+  cookieStoreNotWritten
 }

@@ -129,7 +129,7 @@ function parseOptions (optionsIn, isSession) {
     : undefined
 
   // Positional, as src/binding/requests.rs (options_from_list) reads it; flags as strings.
-  // (`useSessionCookies` waits for the cookie store; `redirect` is handled in JS.)
+  // (`redirect` is handled in JS.)
   const native = [
     credentials,
     pick(options.cache, CACHE_MODES),
@@ -137,7 +137,9 @@ function parseOptions (optionsIn, isSession) {
     // Only forwarded when the key is present; an explicit undefined means false (§1.2).
     'priorityIncremental' in options ? String(!!options.priorityIncremental) : undefined,
     referrerPolicy,
-    origin
+    origin,
+    // Read by truthiness (reference §1.2); only matters while `credentials` is unset.
+    options.useSessionCookies ? 'true' : undefined
   ]
   return {
     method: String(options.method || 'GET').toUpperCase(),

@@ -3,18 +3,46 @@
 const errors = require('./errors')
 
 // Session: what a request needs from Electron's session (reference §10). Each Session owns a
-// NativeSession (its connection pool, auth cache, user agent and proxy configuration; cookies
-// and the HTTP cache join it in later versions).
+// NativeSession (its connection pool, auth cache, user agent, proxy configuration and cookie
+// store; the HTTP cache joins it in a later version).
 
-const os = require('node:os')
 const path = require('node:path')
 const bridge = require('./bridge')
+const { Cookies } = require('./cookies')
+const { userDataRoot, partitionDirectory } = require('./storage-path')
 
 const kNative = Symbol('native')
 const kPartition = Symbol('partition')
 const kNativeId = Symbol('nativeId')
+const kStoragePath = Symbol('storagePath')
+const kCookies = Symbol('cookies')
 
+// Sessions by partition ('' is the default session) and, for fromPath, by 'path:' + directory.
 const sessions = new Map()
+// By native id, for the engine's session events (cookie changes).
+const byNativeId = new Map()
+
+bridge.setSessionEvents({
+  _onNativeEvent (kind, sessionId) {
+    const session = byNativeId.get(sessionId)
+    if (kind === bridge.EventKind.COOKIES_CHANGED && session && session[kCookies]) {
+      session[kCookies]._emitChanges()
+    }
+  }
+})
+
+// A persistent session's cookies still waiting for their batch are written when this thread's
+// process (or worker) exits, as Chromium writes them at shutdown.
+let exitHooked = false
+function flushAtExit () {
+  if (exitHooked) return
+  exitHooked = true
+  process.once('exit', () => {
+    try {
+      bridge.binding().cookiesFlushAll()
+    } catch {}
+  })
+}
 
 const PROXY_MODES = ['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system']
 
@@ -25,28 +53,64 @@ function stringField (config, name) {
 }
 
 class Session {
-  constructor (partition, token) {
+  constructor (partition, token, storagePath) {
     if (token !== kPartition) {
       throw errors.sessionConstructor()
     }
     this[kPartition] = partition
+    this[kStoragePath] = storagePath
     // Its TLS trusts NODE_EXTRA_CA_CERTS as this thread sees it now (a worker's process.env is
     // its own copy, which the native side cannot read).
-    this[kNative] = new (bridge.binding().NativeSession)(partition, process.env.NODE_EXTRA_CA_CERTS)
+    const binding = bridge.binding()
+    this[kNative] = new binding.NativeSession(partition, process.env.NODE_EXTRA_CA_CERTS,
+      storagePath === null ? undefined : storagePath, bridge.loadId())
     // Requests name their session by this id (cheaper to pass than the object, src/binding/session.rs).
     this[kNativeId] = this[kNative].id
+    byNativeId.set(this[kNativeId], this)
+    if (storagePath !== null) flushAtExit()
   }
 
+  // The default session, `persist:` partitions and fromPath sessions are on disk (reference §10).
   isPersistent () {
-    return this[kPartition].startsWith('persist:')
+    return this[kStoragePath] !== null
   }
 
-  // Where a `persist:` partition keeps its data (Electron: <userData>/Partitions/<name>);
-  // null for in-memory sessions. Nothing is written there yet.
+  // Where a persistent session keeps its data: the user-data directory for the default session,
+  // <userData>/Partitions/<name> for `persist:<name>`, the path itself for fromPath; null for an
+  // in-memory session. Its cookies live in `Cookies` there (SQLite).
   get storagePath () {
-    if (!this.isPersistent()) return null
-    const name = this[kPartition].slice('persist:'.length)
-    return path.join(os.homedir(), '.electron-net-rs', 'Partitions', encodeURIComponent(name))
+    return this[kStoragePath]
+  }
+
+  get cookies () {
+    if (!this[kCookies]) this[kCookies] = new Cookies(this[kNativeId], bridge.binding())
+    return this[kCookies]
+  }
+
+  // Electron's clearStorageData: of the storages we have, only cookies ('cookies', or no
+  // `storages` at all). With `origin`, the cookies a request to that origin would carry.
+  clearStorageData (options) {
+    const storages = options && Array.isArray(options.storages) ? options.storages.map((s) => String(s).toLowerCase()) : null
+    const origin = options && typeof options.origin === 'string' ? options.origin : undefined
+    return this._clearCookies(storages === null || storages.includes('cookies'), origin === undefined ? undefined : originHost(origin))
+  }
+
+  // Electron's clearData: `dataTypes` absent means all of them; `origins` are matched by
+  // registrable domain for cookies (reference §10). Only cookies exist here to clear.
+  clearData (options) {
+    const dataTypes = options && Array.isArray(options.dataTypes) ? options.dataTypes : null
+    const origins = options && Array.isArray(options.origins) ? options.origins : null
+    const clearCookies = dataTypes === null || dataTypes.includes('cookies')
+    if (!clearCookies) return new Promise((resolve) => setImmediate(resolve))
+    if (origins === null) return this._clearCookies(true, undefined)
+    return Promise.all(origins.map((o) => this._clearCookies(true, originHost(String(o))))).then(() => {})
+  }
+
+  _clearCookies (clear, host) {
+    return new Promise((resolve) => setImmediate(() => {
+      if (clear) bridge.binding().cookiesClear(this[kNativeId], host)
+      resolve()
+    }))
   }
 
   setUserAgent (userAgent, acceptLanguages) {
@@ -92,14 +156,41 @@ class Session {
   }
 }
 
+// The host whose cookies `origin` names ('' when it is not a URL: matches nothing).
+function originHost (origin) {
+  try {
+    return new URL(origin).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return ''
+  }
+}
+
 // Electron reads `options` ({ cache }) only the first time a partition is used (reference
 // §10); nothing in it has an effect yet, as there is no HTTP cache.
 function fromPartition (partition = '') {
   if (typeof partition !== 'string') throw errors.partitionArgumentNotString()
   let session = sessions.get(partition)
   if (!session) {
-    session = new Session(partition, kPartition)
+    let storagePath = null
+    if (partition === '') storagePath = userDataRoot()
+    else if (partition.startsWith('persist:')) storagePath = partitionDirectory(partition.slice('persist:'.length))
+    session = new Session(partition, kPartition, storagePath)
     sessions.set(partition, session)
+  }
+  return session
+}
+
+// Electron's session.fromPath: a persistent session kept in `dir` (absolute), the same object
+// for the same directory.
+function fromPath (dir) {
+  if (typeof dir !== 'string' || dir === '') throw errors.emptySessionPath()
+  if (!path.isAbsolute(dir)) throw errors.relativeSessionPath()
+  const resolved = path.resolve(dir)
+  const key = 'path:' + resolved
+  let session = sessions.get(key)
+  if (!session) {
+    session = new Session('', kPartition, resolved)
+    sessions.set(key, session)
   }
   return session
 }
@@ -110,6 +201,12 @@ function nativeIdOf (session) {
 
 const session = {
   fromPartition,
+  fromPath,
+  // Where persistent sessions live (ours; Electron uses app.getPath('userData')). Call it before
+  // the first session is created; ELECTRON_NET_RS_USER_DATA does the same from the environment.
+  setUserDataPath (dir) {
+    require('./storage-path').setUserDataPath(dir, sessions.size > 0)
+  },
   get defaultSession () {
     return fromPartition('')
   }

@@ -30,6 +30,10 @@
 //! | [`Event::WriteAck`]        | 6    |                  |               |              |                      |
 //! | [`Event::Redirect`]        | 7    | status code      | new method    | new URL      | raw headers (joined) |
 //! | [`Event::Login`]           | 8    | `AuthInfo` object|               |              |                      |
+//! | [`Event::CookiesChanged`]  | 9    | session id       |               |              |                      |
+//!
+//! `CookiesChanged` has request id 0: it is a session's, not a request's (`ses.cookies` then
+//! takes the changes, `src/binding/cookies.rs`).
 //!
 //! Raw headers cross as ONE string, `name NUL value NUL name NUL value ...`: creating one JS
 //! string is far cheaper than an array of them, and most consumers never read `rawHeaders`, so

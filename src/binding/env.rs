@@ -113,6 +113,9 @@ unsafe extern "C" fn teardown(arg: *mut c_void) {
   for load in &state.loads {
     step(&|| load.channel.close());
   }
+  // Cookies still waiting for their batch are written before the sessions go (Chromium
+  // flushes its cookie store at shutdown too).
+  step(&crate::binding::cookies::flush_all);
   step(&crate::binding::session::forget_all);
   step(&crate::binding::chunk_slab::forget);
   step(&crate::wire::socket_watch::shutdown);

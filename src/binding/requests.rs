@@ -25,7 +25,7 @@ use crate::wire::runtime::Task;
 use crate::wire::upload::{ChunkedUpload, Queued, UploadBody, UploadMsg};
 
 /// The request options in the positional list `lib/options.js` builds: `[credentials, cache,
-/// priority, priorityIncremental, referrerPolicy, origin]`, the flag as `'true'`/`'false'`. Why
+/// priority, priorityIncremental, referrerPolicy, origin, useSessionCookies]`, the flag as `'true'`/`'false'`. Why
 /// a list: reading named properties through N-API cost ~7 % of the JS thread's time at 64
 /// requests in flight (each name is made into a V8 string per request).
 fn options_from_list(list: Vec<Option<String>>) -> RequestOptions {
@@ -39,6 +39,7 @@ fn options_from_list(list: Vec<Option<String>>) -> RequestOptions {
     priority_incremental: flag(next()),
     referrer_policy: next(),
     origin: next(),
+    use_session_cookies: flag(next()).unwrap_or(false),
   }
 }
 

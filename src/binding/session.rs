@@ -31,6 +31,11 @@ pub fn by_id(id: u32) -> Option<Arc<SessionInner>> {
   SESSIONS.with(|s| s.borrow().get(&id).cloned())
 }
 
+/// Every session of this thread's environment (JS thread).
+pub fn all() -> Vec<Arc<SessionInner>> {
+  SESSIONS.with(|s| s.borrow().values().cloned().collect())
+}
+
 /// Forgets every session of this thread's environment, which is being torn down (bridge).
 pub fn forget_all() {
   let sessions = SESSIONS.with(|s| std::mem::take(&mut *s.borrow_mut()));
@@ -47,10 +52,22 @@ impl Drop for NativeSession {
 #[napi]
 impl NativeSession {
   #[napi(constructor, catch_unwind)]
-  /// `extra_ca_certs`: `NODE_EXTRA_CA_CERTS` as the creating thread's `process.env` has it.
-  pub fn new(partition: String, extra_ca_certs: Option<String>) -> NativeSession {
-    let inner = Arc::new(SessionInner::new(partition, extra_ca_certs));
+  /// `extra_ca_certs`: `NODE_EXTRA_CA_CERTS` as the creating thread's `process.env` has it;
+  /// `storage_path`: a persistent session's directory; `load`: the module load whose dispatcher
+  /// hears of its cookie changes.
+  pub fn new(
+    partition: String,
+    extra_ca_certs: Option<String>,
+    storage_path: Option<String>,
+    load: u32,
+  ) -> NativeSession {
+    let inner = Arc::new(SessionInner::new(
+      partition,
+      extra_ca_certs,
+      storage_path.map(Into::into),
+    ));
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    crate::binding::cookies::connect(&inner, id, load);
     SESSIONS.with(|s| s.borrow_mut().insert(id, inner.clone()));
     NativeSession { inner, id }
   }

@@ -43,6 +43,11 @@ pub enum Event {
     raw_headers: String,
   },
   Login(AuthInfo),
+  /// Not a request's: a session's cookie store has changes for `ses.cookies` (sent with
+  /// request id 0, which no request has).
+  CookiesChanged {
+    session: u32,
+  },
 }
 
 impl Event {

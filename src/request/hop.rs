@@ -10,6 +10,7 @@ use url::Url;
 use crate::errors::NetError;
 use crate::request::auth::attempt::{self, AuthAttempt};
 use crate::request::auth::{self, Credentials};
+use crate::request::cookies::for_request::{self as cookies, RequestCookies};
 use crate::request::decoding::ContentDecoder;
 use crate::request::engine_headers;
 use crate::request::events::{AuthInfo, Event};
@@ -36,6 +37,8 @@ pub struct RequestOptions {
   pub referrer_policy: Option<String>,
   /// The initiator's origin (the `origin` option).
   pub origin: Option<String>,
+  /// `useSessionCookies` (only read when `credentials` is unset).
+  pub use_session_cookies: bool,
 }
 
 /// Everything the engine needs to perform the request.
@@ -100,6 +103,9 @@ impl Request<'_> {
     // they are never sent as part of the URL.
     let mut url_creds = attempt::take_userinfo(&mut url);
     let mut site = fetch_metadata::site_for(initiator.as_ref(), &url);
+    // Only a request that may ever use the store keeps its cookie state (most never do).
+    let mut request_cookies = cookies::may_use(credentials_mode.as_deref(), options.use_session_cookies)
+      .then(|| RequestCookies::new(&url, options.origin.as_deref()));
     let mut redirects = 0;
     // Server and proxy credentials are tried independently: a request may need both.
     let mut attempt: Option<AuthAttempt> = None;
@@ -131,7 +137,28 @@ impl Request<'_> {
         Some("same-origin") => credentials_origin.as_ref() != Some(&url.origin()),
         _ => false,
       };
-      let (user_out, sec_fetch) = fetch_metadata::apply(&user, &url, site, initiator.is_some())?;
+      let hop_cookies = request_cookies.as_ref().filter(|_| {
+        cookies::enabled(
+          credentials_mode.as_deref(),
+          options.use_session_cookies,
+          credentials_origin.as_ref() == Some(&url.origin()),
+        )
+      });
+      let (mut user_out, sec_fetch) =
+        fetch_metadata::apply(&user, &url, site, initiator.is_some())?;
+      let cookie = hop_cookies.and_then(|c| c.header(&self.session.cookies, &url));
+      // The store's cookies replace a `Cookie` of the caller's; with none, the caller's is sent
+      // (Chromium's `URLRequestHttpJob::SetCookieHeaderAndStart` sets the header only when the
+      // cookie line is not empty).
+      if cookie.is_some() && wire_headers::has(&user_out, "cookie") {
+        user_out = std::borrow::Cow::Owned(
+          user_out
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case("cookie"))
+            .cloned()
+            .collect(),
+        );
+      }
       let (mut engine, decodes) = engine_headers::for_hop(
         self.session,
         &origin,
@@ -143,6 +170,9 @@ impl Request<'_> {
         omit_credentials,
         options.cache.as_deref(),
       );
+      if let Some(cookie) = cookie {
+        engine.last.push(("Cookie", cookie.into()));
+      }
       let proxy_auth = proxy_space.as_ref().and_then(|space| {
         attempt::proxy_authorization(
           &self.session.auth,
@@ -212,6 +242,14 @@ impl Request<'_> {
         }
         Err(e) => return Err(e),
       };
+      // Every response may set cookies, redirects and challenges included (reference §6).
+      if let Some(hop_cookies) = hop_cookies {
+        hop_cookies.store_response(
+          &self.session.cookies,
+          &url,
+          response.header_values("set-cookie"),
+        );
+      }
 
       let location = response.header("location").map(str::to_string);
       if let Some(plan) = redirect::plan(
@@ -260,6 +298,9 @@ impl Request<'_> {
           url_creds = None;
         }
         url = plan.url;
+        if let Some(c) = request_cookies.as_mut() {
+          c.redirected(&url);
+        }
         method = plan.method;
         redirects += 1;
         site = site.max(fetch_metadata::site_for(initiator.as_ref(), &url));

@@ -1,10 +1,11 @@
-//! What a session owns natively: its connection pool, user agent, auth cache and proxy
-//! configuration; the cookie store and HTTP cache of later issues live here too, so a request
+//! What a session owns natively: its connection pool, user agent, auth cache, proxy
+//! configuration and cookie store; the HTTP cache of a later issue lives here too, so a request
 //! only ever asks its session.
 
 use std::sync::RwLock;
 
 use crate::request::auth::AuthCache;
+use crate::request::cookies::store::CookieStore;
 use crate::request::proxy_config::{Mode, ProxyConfig};
 use crate::wire::origin::ProxyAddr;
 use crate::wire::pool::Pool;
@@ -16,6 +17,7 @@ pub struct SessionInner {
   pub user_agent: RwLock<String>,
   pub accept_languages: RwLock<Option<String>>,
   pub proxy: RwLock<ProxyConfig>,
+  pub cookies: CookieStore,
 }
 
 impl SessionInner {
@@ -66,8 +68,13 @@ pub fn default_user_agent() -> String {
 }
 
 impl SessionInner {
-  /// `extra_ca`: the PEM file whose certificates it trusts besides the system's roots.
-  pub fn new(partition: String, extra_ca: Option<String>) -> SessionInner {
+  /// `extra_ca`: the PEM file whose certificates it trusts besides the system's roots;
+  /// `storage`: the directory of a persistent session (its `Cookies` file), `None` in memory.
+  pub fn new(
+    partition: String,
+    extra_ca: Option<String>,
+    storage: Option<std::path::PathBuf>,
+  ) -> SessionInner {
     let tls = crate::wire::tls::client_config(extra_ca.map(Into::into));
     SessionInner {
       partition,
@@ -76,6 +83,7 @@ impl SessionInner {
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),
       proxy: RwLock::new(ProxyConfig::default()),
+      cookies: CookieStore::new(storage),
     }
   }
 

@@ -6,6 +6,8 @@
 //! - [`persist`]: the on-disk half of a `persist:` session's store (SQLite).
 
 pub mod canonical;
+pub mod for_request;
+pub mod store;
 
 use canonical::CanonicalCookie;
 
