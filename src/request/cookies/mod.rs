@@ -3,9 +3,34 @@
 //! and the changes `ses.cookies` reports as `'changed'`.
 //!
 //! - [`canonical`]: the cookie itself, its times and attributes (Chromium's `CanonicalCookie`).
-//! - [`persist`]: the on-disk half of a `persist:` session's store (SQLite).
+//! - [`parse`]: `Set-Cookie` parsing (`ParsedCookie`). Ours, not the `cookie` crate's: see there.
+//! - [`rules`]: domains, paths, prefixes, the `Expires` date algorithm (`cookie_util`).
+//! - [`create`]: making a cookie and deciding access (`CanonicalCookie`, `CookieBase`).
+//! - [`same_site`]: the SameSite context of a request or response.
+//! - [`jar`]: the store (`CookieMonster`); [`eviction`]: its limits; [`details`]: `ses.cookies`
+//!   `set`/`get` as Electron does them; [`change`]: the `'changed'` causes; [`status`]: why a
+//!   cookie was refused and Electron's rejection text.
+
+// The store's users (binding, hop loop, SQLite backing) land on sibling branches.
+#![allow(dead_code, unused_imports)]
 
 pub mod canonical;
+pub mod change;
+pub mod create;
+pub mod details;
+pub mod eviction;
+pub mod jar;
+pub mod parse;
+pub mod rules;
+pub mod same_site;
+pub mod status;
+#[cfg(test)]
+mod tests;
+
+pub use change::{Change, ChangeCause};
+pub use details::{GetFilter, SetDetails, SetError};
+pub use jar::CookieJar;
+pub use same_site::{context_for_request, context_for_response, SameSiteContext};
 
 use canonical::CanonicalCookie;
 
