@@ -3,11 +3,37 @@
 //! and the changes `ses.cookies` reports as `'changed'`.
 //!
 //! - [`canonical`]: the cookie itself, its times and attributes (Chromium's `CanonicalCookie`).
-//! - [`persist`]: the on-disk half of a `persist:` session's store (SQLite).
+//! - [`parse`]: `Set-Cookie` parsing (`ParsedCookie`). Ours, not the `cookie` crate's: see there.
+//! - [`rules`]: domains, paths, prefixes, the `Expires` date algorithm (`cookie_util`).
+//! - [`create`]: making a cookie and deciding access (`CanonicalCookie`, `CookieBase`).
+//! - [`same_site`]: the SameSite context of a request or response.
+//! - [`jar`]: the store (`CookieMonster`); [`eviction`]: its limits; [`details`]: `ses.cookies`
+//!   `set`/`get` as Electron does them; [`change`]: the `'changed'` causes; [`status`]: why a
+//!   cookie was refused and Electron's rejection text.
+//! - [`persist`]: the on-disk half of a persistent session's store (SQLite).
+//! - [`store`]: the jar as a session holds it (lazy open, the `'changed'` queue);
+//!   [`for_request`]: cookies on one request's hops.
 
 pub mod canonical;
+pub mod change;
+pub mod create;
+pub mod details;
+pub mod eviction;
 pub mod for_request;
+pub mod jar;
+pub mod parse;
+pub mod persist;
+pub mod rules;
+pub mod same_site;
+pub mod status;
 pub mod store;
+#[cfg(test)]
+mod tests;
+
+pub use change::{Change, ChangeCause};
+pub use details::{GetFilter, SetDetails, SetError};
+pub use jar::CookieJar;
+pub use same_site::{context_for_request, context_for_response, SameSiteContext};
 
 use canonical::CanonicalCookie;
 

@@ -1,0 +1,3 @@
+mod jar;
+mod parse;
+mod rules;
