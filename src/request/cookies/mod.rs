@@ -6,6 +6,7 @@
 //! - [`persist`]: the on-disk half of a `persist:` session's store (SQLite).
 
 pub mod canonical;
+pub mod persist;
 
 use canonical::CanonicalCookie;
 
