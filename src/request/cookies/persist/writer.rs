@@ -171,6 +171,12 @@ impl Shared {
     Some(after_close(&st))
   }
 
+  /// Operations queued and not yet committed, after coalescing.
+  #[cfg(test)]
+  pub(super) fn pending_ops(&self) -> usize {
+    self.lock().pending.values().map(Vec::len).sum()
+  }
+
   pub(super) fn last_error(&self) -> Option<String> {
     self.lock().last_error.clone()
   }
