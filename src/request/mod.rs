@@ -1,8 +1,8 @@
 //! What a request does, free of N-API: the hop loop and the policy it applies.
 
 pub mod auth;
-pub mod cookies;
 pub mod body_budget;
+pub mod cookies;
 pub mod decoding;
 pub mod download;
 pub mod engine_headers;
