@@ -43,8 +43,21 @@ const sessionConstructor = () => new TypeError('Session objects are created by s
 const invalidProxyMode = () => new Error('Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system')
 const partitionArgumentNotString = () => new TypeError('Must pass partition as a string')
 
+// Session trust and TLS settings (reference §10; Electron's electron_api_session.cc, gin's
+// Arguments::ThrowError and gin_helper/callback.cc).
+const mustPassNullOrFunction = () => new TypeError('Must pass null or function')
+const insufficientArguments = () => new TypeError('Insufficient number of arguments.')
+// gin names the value only when it is a string (V8TypeAsString): '' for objects and numbers.
+const conversionFailure = (index, value) => new TypeError(`Error processing argument at index ${index}, conversion failure from ${
+  value === undefined ? 'undefined' : value === null ? 'null' : typeof value === 'string' ? value : ''}`)
+const oneTimeCallbackCalledTwice = () => new TypeError('One-time callback was called more than once')
+
 module.exports = {
   netError,
+  mustPassNullOrFunction,
+  insufficientArguments,
+  conversionFailure,
+  oneTimeCallbackCalledTwice,
   chunkedEncodingAfterStart,
   chunkedEncodingTwice,
   setHeaderAfterSent,

@@ -2,6 +2,7 @@
 
 mod batch;
 pub mod bridge;
+pub mod cert_verify;
 mod chunk_slab;
 mod env;
 mod js_chunk;

@@ -1,8 +1,8 @@
 //! What a request does, free of N-API: the hop loop and the policy it applies.
 
 pub mod auth;
-pub mod cookies;
 pub mod body_budget;
+pub mod cookies;
 pub mod decoding;
 pub mod download;
 pub mod engine_headers;
@@ -15,4 +15,5 @@ pub mod redirect;
 pub mod referrer;
 pub mod reporter;
 pub mod session;
+pub mod trust;
 pub mod upload_progress;

@@ -2,10 +2,11 @@
 //! configuration; the cookie store and HTTP cache of later issues live here too, so a request
 //! only ever asks its session.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::request::auth::AuthCache;
 use crate::request::proxy_config::{Mode, ProxyConfig};
+use crate::request::trust::{SessionTrust, TlsState};
 use crate::wire::origin::ProxyAddr;
 use crate::wire::pool::Pool;
 
@@ -16,6 +17,9 @@ pub struct SessionInner {
   pub user_agent: RwLock<String>,
   pub accept_languages: RwLock<Option<String>>,
   pub proxy: RwLock<ProxyConfig>,
+  /// `setCertificateVerifyProc` and `setSSLConfig` (request/trust/).
+  pub trust: Arc<SessionTrust>,
+  pub tls: TlsState,
 }
 
 impl SessionInner {
@@ -68,10 +72,13 @@ pub fn default_user_agent() -> String {
 impl SessionInner {
   /// `extra_ca`: the PEM file whose certificates it trusts besides the system's roots.
   pub fn new(partition: String, extra_ca: Option<String>) -> SessionInner {
-    let tls = crate::wire::tls::client_config(extra_ca.map(Into::into));
+    let tls = TlsState::new(extra_ca.map(Into::into));
+    let trust = Arc::new(SessionTrust::default());
     SessionInner {
       partition,
-      pool: Pool::new(tls),
+      pool: Pool::new(tls.configs(), trust.clone()),
+      trust,
+      tls,
       auth: AuthCache::default(),
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),
