@@ -1,4 +1,5 @@
 'use strict'
+/* eslint-disable n/no-callback-literal -- Electron's verify callback takes a net error code */
 
 // Session trust and TLS settings (reference §10): ses.setCertificateVerifyProc with Electron's
 // request and Certificate objects (spec/api-session-spec.ts "ses.setCertificateVerifyProc"),

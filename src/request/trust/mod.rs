@@ -227,10 +227,10 @@ mod tests {
     assert_eq!(ask("a.test"), Err(NetError::ERR_FAILED));
     assert_eq!(ask("a.test"), Err(NetError::ERR_FAILED));
     assert_eq!(proc.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-    ask("b.test");
+    assert_eq!(ask("b.test"), Err(NetError::ERR_FAILED));
     assert_eq!(proc.0.load(std::sync::atomic::Ordering::SeqCst), 2);
     trust.set_proc(Some(proc.clone()));
-    ask("a.test");
+    assert_eq!(ask("a.test"), Err(NetError::ERR_FAILED));
     assert_eq!(proc.0.load(std::sync::atomic::Ordering::SeqCst), 3);
     trust.set_proc(None);
     assert!(!trust.deferred());
