@@ -259,3 +259,12 @@ test('disabling every suite a TLS 1.2 server has fails; TLS 1.3 suites cannot be
   other.setSSLConfig({ disabledCipherSuites: [0x1301, 0x1302, 0x1303] })
   t.is((await get(tls13.url, other)).body, 'ok')
 })
+
+test('terminating a worker whose request waits for its verify proc harms nothing', async (t) => {
+  const { runNode } = require('./helpers/child')
+  const r = await runNode([require('node:path').join(__dirname, 'fixtures', 'trust-worker-terminate.js')])
+  t.is(r.signal, null, `crashed: ${r.signal}\n${r.stderr}`)
+  t.false(r.killed, 'still alive after 15 s')
+  t.deepEqual(r.output, { stage: 'done', asked: true, main: 200 }, r.stderr)
+  t.is(r.code, 0, r.stderr)
+})
