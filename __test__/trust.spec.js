@@ -19,13 +19,14 @@ async function serve (t, options, handler = (req, res) => res.end('ok')) {
   const open = new Set()
   server.on('secureConnection', (s) => { open.add(s); s.on('close', () => open.delete(s)) })
   let handshakes = 0
-  server.on('secureConnection', () => handshakes++)
+  let resumed = 0
+  server.on('secureConnection', (s) => { handshakes++; if (s.isSessionReused()) resumed++ })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => {
     for (const s of open) s.destroy()
     server.close(() => resolve())
   }))
-  return { url: `https://127.0.0.1:${server.address().port}/`, handshakes: () => handshakes }
+  return { url: `https://127.0.0.1:${server.address().port}/`, handshakes: () => handshakes, resumed: () => resumed }
 }
 
 let partitions = 0
@@ -267,4 +268,20 @@ test('terminating a worker whose request waits for its verify proc harms nothing
   t.false(r.killed, 'still alive after 15 s')
   t.deepEqual(r.output, { stage: 'done', asked: true, main: 200 }, r.stderr)
   t.is(r.code, 0, r.stderr)
+})
+
+test('a resumed TLS session is verified by the new proc too', async (t) => {
+  // Connection: close makes every request a new connection, which resumes the TLS session.
+  const server = await serve(t, certs.untrustedChain, (req, res) => { res.setHeader('connection', 'close'); res.end('ok') })
+  const ses = freshSession()
+  const seen = []
+  ses.setCertificateVerifyProc((request, callback) => { seen.push(request); callback(0) })
+  t.is((await get(server.url, ses)).body, 'ok')
+  t.is((await get(server.url, ses)).body, 'ok')
+  ses.setCertificateVerifyProc((request, callback) => { seen.push(request); callback(-2) })
+  t.is((await get(server.url, ses)).error?.message, 'net::ERR_FAILED')
+  t.is(seen.length, 2)
+  t.is(seen[1].certificate.issuerName, 'Untrusted Intermediate', 'the resumed session still shows its chain')
+  t.is(server.handshakes(), 3)
+  t.true(server.resumed() >= 1, 'a TLS session was resumed')
 })
