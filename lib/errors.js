@@ -55,8 +55,21 @@ const emptySessionPath = () => new TypeError('An empty path was specified')
 const relativeSessionPath = () => new TypeError('An absolute path was not provided')
 const userDataPathTooLate = () => new Error('setUserDataPath() must be called before the first session is created')
 
+// Session trust and TLS settings (reference §10; Electron's electron_api_session.cc, gin's
+// Arguments::ThrowError and gin_helper/callback.cc).
+const mustPassNullOrFunction = () => new TypeError('Must pass null or function')
+const insufficientArguments = () => new TypeError('Insufficient number of arguments.')
+// gin names the value only when it is a string (V8TypeAsString): '' for objects and numbers.
+const conversionFailure = (index, value) => new TypeError(`Error processing argument at index ${index}, conversion failure from ${
+  value === undefined ? 'undefined' : value === null ? 'null' : typeof value === 'string' ? value : ''}`)
+const oneTimeCallbackCalledTwice = () => new TypeError('One-time callback was called more than once')
+
 module.exports = {
   netError,
+  mustPassNullOrFunction,
+  insufficientArguments,
+  conversionFailure,
+  oneTimeCallbackCalledTwice,
   chunkedEncodingAfterStart,
   chunkedEncodingTwice,
   setHeaderAfterSent,

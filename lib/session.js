@@ -10,6 +10,7 @@ const path = require('node:path')
 const bridge = require('./bridge')
 const { Cookies } = require('./cookies')
 const { userDataRoot, partitionDirectory } = require('./storage-path')
+const certificate = require('./certificate')
 
 const kNative = Symbol('native')
 const kPartition = Symbol('partition')
@@ -148,6 +149,40 @@ class Session {
   resolveProxy (url) {
     const result = this[kNative].resolveProxy(String(url))
     return new Promise((resolve) => setImmediate(() => resolve(result)))
+  }
+
+  // Electron's setCertificateVerifyProc (reference §10): null restores the default; anything
+  // else but a function throws. Cached verdicts and pooled connections are forgotten.
+  setCertificateVerifyProc (proc) {
+    if (arguments.length === 0) throw errors.insufficientArguments()
+    if (proc !== null && typeof proc !== 'function') throw errors.mustPassNullOrFunction()
+    this[kNative].setCertificateVerifyProc(proc === null ? null : certificate.dispatcher(proc))
+  }
+
+  // Electron's setSSLConfig: minVersion and maxVersion 'tls1.2' or 'tls1.3' (what its converter
+  // accepts; its docs also list 'tls1' and 'tls1.1', which it refuses), disabledCipherSuites an
+  // array of IANA numbers (TLS 1.2 suites; see README "Differences"). Anything else throws gin's
+  // conversion error. Later connections use it; pooled ones are not used again.
+  setSSLConfig (config) {
+    if (arguments.length === 0) throw errors.insufficientArguments()
+    const fail = () => errors.conversionFailure(0, config)
+    if (config === null || (typeof config !== 'object' && typeof config !== 'function')) throw fail()
+    // A value that is not a string is skipped, as gin's Dictionary::Get leaves it.
+    const version = (name) => {
+      const value = config[name]
+      if (typeof value !== 'string') return undefined
+      if (value !== 'tls1.2' && value !== 'tls1.3') throw fail()
+      return value
+    }
+    const min = version('minVersion')
+    const max = version('maxVersion')
+    let suites = []
+    if ('disabledCipherSuites' in config) {
+      if (!Array.isArray(config.disabledCipherSuites)) throw fail()
+      // V8's IntegerValue, then the uint16 Electron stores.
+      suites = config.disabledCipherSuites.map((n) => (Math.trunc(Number(n)) || 0) & 0xffff)
+    }
+    this[kNative].setSslConfig(min === 'tls1.3', max === 'tls1.2', suites)
   }
 
   clearAuthCache () {

@@ -22,6 +22,8 @@ macro_rules! net_errors {
   ($($ident:ident = $code:expr;)*) => {
     impl NetError {
       $(pub const $ident: NetError = NetError { name: stringify!($ident), code: $code };)*
+      /// Every error named here (a verify proc's `callback(code)` is looked up in it).
+      pub const ALL: &'static [NetError] = &[$(NetError::$ident),*];
     }
   };
 }
@@ -51,8 +53,29 @@ net_errors! {
   ERR_CERT_COMMON_NAME_INVALID = -200;
   ERR_CERT_DATE_INVALID = -201;
   ERR_CERT_AUTHORITY_INVALID = -202;
-  ERR_CERT_INVALID = -207;
+  ERR_CERT_CONTAINS_ERRORS = -203;
+  ERR_CERT_NO_REVOCATION_MECHANISM = -204;
+  ERR_CERT_UNABLE_TO_CHECK_REVOCATION = -205;
   ERR_CERT_REVOKED = -206;
+  ERR_CERT_INVALID = -207;
+  ERR_CERT_WEAK_SIGNATURE_ALGORITHM = -208;
+  ERR_CERT_NON_UNIQUE_NAME = -210;
+  ERR_CERT_WEAK_KEY = -211;
+  ERR_CERT_NAME_CONSTRAINT_VIOLATION = -212;
+  ERR_CERT_VALIDITY_TOO_LONG = -213;
+  ERR_CERTIFICATE_TRANSPARENCY_REQUIRED = -214;
+  ERR_CERT_SYMANTEC_LEGACY = -215;
+  ERR_CERT_KNOWN_INTERCEPTION_BLOCKED = -217;
+  ERR_SSL_HANDSHAKE_NOT_COMPLETED = -148;
+  ERR_SSL_BAD_PEER_PUBLIC_KEY = -149;
+  ERR_SSL_PINNED_KEY_NOT_IN_CERT_CHAIN = -150;
+  ERR_SSL_DECRYPT_ERROR_ALERT = -153;
+  ERR_SSL_SERVER_CERT_CHANGED = -156;
+  ERR_SSL_UNRECOGNIZED_NAME_ALERT = -159;
+  ERR_SSL_SERVER_CERT_BAD_FORMAT = -167;
+  ERR_SSL_KEY_USAGE_INCOMPATIBLE = -181;
+  ERR_DISALLOWED_URL_SCHEME = -301;
+  ERR_UNSAFE_PORT = -312;
   ERR_INVALID_URL = -300;
   ERR_UNKNOWN_URL_SCHEME = -302;
   ERR_INVALID_REDIRECT = -303;
@@ -77,6 +100,13 @@ net_errors! {
   ERR_CONTENT_LENGTH_MISMATCH = -354;
   ERR_INVALID_HTTP_RESPONSE = -370;
   ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED = -25;
+}
+
+impl NetError {
+  /// The error Chromium numbers `code` (a negative `net_error_list.h` value), if named here.
+  pub fn from_code(code: i32) -> Option<NetError> {
+    NetError::ALL.iter().copied().find(|e| e.code == code)
+  }
 }
 
 impl std::fmt::Display for NetError {

@@ -137,13 +137,9 @@ fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [S
       Str(raw_headers),
     ),
     Event::Login(info) => (8, Auth(info), Undefined, Undefined, Undefined),
-    Event::CookiesChanged { session } => (
-      9,
-      Number(session as f64),
-      Undefined,
-      Undefined,
-      Undefined,
-    ),
+    Event::CookiesChanged { session } => {
+      (9, Number(session as f64), Undefined, Undefined, Undefined)
+    }
   };
   [Number(id as f64), Number(kind as f64), a, b, c, d]
 }

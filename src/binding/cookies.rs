@@ -13,7 +13,7 @@ use napi_derive::napi;
 
 use crate::binding::session::{all, by_id};
 use crate::request::cookies::canonical::{CanonicalCookie, Time};
-use crate::request::cookies::jar::{GetFilter, SetDetails};
+use crate::request::cookies::{GetFilter, SetDetails};
 use crate::request::events::{Event, Lifeline};
 use crate::request::session::SessionInner;
 
@@ -208,7 +208,9 @@ impl Task for Flush {
     // Runs on a pool thread: a panic must become the promise's rejection, not unwind into
     // libuv.
     let session = self.0.clone();
-    match std::panic::catch_unwind(move || session.cookies.flush()) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+      session.cookies.flush()
+    })) {
       Ok(Ok(())) => Ok(()),
       Ok(Err(reason)) => Err(napi::Error::from_reason(reason)),
       Err(_) => Err(napi::Error::from_reason("ERR_FAILED")),

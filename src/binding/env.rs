@@ -117,6 +117,7 @@ unsafe extern "C" fn teardown(arg: *mut c_void) {
   // flushes its cookie store at shutdown too).
   step(&crate::binding::cookies::flush_all);
   step(&crate::binding::session::forget_all);
+  step(&crate::binding::cert_verify::forget);
   step(&crate::binding::chunk_slab::forget);
   step(&crate::wire::socket_watch::shutdown);
   drop(panic::catch_unwind(AssertUnwindSafe(move || drop(state))));

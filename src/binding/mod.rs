@@ -2,8 +2,9 @@
 
 mod batch;
 pub mod bridge;
-pub mod cookies;
+pub mod cert_verify;
 mod chunk_slab;
+pub mod cookies;
 mod env;
 mod js_chunk;
 pub mod requests;

@@ -13,7 +13,7 @@ use crate::request::session::SessionInner;
 /// The native half of a `Session`.
 #[napi]
 pub struct NativeSession {
-  inner: Arc<SessionInner>,
+  pub(super) inner: Arc<SessionInner>,
   id: u32,
 }
 

@@ -104,8 +104,9 @@ impl Request<'_> {
     let mut url_creds = attempt::take_userinfo(&mut url);
     let mut site = fetch_metadata::site_for(initiator.as_ref(), &url);
     // Only a request that may ever use the store keeps its cookie state (most never do).
-    let mut request_cookies = cookies::may_use(credentials_mode.as_deref(), options.use_session_cookies)
-      .then(|| RequestCookies::new(&url, options.origin.as_deref()));
+    let mut request_cookies =
+      cookies::may_use(credentials_mode.as_deref(), options.use_session_cookies)
+        .then(|| RequestCookies::new(&url, options.origin.as_deref()));
     let mut redirects = 0;
     // Server and proxy credentials are tried independently: a request may need both.
     let mut attempt: Option<AuthAttempt> = None;

@@ -15,4 +15,5 @@ pub mod redirect;
 pub mod referrer;
 pub mod reporter;
 pub mod session;
+pub mod trust;
 pub mod upload_progress;

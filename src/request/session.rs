@@ -2,11 +2,12 @@
 //! configuration and cookie store; the HTTP cache of a later issue lives here too, so a request
 //! only ever asks its session.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::request::auth::AuthCache;
 use crate::request::cookies::store::CookieStore;
 use crate::request::proxy_config::{Mode, ProxyConfig};
+use crate::request::trust::{SessionTrust, TlsState};
 use crate::wire::origin::ProxyAddr;
 use crate::wire::pool::Pool;
 
@@ -18,6 +19,9 @@ pub struct SessionInner {
   pub accept_languages: RwLock<Option<String>>,
   pub proxy: RwLock<ProxyConfig>,
   pub cookies: CookieStore,
+  /// `setCertificateVerifyProc` and `setSSLConfig` (request/trust/).
+  pub trust: Arc<SessionTrust>,
+  pub tls: TlsState,
 }
 
 impl SessionInner {
@@ -75,10 +79,13 @@ impl SessionInner {
     extra_ca: Option<String>,
     storage: Option<std::path::PathBuf>,
   ) -> SessionInner {
-    let tls = crate::wire::tls::client_config(extra_ca.map(Into::into));
+    let tls = TlsState::new(extra_ca.map(Into::into));
+    let trust = Arc::new(SessionTrust::default());
     SessionInner {
       partition,
-      pool: Pool::new(tls),
+      pool: Pool::new(tls.configs(), trust.clone()),
+      trust,
+      tls,
       auth: AuthCache::default(),
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),

@@ -7,7 +7,8 @@
 //! `closeAllConnections()` (reference §10, Chromium's per-proxy-chain socket pools).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -19,6 +20,7 @@ use crate::wire::http1::{self, response_head::ResponseHead};
 use crate::wire::http2::{self, H2Sender};
 use crate::wire::idle::IdleSet;
 use crate::wire::origin::{authority, Origin, Target};
+use crate::wire::tls::{TlsConfigs, TrustHook};
 
 pub enum Conn {
   H1(http1::Connection),
@@ -52,8 +54,13 @@ pub struct Pool {
   h2: Mutex<HashMap<Target, H2Sender>>,
   /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
   generation: watch::Sender<u64>,
-  /// What its TLS connections trust and offer.
-  tls: Arc<rustls::ClientConfig>,
+  /// What its TLS connections trust and offer (`setSSLConfig` replaces it).
+  tls: RwLock<Arc<TlsConfigs>>,
+  /// The session's say on certificates (`setCertificateVerifyProc`).
+  trust: Arc<dyn TrustHook>,
+  /// Bumped by [`Pool::forget_pooled`] (trust or TLS settings changed): a connection from an
+  /// exchange that began under an older value is closed rather than pooled.
+  epoch: AtomicU64,
 }
 
 /// Resolves once `closeAllConnections()` runs after this watch was taken. Every exchange takes
@@ -63,6 +70,8 @@ pub struct Pool {
 pub struct CloseWatch {
   rx: watch::Receiver<u64>,
   pub generation: u64,
+  /// The pool's [`Pool::forget_pooled`] epoch when the exchange began.
+  pub epoch: u64,
 }
 
 impl CloseWatch {
@@ -76,19 +85,46 @@ impl CloseWatch {
 }
 
 impl Pool {
-  pub fn new(tls: Arc<rustls::ClientConfig>) -> Pool {
+  pub fn new(tls: Arc<TlsConfigs>, trust: Arc<dyn TrustHook>) -> Pool {
     Pool {
       idle: IdleSet::default(),
       h2: Mutex::default(),
       generation: watch::channel(0).0,
-      tls,
+      tls: RwLock::new(tls),
+      trust,
+      epoch: AtomicU64::new(0),
     }
   }
 
   pub fn watch(&self) -> CloseWatch {
     let rx = self.generation.subscribe();
     let generation = *rx.borrow();
-    CloseWatch { rx, generation }
+    let epoch = self.epoch.load(Ordering::SeqCst);
+    CloseWatch {
+      rx,
+      generation,
+      epoch,
+    }
+  }
+
+  /// The verify proc or the TLS settings changed: no connection made before is used again
+  /// (Electron clears the verifier's cache and Chromium flushes its socket pools on such a
+  /// change, `OnCertDBChanged`/`OnSSLConfigChanged`). Exchanges in flight go on (spec "does not
+  /// cancel requests in other sessions"); their connections are closed when they end. An epoch
+  /// rather than a key field, so a request's pool lookup stays as it is.
+  pub fn forget_pooled(&self) {
+    self.epoch.fetch_add(1, Ordering::SeqCst);
+    self.clear();
+  }
+
+  /// `setSSLConfig`: later connections use `tls`.
+  pub fn set_tls(&self, tls: Arc<TlsConfigs>) {
+    *self.tls.write().unwrap_or_else(|p| p.into_inner()) = tls;
+    self.forget_pooled();
+  }
+
+  fn current(&self, generation: u64, epoch: u64) -> bool {
+    *self.generation.borrow() == generation && self.epoch.load(Ordering::SeqCst) == epoch
   }
 
   /// `ses.closeAllConnections()`: drops every pooled connection and fails every exchange in
@@ -123,11 +159,17 @@ impl Pool {
     tunnel: TunnelRequest<'_>,
   ) -> Result<Conn, ConnectError> {
     let generation = *self.generation.borrow();
-    let conn = connect(target, tunnel, &self.tls).await?;
+    let epoch = self.epoch.load(Ordering::SeqCst);
+    let tls = TlsUse {
+      configs: self.tls.read().unwrap_or_else(|p| p.into_inner()).clone(),
+      trust: &*self.trust,
+    };
+    let conn = connect(target, tunnel, &tls).await?;
     if let Conn::H2(sender) = &conn {
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-      // Shared only if closeAllConnections() did not run while it was being made.
-      if *self.generation.borrow() == generation {
+      // Shared only if closeAllConnections() (or a trust change) did not happen while it was
+      // being made.
+      if self.current(generation, epoch) {
         h2.insert(target.clone(), sender.clone());
       }
     }
@@ -155,12 +197,12 @@ impl Pool {
   /// Returns a connection whose exchange completed cleanly, for the next request to `target`;
   /// `generation` is the pool's when the exchange began (`CloseWatch`): a connection that lived
   /// through closeAllConnections() is closed rather than kept.
-  pub fn checkin(&self, target: &Target, conn: http1::Connection, generation: u64) {
-    // Checked under the idle set's lock, which `close_all` clears it under after bumping the
-    // generation: one of the two sees the other.
+  pub fn checkin(&self, target: &Target, conn: http1::Connection, began: &CloseWatch) {
+    // Checked under the idle set's lock, which `close_all` (`forget_pooled`) clears it under
+    // after bumping the generation (epoch): one of the two sees the other.
     self
       .idle
-      .put(target, conn, || *self.generation.borrow() == generation);
+      .put(target, conn, || self.current(began.generation, began.epoch));
   }
 
   fn clear(&self) {
@@ -169,10 +211,16 @@ impl Pool {
   }
 }
 
+/// What a new connection's TLS uses: the configs, and the session's trust decision.
+struct TlsUse<'a> {
+  configs: Arc<TlsConfigs>,
+  trust: &'a dyn TrustHook,
+}
+
 async fn connect(
   target: &Target,
   tunnel: TunnelRequest<'_>,
-  tls: &Arc<rustls::ClientConfig>,
+  tls: &TlsUse<'_>,
 ) -> Result<Conn, ConnectError> {
   let origin = &target.origin;
   let tcp = match &target.proxy {
@@ -194,17 +242,46 @@ async fn connect(
 }
 
 /// TLS to `origin` over `io` (a socket, or a tunnel through a proxy), then HTTP/2 if ALPN chose it.
+/// With a verify proc (`TrustHook::deferred`) the handshake lets any chain through and the
+/// session decides here, before anything is sent on the connection; otherwise the handshake
+/// itself enforces the default verdict.
 async fn handshake_tls<T: http1::Io + 'static>(
   io: T,
   origin: &Origin,
-  tls: &Arc<rustls::ClientConfig>,
+  tls_use: &TlsUse<'_>,
 ) -> Result<Conn, NetError> {
   let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
-  let connector = tokio_rustls::TlsConnector::from(tls.clone());
+  let deferred = tls_use.trust.deferred();
+  let configs = &tls_use.configs;
+  let config = if deferred {
+    &configs.deferring
+  } else {
+    &configs.enforcing
+  };
+  // Settings that leave no version or suite to offer: what Chromium's handshake then fails with.
+  let config = config
+    .clone()
+    .ok_or(NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH)?;
+  let connector = tokio_rustls::TlsConnector::from(config);
   let tls = connector
-    .connect(name, io)
+    .connect(name.clone(), io)
     .await
     .map_err(|e| classify(&e, Stage::Tls))?;
+  if deferred {
+    let chain: Vec<_> = tls
+      .get_ref()
+      .1
+      .peer_certificates()
+      .unwrap_or_default()
+      .iter()
+      .map(|c| c.clone().into_owned())
+      .collect();
+    let default =
+      configs
+        .verifier
+        .default_verdict(&chain, &name, rustls::pki_types::UnixTime::now());
+    tls_use.trust.decide(&origin.host, chain, default).await?;
+  }
   let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
   if is_h2 {
     Ok(Conn::H2(http2::handshake(tls).await?))

@@ -4,8 +4,8 @@
 
 use url::Url;
 
-use crate::request::cookies::jar::{context_for_request, context_for_response};
 use crate::request::cookies::store::CookieStore;
+use crate::request::cookies::{context_for_request, context_for_response};
 
 /// Whether a hop to a URL uses the cookie store (reference §7.1): `include` always, `omit` never,
 /// `same-origin` while the URL is same-origin with the `origin` option, and with no recognised

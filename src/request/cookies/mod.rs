@@ -30,10 +30,10 @@ pub mod store;
 #[cfg(test)]
 mod tests;
 
-pub use change::{Change, ChangeCause};
-pub use details::{GetFilter, SetDetails, SetError};
+pub use change::Change;
+pub use details::{GetFilter, SetDetails};
 pub use jar::CookieJar;
-pub use same_site::{context_for_request, context_for_response, SameSiteContext};
+pub use same_site::{context_for_request, context_for_response};
 
 use canonical::CanonicalCookie;
 

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use crate::request::cookies::jar::{Change, CookieJar};
 use crate::request::cookies::persist::{self, SqliteBacking};
+use crate::request::cookies::{Change, CookieJar};
 
 /// Changes waiting for JS; bounded so that a session nobody drains cannot grow without limit.
 const MAX_QUEUED_CHANGES: usize = 10_000;

@@ -92,7 +92,7 @@ impl BodyReader {
       if reusable && decoder.is_done() && !conn.has_leftover() {
         let mut conn = *conn;
         conn.release_read_buffer();
-        pool.checkin(&target, conn, self.closed.generation);
+        pool.checkin(&target, conn, &self.closed);
       }
     }
   }
