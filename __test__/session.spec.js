@@ -1,6 +1,9 @@
 'use strict'
 
+const path = require('node:path')
 const test = require('ava')
+// Before the package: the sessions' root directory is read when the first session is made.
+const { userDataDir } = require('./helpers/user-data')
 const { net, session, Session } = require('..')
 const { listen, collect } = require('./helpers/listen')
 
@@ -14,7 +17,8 @@ test('should return the same Session for the same partition', (t) => {
 })
 
 test('should tell persistent partitions from in-memory ones', (t) => {
-  t.false(session.defaultSession.isPersistent())
+  // As in Electron (spec/api-session-spec.ts 'returns default session as persistent').
+  t.true(session.defaultSession.isPersistent())
   t.is(session.fromPartition('memory').storagePath, null)
   const persistent = session.fromPartition('persist:kept')
   t.true(persistent.isPersistent())
@@ -159,4 +163,92 @@ test('should resolve closeAllConnections() and leave other sessions\' requests a
   const { error, body } = await pending
   t.is(error, null)
   t.is(body, 'done')
+})
+
+// Issue 18 "Where a session lives" and the cookie part of clearing data. Electron spec
+// api-session-spec.ts: 'ses.isPersistent()', 'session.storagePage', 'session.fromPath(path)';
+// electron_api_session.cc Session::FromPath for the error texts; ses.clearStorageData /
+// ses.clearData as documented (docs/api/session.md) for the cookie storage.
+
+test('should make the default session persistent with a storage path at the root (E "returns default session as persistent")', (t) => {
+  t.true(session.defaultSession.isPersistent())
+  t.is(typeof session.defaultSession.storagePath, 'string')
+  t.is(session.defaultSession.storagePath, userDataDir)
+})
+
+test('should keep persist: partitions under <root>/Partitions/<name> and in-memory ones nowhere (E "session.storagePage")', (t) => {
+  t.is(session.fromPartition('persist:x').storagePath, path.join(userDataDir, 'Partitions', 'x'))
+  t.true(session.fromPartition(`persist:${Math.random()}`).isPersistent())
+  t.false(session.fromPartition(`${Math.random()}`).isPersistent())
+  t.is(session.fromPartition('in-memory').storagePath, null)
+  t.not(session.defaultSession.storagePath, session.fromPartition('persist:two').storagePath)
+  t.not(session.fromPartition('persist:one').storagePath, session.fromPartition('persist:two').storagePath)
+})
+
+test('should give one persistent Session per absolute path with fromPath (E "session.fromPath(path)")', (t) => {
+  const dir = path.join(userDataDir, 'from-path')
+  const ses = session.fromPath(dir)
+  t.true(ses instanceof Session)
+  t.is(ses.storagePath, dir)
+  t.true(ses.isPersistent())
+  t.is(session.fromPath(dir), ses, 'the same path gives the same object')
+  t.not(session.fromPath(path.join(userDataDir, 'from-path-2')), ses)
+  t.not(ses, session.defaultSession)
+})
+
+test('should throw Electron\'s TypeErrors for a relative or empty fromPath path', (t) => {
+  t.throws(() => session.fromPath('relative/dir'), { instanceOf: TypeError, message: 'An absolute path was not provided' })
+  t.throws(() => session.fromPath('../fixtures'), { instanceOf: TypeError, message: 'An absolute path was not provided' })
+  t.throws(() => session.fromPath(''), { instanceOf: TypeError, message: 'An empty path was specified' })
+})
+
+// Two cookies (a session one and a persistent one) on each of two origins, 127.0.0.1 and
+// localhost, in an in-memory session of its own. No request is made: the port is never used.
+async function twoOriginsOfCookies (name) {
+  const ses = session.fromPartition(`clear-${name}-${Math.random()}`)
+  const ip = 'http://127.0.0.1:8123'
+  const local = 'http://localhost:8123'
+  for (const u of [ip, local]) {
+    await ses.cookies.set({ url: u, name: 'a', value: '1' })
+    await ses.cookies.set({ url: u, name: 'b', value: '1', expirationDate: Date.now() / 1000 + 600 })
+  }
+  const left = async () => (await ses.cookies.get({})).map((c) => `${c.domain} ${c.name}`).sort()
+  return { ses, ip, local, left }
+}
+
+test('should clear cookies with clearStorageData({ storages: [\'cookies\'] }) and report them as explicit removals', async (t) => {
+  const { ses, left } = await twoOriginsOfCookies('storages')
+  const causes = []
+  ses.cookies.on('changed', (event, cookie, cause, removed) => causes.push(`${cause} ${removed}`))
+  t.is(await ses.clearStorageData({ storages: ['cookies'] }), undefined)
+  t.deepEqual(await left(), [])
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.deepEqual(causes, Array(4).fill('explicit true'))
+})
+
+test('should clear only the origin\'s cookies with clearStorageData({ storages: [\'cookies\'], origin })', async (t) => {
+  const { ses, ip, left } = await twoOriginsOfCookies('origin')
+  await ses.clearStorageData({ storages: ['cookies'], origin: ip })
+  t.deepEqual(await left(), ['localhost a', 'localhost b'])
+})
+
+test('should clear cookies with clearStorageData() and keep them for other storages', async (t) => {
+  const kept = await twoOriginsOfCookies('other-storage')
+  await kept.ses.clearStorageData({ storages: ['localstorage', 'cachestorage'] })
+  t.is((await kept.left()).length, 4)
+  const all = await twoOriginsOfCookies('all-storages')
+  await all.ses.clearStorageData()
+  t.deepEqual(await all.left(), [])
+})
+
+test('should clear cookies with clearData(), and with dataTypes only when cookies are named', async (t) => {
+  const all = await twoOriginsOfCookies('clear-data')
+  t.is(await all.ses.clearData(), undefined)
+  t.deepEqual(await all.left(), [])
+  const named = await twoOriginsOfCookies('clear-data-cookies')
+  await named.ses.clearData({ dataTypes: ['cookies'] })
+  t.deepEqual(await named.left(), [])
+  const other = await twoOriginsOfCookies('clear-data-cache')
+  await other.ses.clearData({ dataTypes: ['cache'] })
+  t.is((await other.left()).length, 4)
 })

@@ -9,6 +9,8 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/*.test.js'],
   testEnvironment: 'node',
+  // Sessions keep their data in a temp directory, never in the user's home.
+  setupFiles: ['<rootDir>/../helpers/user-data.js'],
   testTimeout: 10000,
   maxWorkers: 2,
   workerIdleMemoryLimit: '1GB'
