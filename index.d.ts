@@ -3,6 +3,7 @@
 /// <reference types="node" />
 
 import { Writable, Readable } from 'node:stream'
+import { EventEmitter } from 'node:events'
 
 export interface ClientRequestConstructorOptions {
   /** The HTTP request method. Defaults to GET; upper-cased. */
@@ -137,11 +138,128 @@ export interface ProxyConfig {
   proxyBypassRules?: string
 }
 
+/** Electron's `Cookie`; `expirationDate` (seconds since the epoch) only on persistent cookies. */
+export interface Cookie {
+  name: string
+  value: string
+  domain?: string
+  hostOnly?: boolean
+  path?: string
+  secure?: boolean
+  httpOnly?: boolean
+  session?: boolean
+  expirationDate?: number
+  sameSite: 'unspecified' | 'no_restriction' | 'lax' | 'strict'
+}
+
+export interface CookiesGetFilter {
+  url?: string
+  name?: string
+  domain?: string
+  path?: string
+  secure?: boolean
+  httpOnly?: boolean
+  session?: boolean
+}
+
+export interface CookiesSetDetails {
+  url: string
+  name?: string
+  value?: string
+  domain?: string
+  path?: string
+  secure?: boolean
+  httpOnly?: boolean
+  expirationDate?: number
+  /** Default `lax`. */
+  sameSite?: 'unspecified' | 'no_restriction' | 'lax' | 'strict'
+}
+
+export type CookieChangedCause = 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite' |
+  'inserted' | 'inserted-no-change-overwrite' | 'inserted-no-value-change-overwrite'
+
+/** `ses.cookies`: the session's cookie store (Chromium's rules; on disk for a persistent session). */
+export class Cookies extends EventEmitter {
+  private constructor()
+  get(filter: CookiesGetFilter): Promise<Cookie[]>
+  set(details: CookiesSetDetails): Promise<void>
+  remove(url: string, name: string): Promise<void>
+  /** Resolves once pending writes are on disk; rejects with why they cannot be written. */
+  flushStore(): Promise<void>
+  on(event: 'changed', listener: (event: object, cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void): this
+}
+
+export interface CertificatePrincipal {
+  commonName: string
+  organizations: string[]
+  organizationUnits: string[]
+  locality: string
+  state: string
+  country: string
+}
+
+/** Electron's `Certificate`. */
+export interface Certificate {
+  /** PEM. */
+  data: string
+  issuer: CertificatePrincipal
+  issuerName: string
+  issuerCert?: Certificate
+  subject: CertificatePrincipal
+  subjectName: string
+  serialNumber: string
+  validStart: number
+  validExpiry: number
+  /** `sha256/<base64>`. */
+  fingerprint: string
+}
+
+export interface CertificateVerifyProcRequest {
+  hostname: string
+  certificate: Certificate
+  validatedCertificate: Certificate
+  isIssuedByKnownRoot: boolean
+  /** `net::OK` or the `net::ERR_CERT_*` name of the default verdict. */
+  verificationResult: string
+  errorCode: number
+}
+
+export interface SSLConfig {
+  minVersion?: 'tls1.2' | 'tls1.3'
+  maxVersion?: 'tls1.2' | 'tls1.3'
+  disabledCipherSuites?: number[]
+}
+
+export interface ClearStorageDataOptions {
+  /** `scheme://host:port`: only cookies a request to it would carry. */
+  origin?: string
+  /** Only `cookies` exists here; absent means all. */
+  storages?: string[]
+  quotas?: string[]
+}
+
+export interface ClearDataOptions {
+  dataTypes?: string[]
+  origins?: string[]
+}
+
 export class Session {
   private constructor()
+  /** True for the default session, `persist:` partitions and `fromPath` sessions. */
   isPersistent(): boolean
-  /** Where a `persist:` partition keeps its data; null for in-memory sessions. */
+  /** Where a persistent session keeps its data (its `Cookies` file); null for in-memory sessions. */
   readonly storagePath: string | null
+  readonly cookies: Cookies
+  clearStorageData(options?: ClearStorageDataOptions): Promise<void>
+  clearData(options?: ClearDataOptions): Promise<void>
+  /**
+   * `proc(request, callback)` decides whether a server certificate is trusted: `callback(0)`
+   * trusts, `-2` fails, `-3` keeps the default verdict, another net error code fails with it.
+   * `null` restores default verification. Verdicts are cached per host and certificate.
+   */
+  setCertificateVerifyProc(proc: ((request: CertificateVerifyProcRequest, callback: (verificationResult: number) => void) => void) | null): void
+  /** `minVersion` / `maxVersion`: `tls1.2` or `tls1.3`; `disabledCipherSuites`: IANA numbers of TLS 1.2 suites. */
+  setSSLConfig(config: SSLConfig): void
   setUserAgent(userAgent: string, acceptLanguages?: string): void
   getUserAgent(): string
   clearAuthCache(): Promise<void>
@@ -165,6 +283,13 @@ export interface Net {
 export interface SessionModule {
   readonly defaultSession: Session
   fromPartition(partition: string, options?: FromPartitionOptions): Session
+  /** A persistent session kept in `path` (absolute); the same object for the same path. */
+  fromPath(path: string, options?: FromPartitionOptions): Session
+  /**
+   * Where persistent sessions live (Electron's userData); call before the first session is
+   * created. `ELECTRON_NET_RS_USER_DATA` does the same.
+   */
+  setUserDataPath(path: string): void
 }
 
 export const net: Net

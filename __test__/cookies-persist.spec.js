@@ -107,9 +107,13 @@ test('P4 should write nothing for in-memory partitions', async (t) => {
 
 test('P5 should put sessions under the default root, the environment\'s, or setUserDataPath\'s', async (t) => {
   const home = tempDir('p5-home')
-  const byDefault = await runFixture(['paths'], { HOME: home })
+  // Electron's userData is <appData>/<app>; ours is <appData>/electron-net-rs (README).
+  const byDefault = await runFixture(['paths'], { HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: '', APPDATA: '' })
   t.is(byDefault.code, 0, byDefault.stderr)
-  const root = path.join(home, '.electron-net-rs')
+  const appData = process.platform === 'win32'
+    ? path.join(home, 'AppData', 'Roaming')
+    : process.platform === 'darwin' ? path.join(home, 'Library', 'Application Support') : path.join(home, '.config')
+  const root = path.join(appData, 'electron-net-rs')
   t.deepEqual(byDefault.output, { default: root, defaultPersistent: true, x: path.join(root, 'Partitions', 'x'), memory: null })
   const envDir = tempDir('p5-env')
   const byEnv = await runFixture(['paths'], { HOME: home, [USER_DATA_VAR]: envDir })

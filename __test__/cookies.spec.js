@@ -482,7 +482,7 @@ test('37 should remove only the named cookie of that URL and resolve when nothin
   await cookies.set({ url: 'http://example.com/', name: 'b', value: '1' })
   await cookies.set({ url: 'http://other.com/', name: 'a', value: '1' })
   await cookies.remove('http://example.com/', 'a')
-  t.deepEqual(byName(await cookies.get({})).map((c) => `${c.domain} ${c.name}`), ['example.com b', 'other.com a'])
+  t.deepEqual(byName(await cookies.get({})).map((c) => `${c.domain} ${c.name}`), ['other.com a', 'example.com b'])
   const none = await changes(cookies, () => cookies.remove('http://example.com/', 'nothing-by-this-name'), 0)
   t.deepEqual(none, [], 'no event when nothing was removed')
 })

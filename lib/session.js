@@ -33,16 +33,16 @@ bridge.setSessionEvents({
 })
 
 // A persistent session's cookies still waiting for their batch are written when this thread's
-// process (or worker) exits, as Chromium writes them at shutdown.
-let exitHooked = false
+// process (or worker) exits, as Chromium writes them at shutdown (the environment's cleanup hook
+// does it too, src/binding/env.rs, but not on every way out of the main thread). One hook per
+// thread, whatever the number of copies of this module (jest loads one per test file). The
+// listener is the native function bound, not a closure: any closure made here keeps this
+// module's scope, and so an abandoned copy, alive.
+const kExitFlush = Symbol.for('electron-net-rs.cookiesFlushAtExit')
 function flushAtExit () {
-  if (exitHooked) return
-  exitHooked = true
-  process.once('exit', () => {
-    try {
-      bridge.binding().cookiesFlushAll()
-    } catch {}
-  })
+  if (process[kExitFlush]) return
+  process[kExitFlush] = true
+  process.once('exit', bridge.binding().cookiesFlushAll.bind(null))
 }
 
 const PROXY_MODES = ['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system']

@@ -1,6 +1,6 @@
 // Compiled by `npm run typecheck`: the public surface as an Electron user writes against it.
 import { net, session, ClientRequest, IncomingMessage, Session, inflightCount } from '../..'
-import type { AuthInfo, ClientRequestConstructorOptions, ProxyConfig, UploadProgress } from '../..'
+import type { AuthInfo, ClientRequestConstructorOptions, Cookie, ProxyConfig, UploadProgress } from '../..'
 
 const options: ClientRequestConstructorOptions = {
   method: 'POST',
@@ -50,7 +50,17 @@ const closed: Promise<void> = ses.closeAllConnections()
 const proxyConfig: ProxyConfig = { proxyRules: 'http=proxy:3128', proxyBypassRules: '<-loopback>' }
 const proxied: Promise<void> = ses.setProxy(proxyConfig)
 const route: Promise<string> = ses.resolveProxy('http://example.com/')
+const cookieList: Promise<Cookie[]> = ses.cookies.get({ url: 'http://127.0.0.1/' })
+const cookieSet: Promise<void> = ses.cookies.set({ url: 'http://127.0.0.1/', name: 'a', value: 'b', sameSite: 'strict' })
+ses.cookies.on('changed', (_event: object, cookie: Cookie, cause: string, removed: boolean) => cookie.name + cause + String(removed))
+const flushed: Promise<void> = ses.cookies.flushStore()
+const wiped: Promise<void> = ses.clearStorageData({ storages: ['cookies'] })
+ses.setCertificateVerifyProc((request, callback) => callback(request.hostname === 'localhost' ? 0 : -3))
+ses.setCertificateVerifyProc(null)
+ses.setSSLConfig({ minVersion: 'tls1.2', disabledCipherSuites: [0xc02f] })
+const onDisk: Session = session.fromPath('/tmp/typed-session')
 const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
 
+export { cookieList, cookieSet, flushed, wiped, onDisk }
 export { value, progress, ua, stored, cleared, closed, proxied, route, n, viaString }

@@ -1,8 +1,8 @@
 //! CookieMonster behaviour (net/cookies/cookie_monster.cc) through the jar's public API.
 use crate::request::cookies::canonical::{CanonicalCookie, Priority, SameSite, Time};
-use crate::request::cookies::{
-  Change, ChangeCause, CookieBacking, CookieJar, GetFilter, SameSiteContext, SetDetails,
-};
+use crate::request::cookies::change::ChangeCause;
+use crate::request::cookies::same_site::SameSiteContext;
+use crate::request::cookies::{Change, CookieBacking, CookieJar, GetFilter, SetDetails};
 use std::sync::{Arc, Mutex};
 use url::Url;
 
