@@ -269,10 +269,14 @@ export class Session {
   resolveProxy(url: string): Promise<string>
   /** Closes every connection of this session; requests in flight fail with `net::ERR_ABORTED`. */
   closeAllConnections(): Promise<void>
+  /** Deletes every entry of this session's HTTP cache. */
+  clearCache(): Promise<void>
+  /** The bytes this session's HTTP cache takes. */
+  getCacheSize(): Promise<number>
 }
 
 export interface FromPartitionOptions {
-  /** Whether to enable the HTTP cache (accepted; the cache is not implemented yet). */
+  /** Whether to enable the HTTP cache (default `true`): on disk for a persistent session, in memory otherwise. */
   cache?: boolean
 }
 

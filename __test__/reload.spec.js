@@ -23,7 +23,9 @@ test.serial('should complete the requests of a copy loaded after another copy wa
   t.not(second.net, first.net, 'a separate copy of the JS')
   const after = await fetchTokens(second.net, srv.url, ['after/0', 'after/1', 'after/2'], { timeoutMs: 5000 })
   t.deepEqual(after, { ok: 3, wrong: [], errors: [], pending: [], pendingCount: 0 })
-  t.deepEqual(srv.seen, ['before/0', 'after/0', 'after/1', 'after/2'])
+  // The three go out at once: their order on the wire is not the package's to promise (the
+  // new copy's default session first reads its HTTP cache's index off the JS thread).
+  t.deepEqual([srv.seen[0], ...srv.seen.slice(1).sort()], ['before/0', 'after/0', 'after/1', 'after/2'])
 })
 
 test.serial('should keep the responses of two copies in use at the same time apart', async (t) => {

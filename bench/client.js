@@ -47,6 +47,8 @@ async function main () {
       value = (256 * MiB) / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9)
       break
     }
+    case 'W1c': value = n / await many(`${base}/cached/1k`, n, 1, 1024); break
+    case 'W1v': value = n / await many(`${base}/revalidate/1k`, n, 1, 1024); break
     case 'W5': value = (await many(`${base}/64k`, 1000, 1000, 65536)) * 1000; break
     default: throw new Error(`unknown workload ${workload}`)
   }

@@ -23,7 +23,12 @@ const WORKLOADS = {
   W3: { title: 'W3 GET 256 MiB, body discarded', unit: 'MB/s', n: 1, higherIsBetter: true },
   W4: { title: 'W4 POST 256 MiB streamed (chunked), 64 KiB writes', unit: 'MB/s', n: 1, higherIsBetter: true },
   W4b: { title: 'W4b the same in 1 MiB writes', unit: 'MB/s', n: 1, higherIsBetter: true },
-  W5: { title: 'W5 1,000 concurrent GET 64 KiB', unit: 'ms', n: 1000, higherIsBetter: false }
+  W5: { title: 'W5 1,000 concurrent GET 64 KiB', unit: 'ms', n: 1000, higherIsBetter: false },
+  // The HTTP cache (issue 21): the same GET answered by a fresh entry, and revalidated by a 304
+  // each time; undici has no cache, so its figure is the uncached one. Needs nginx (/cached/,
+  // /revalidate/); only the clients named run them.
+  W1c: { title: 'W1c GET 1 KiB, fresh in the HTTP cache, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true, clients: ['undici', 'electron-net-rs', 'baseline'] },
+  W1v: { title: 'W1v GET 1 KiB, revalidated (304) each time, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true, clients: ['undici', 'electron-net-rs', 'baseline'] }
 }
 // --clients=undici,electron-net-rs runs only those clients (undici is always kept: the ratios
 // are to it). --baseline=DIR adds 'baseline': electron-net-rs as built in DIR (a checkout of an
@@ -43,7 +48,10 @@ function runOne (client, workload, servers) {
   const [cmd, argv] = client === 'reqwest'
     ? [path.join(RUST_BIN, 'reqwest-client'), args]
     : [process.execPath, [path.join(__dirname, 'client.js'), client === 'baseline' ? 'electron-net-rs' : client, ...args]]
-  const env = client === 'baseline' ? { ...process.env, ELECTRON_NET_RS_BENCH_PACKAGE: baseline } : process.env
+  // Persistent sessions (the default one, with its HTTP cache) live in a directory of the run's,
+  // never in the user's.
+  const env = { ...process.env, ELECTRON_NET_RS_USER_DATA: servers.userData }
+  if (client === 'baseline') env.ELECTRON_NET_RS_BENCH_PACKAGE = baseline
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
     const peak = watchPeakRss(child.pid)
@@ -74,12 +82,14 @@ function fmt (value, unit) {
 async function main () {
   const started = Date.now()
   const servers = await startServers()
+  servers.userData = fs.mkdtempSync(path.join(os.tmpdir(), 'enrs-bench-user-data-'))
   console.log(`server: ${servers.kind}; ${ROUNDS} rounds${quick ? ' (quick)' : ''}; ${os.cpus().length} cores; Node ${process.version}`)
   const samples = {}
   try {
     for (const workload of Object.keys(WORKLOADS).filter((w) => !only || only.includes(w))) {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const client of CLIENTS) {
+          if (WORKLOADS[workload].clients && !WORKLOADS[workload].clients.includes(client)) continue
           const r = await runOne(client, workload, servers)
           const key = `${workload}/${client}`
           samples[key] = samples[key] || { values: [], rss: [], errors: [] }
@@ -91,6 +101,7 @@ async function main () {
     }
   } finally {
     servers.stop()
+    fs.rmSync(servers.userData, { recursive: true, force: true })
   }
   process.stdout.write('\n')
 
@@ -100,6 +111,10 @@ async function main () {
     results.workloads[workload] = { title: spec.title, unit: spec.unit, higherIsBetter: spec.higherIsBetter, clients: {} }
     for (const client of CLIENTS) {
       const s = samples[`${workload}/${client}`]
+      if (!s) {
+        results.workloads[workload].clients[client] = { skipped: true }
+        continue
+      }
       if (!s.values.length) {
         results.workloads[workload].clients[client] = { error: s.errors[0] }
         continue
@@ -115,6 +130,7 @@ async function main () {
   const rows = Object.values(results.workloads).map((w) => {
     const cells = CLIENTS.map((c) => {
       const r = w.clients[c]
+      if (r.skipped) return '—'
       if (r.error) return `failed: ${r.error.slice(0, 60)}`
       const figure = c === 'undici' ? fmt(r.value, w.unit) : `${r.ratio.toFixed(2)}x`
       return `${figure} (${Math.round(r.peakRssMiB)} MiB)`

@@ -97,14 +97,28 @@ class Session {
   }
 
   // Electron's clearData: `dataTypes` absent means all of them; `origins` are matched by
-  // registrable domain for cookies (reference §10). Only cookies exist here to clear.
+  // registrable domain for cookies (reference §10). Of the data types, cookies and the HTTP
+  // cache exist here; the cache is cleared whole even when `origins` names some (README).
   clearData (options) {
     const dataTypes = options && Array.isArray(options.dataTypes) ? options.dataTypes : null
     const origins = options && Array.isArray(options.origins) ? options.origins : null
     const clearCookies = dataTypes === null || dataTypes.includes('cookies')
-    if (!clearCookies) return new Promise((resolve) => setImmediate(resolve))
-    if (origins === null) return this._clearCookies(true, undefined)
-    return Promise.all(origins.map((o) => this._clearCookies(true, originHost(String(o))))).then(() => {})
+    const clearCache = dataTypes === null || dataTypes.includes('cache')
+    const cleared = clearCache ? this.clearCache() : Promise.resolve()
+    if (!clearCookies) return cleared.then(() => new Promise((resolve) => setImmediate(resolve)))
+    if (origins === null) return Promise.all([cleared, this._clearCookies(true, undefined)]).then(() => {})
+    return Promise.all([cleared, ...origins.map((o) => this._clearCookies(true, originHost(String(o))))]).then(() => {})
+  }
+
+  // Electron's clearCache: every entry of this session's HTTP cache (on disk for a persistent
+  // session) is deleted.
+  clearCache () {
+    return bridge.binding().httpCacheClear(this[kNativeId]).then(() => {})
+  }
+
+  // Electron's getCacheSize: the bytes this session's HTTP cache takes.
+  getCacheSize () {
+    return bridge.binding().httpCacheSize(this[kNativeId])
   }
 
   _clearCookies (clear, host) {
@@ -201,8 +215,8 @@ function originHost (origin) {
 }
 
 // Electron reads `options` ({ cache }) only the first time a partition is used (reference
-// §10); nothing in it has an effect yet, as there is no HTTP cache.
-function fromPartition (partition = '') {
+// §10): `cache: false` turns the session's HTTP cache off.
+function fromPartition (partition = '', options) {
   if (typeof partition !== 'string') throw errors.partitionArgumentNotString()
   let session = sessions.get(partition)
   if (!session) {
@@ -210,6 +224,7 @@ function fromPartition (partition = '') {
     if (partition === '') storagePath = userDataRoot()
     else if (partition.startsWith('persist:')) storagePath = partitionDirectory(partition.slice('persist:'.length))
     session = new Session(partition, kPartition, storagePath)
+    applyOptions(session, options)
     sessions.set(partition, session)
   }
   return session
@@ -217,7 +232,7 @@ function fromPartition (partition = '') {
 
 // Electron's session.fromPath: a persistent session kept in `dir` (absolute), the same object
 // for the same directory.
-function fromPath (dir) {
+function fromPath (dir, options) {
   if (typeof dir !== 'string' || dir === '') throw errors.emptySessionPath()
   if (!path.isAbsolute(dir)) throw errors.relativeSessionPath()
   const resolved = path.resolve(dir)
@@ -225,9 +240,16 @@ function fromPath (dir) {
   let session = sessions.get(key)
   if (!session) {
     session = new Session('', kPartition, resolved)
+    applyOptions(session, options)
     sessions.set(key, session)
   }
   return session
+}
+
+function applyOptions (session, options) {
+  if (options !== null && typeof options === 'object' && options.cache === false) {
+    bridge.binding().httpCacheSetEnabled(session[kNativeId], false)
+  }
 }
 
 function nativeIdOf (session) {

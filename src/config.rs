@@ -97,6 +97,13 @@ pub struct Tuning {
   /// ...and only while it arrives within this time.
   /// Used in `wire::transport::body_reader`.
   pub drain_time: Duration,
+  /// The HTTP cache of an in-memory session, in bytes (Chromium's in-memory backend default).
+  pub http_cache_memory_max: u64,
+  /// The HTTP cache of a persistent session, on disk, in bytes (Chromium's default cache
+  /// size, `disk_cache::kDefaultCacheSize`).
+  pub http_cache_disk_max: u64,
+  /// The largest entry either cache keeps, as a fraction of its size (Chromium: an eighth).
+  pub http_cache_entry_fraction: u64,
 }
 
 pub const TUNING: Tuning = Tuning {
@@ -122,6 +129,9 @@ pub const TUNING: Tuning = Tuning {
   upload_batch_chunks: 64,
   drain_limit: 64 * 1024,
   drain_time: Duration::from_millis(500),
+  http_cache_memory_max: 10 * 1024 * 1024,
+  http_cache_disk_max: 80 * 1024 * 1024,
+  http_cache_entry_fraction: 8,
 };
 
 /// What the process environment sets.

@@ -68,7 +68,11 @@ http {
   server {
     listen 127.0.0.1:${port};
     root ${dir};
-    location / { default_type application/octet-stream; }
+    # No response here may be cached (W1-W5 measure the network), except under /cached/ (fresh
+    # for an hour: W1c) and /revalidate/ (ETag, revalidated every time: W1v).
+    location / { default_type application/octet-stream; add_header Cache-Control "no-store"; }
+    location /cached/ { alias ${dir}/; default_type application/octet-stream; add_header Cache-Control "max-age=3600"; }
+    location /revalidate/ { alias ${dir}/; default_type application/octet-stream; add_header Cache-Control "no-cache"; }
   }
 }
 `)

@@ -6,6 +6,7 @@ pub mod cert_verify;
 mod chunk_slab;
 pub mod cookies;
 mod env;
+pub mod http_cache;
 mod js_chunk;
 pub mod requests;
 pub mod session;

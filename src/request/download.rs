@@ -8,6 +8,7 @@ use bytes::Bytes;
 use crate::config::TUNING;
 use crate::errors::NetError;
 use crate::request::body_budget::{self, Room};
+use crate::request::cache::CacheWriter;
 use crate::request::decoding::ContentDecoder;
 use crate::request::events::Event;
 use crate::request::reporter::Reporter;
@@ -26,6 +27,8 @@ struct Source {
   decoder: Option<ContentDecoder>,
   /// The wire has nothing more (the decoder has been told).
   wire_done: bool,
+  /// The HTTP cache's copy of the body as received, stored once the body is complete.
+  tee: Option<CacheWriter>,
 }
 
 impl Source {
@@ -44,7 +47,11 @@ impl Source {
   /// The next piece of body for JS, or `None` once it is complete.
   async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
     let Some(decoder) = self.decoder.as_mut() else {
-      return self.body.next().await;
+      let read = self.body.next().await?;
+      if let (Some(tee), Some(data)) = (self.tee.as_mut(), read.as_ref()) {
+        tee.push(data);
+      }
+      return Ok(read);
     };
     loop {
       if let Some(step) = decoder.pull(TUNING.decoded_step)? {
@@ -60,7 +67,12 @@ impl Source {
         self.body.next().await?
       };
       match raw {
-        Some(raw) => decoder.push(raw),
+        Some(raw) => {
+          if let Some(tee) = self.tee.as_mut() {
+            tee.push(&raw);
+          }
+          decoder.push(raw)
+        }
         None => {
           self.wire_done = true;
           decoder.end_input();
@@ -85,6 +97,7 @@ impl Source {
 pub async fn deliver(
   body: BodyReader,
   decoder: Option<ContentDecoder>,
+  tee: Option<CacheWriter>,
   reporter: &Reporter,
   pool: &Pool,
 ) -> Result<(), NetError> {
@@ -92,6 +105,7 @@ pub async fn deliver(
     body,
     decoder,
     wire_done: false,
+    tee,
   };
   let mut received = 0u64;
   let (mut next, mut room) = read(&mut source).await?;
@@ -115,6 +129,10 @@ pub async fn deliver(
       () = closed.closed() => return Err(NetError::ERR_ABORTED),
       read = next_when_asked(&mut source, reporter) => read?,
     };
+  }
+  // Stored before JS hears of the end, so a request it starts right away finds it.
+  if let Some(tee) = source.tee.take() {
+    tee.commit();
   }
   // Back to the pool before JS hears of the end, so a request it starts right away finds it.
   source.body.finish(pool);

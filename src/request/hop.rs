@@ -3,6 +3,7 @@
 //! `data(chunk, resume)`, reference §5).
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::mpsc;
 use url::Url;
@@ -10,6 +11,7 @@ use url::Url;
 use crate::errors::NetError;
 use crate::request::auth::attempt::{self, AuthAttempt};
 use crate::request::auth::{self, Credentials};
+use crate::request::cache::{self, policy, Cached};
 use crate::request::cookies::for_request::{self as cookies, RequestCookies};
 use crate::request::decoding::ContentDecoder;
 use crate::request::engine_headers;
@@ -21,9 +23,10 @@ use crate::request::referrer;
 use crate::request::reporter::{next_decision, Decision, Reporter};
 use crate::request::session::SessionInner;
 use crate::request::upload_progress::{self, Tracker, UploadMeter};
+use crate::wire::header_block::HeaderBlock;
 use crate::wire::headers as wire_headers;
 use crate::wire::origin::{self, Origin, Target};
-use crate::wire::transport::{self, Outgoing, ResponseStart};
+use crate::wire::transport::{self, BodyReader, Outgoing, ResponseStart};
 use crate::wire::upload::{UploadBody, UploadEvents};
 
 /// Request options beyond method, URL and headers, validated in JS (reference §1.2).
@@ -117,6 +120,7 @@ impl Request<'_> {
     let meter = UploadMeter::new(self.reporter.clone());
     let upload_events: Arc<dyn UploadEvents> = meter.clone();
     let mut upload_progress = Tracker::default();
+    let cache_mode = policy::Mode::parse(options.cache.as_deref());
     loop {
       let origin = origin::origin_of(&url)?;
       // The route is decided per hop from the session's current config (reference §10).
@@ -203,6 +207,33 @@ impl Request<'_> {
             .insert(at, ("Proxy-Authorization", value.into()));
         }
       }
+      // The HTTP cache (request/cache): a fresh entry answers without the network, a stale
+      // one is revalidated with its validators.
+      let http_cache = &self.session.http_cache;
+      let cache_key = (http_cache.is_enabled() && policy::applies(&method, &user_out)).then(|| {
+        let mut key = url.clone();
+        key.set_fragment(None);
+        key.to_string()
+      });
+      let mut serve: Option<Cached> = None;
+      let mut revalidating: Option<Cached> = None;
+      if let Some(key) = cache_key.as_deref().filter(|_| cache_mode.reads()) {
+        if let Some(found) = http_cache.lookup(key).await {
+          match policy::decide(&found.head, &user_out, cache_mode, SystemTime::now()) {
+            policy::Use::Serve => serve = Some(found),
+            policy::Use::Validate(validators) => {
+              for (name, value) in validators {
+                engine.first.push((name, value.into()));
+              }
+              revalidating = Some(found);
+            }
+            policy::Use::Ignore => {}
+          }
+        }
+        if serve.is_none() && revalidating.is_none() && cache_mode == policy::Mode::OnlyIfCached {
+          return Err(NetError::ERR_CACHE_MISS);
+        }
+      }
       let replay = body.replay();
       let ticks = upload_progress::needs_ticks(&body);
       let out = Outgoing {
@@ -213,21 +244,25 @@ impl Request<'_> {
         h2_priority,
         tunnel_authorization: tunnel_authorization.as_deref(),
       };
-      // Boxed: connecting and the exchange take most of the task's state (11.6 KiB of it,
-      // 5 KiB without), which a request waiting on its consumer need not keep.
-      let exchange = Box::pin(transport::exchange(
-        &self.session.pool,
-        &target,
-        &out,
-        body,
-        &upload_events,
-      ));
-      let exchanged = if ticks {
-        upload_progress.track(&meter, exchange).await
+      let exchanged = if let Some(hit) = serve.take() {
+        Ok(stored_response(hit, &self.session.pool))
       } else {
-        exchange.await
+        // Boxed: connecting and the exchange take most of the task's state (11.6 KiB of it,
+        // 5 KiB without), which a request waiting on its consumer need not keep.
+        let exchange = Box::pin(transport::exchange(
+          &self.session.pool,
+          &target,
+          &out,
+          body,
+          &upload_events,
+        ));
+        if ticks {
+          upload_progress.track(&meter, exchange).await
+        } else {
+          exchange.await
+        }
       };
-      let response = match exchanged {
+      let mut response = match exchanged {
         Ok(response) => response,
         // Nothing reached the origin: retry through the next proxy of the list, as Chromium
         // does (`HttpStreamFactory::Job::ReconsiderProxyAfterError`), if the body can be
@@ -250,6 +285,28 @@ impl Request<'_> {
           &url,
           response.header_values("set-cookie"),
         );
+      }
+      let received_at = SystemTime::now();
+      let mut from_cache = response.body.is_stored();
+      if cache_key.is_some() {
+        if let (Some(entry), 304) = (revalidating.take(), response.status) {
+          // Not modified: the stored response, with the 304's headers merged in, is delivered.
+          let head = policy::merge_304(&entry.head, response.headers.iter(), received_at);
+          Box::pin(response.body.discard(&self.session.pool)).await;
+          http_cache.update_head(head.clone()).await;
+          response = stored_response(
+            Cached {
+              head,
+              body: entry.body,
+            },
+            &self.session.pool,
+          );
+          from_cache = true;
+        }
+      } else if policy::invalidates(&method, response.status) && http_cache.is_enabled() {
+        let mut key = url.clone();
+        key.set_fragment(None);
+        http_cache.invalidate(key.as_str());
       }
 
       let location = response.header("location").map(str::to_string);
@@ -412,7 +469,30 @@ impl Request<'_> {
         return Err(NetError::ERR_TUNNEL_CONNECTION_FAILED);
       }
       upload_progress.completed(&meter);
-      return self.deliver(response, decodes).await;
+      let writer = cache_key
+        .filter(|_| {
+          cache_mode.writes()
+            && !from_cache
+            && policy::may_store(response.headers.iter().map(|(n, _)| n))
+        })
+        .and_then(|key| {
+          let received: Vec<(String, String)> = response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+          policy::to_store(
+            &key,
+            &user_out,
+            response.status,
+            &response.status_text,
+            response.http_version,
+            &received,
+            received_at,
+          )
+        })
+        .and_then(|head| http_cache.writer(head));
+      return self.deliver(response, decodes, writer).await;
     }
   }
 
@@ -439,7 +519,12 @@ impl Request<'_> {
   }
 
   /// Reports the response and streams its body to JS.
-  async fn deliver(&mut self, response: ResponseStart, decodes: bool) -> Result<(), NetError> {
+  async fn deliver(
+    &mut self,
+    response: ResponseStart,
+    decodes: bool,
+    writer: Option<cache::CacheWriter>,
+  ) -> Result<(), NetError> {
     let decoder = if decodes {
       response
         .header("content-encoding")
@@ -453,7 +538,34 @@ impl Request<'_> {
       status_text: response.status_text,
       http_version: response.http_version,
     });
-    crate::request::download::deliver(response.body, decoder, self.reporter, &self.session.pool)
-      .await
+    crate::request::download::deliver(
+      response.body,
+      decoder,
+      writer,
+      self.reporter,
+      &self.session.pool,
+    )
+    .await
+  }
+}
+
+/// A stored entry as a response off the wire: the same status, head and events (reference §4).
+fn stored_response(cached: Cached, pool: &crate::wire::pool::Pool) -> ResponseStart {
+  let Cached { head, body } = cached;
+  let mut headers = HeaderBlock::with_capacity(head.headers.len(), 0);
+  for (name, value) in &head.headers {
+    headers.push(name, value);
+  }
+  ResponseStart {
+    status: head.status,
+    status_text: head.status_text,
+    http_version: match head.http_version.as_str() {
+      "2.0" => "2.0",
+      "1.0" => "1.0",
+      _ => "1.1",
+    },
+    headers,
+    body: BodyReader::stored(body, pool.watch()),
+    tunnel_challenge: false,
   }
 }

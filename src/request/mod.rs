@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod body_budget;
+pub mod cache;
 pub mod cookies;
 pub mod decoding;
 pub mod download;

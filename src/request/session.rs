@@ -1,10 +1,10 @@
 //! What a session owns natively: its connection pool, user agent, auth cache, proxy
-//! configuration and cookie store; the HTTP cache of a later issue lives here too, so a request
-//! only ever asks its session.
+//! configuration, cookie store and HTTP cache, so a request only ever asks its session.
 
 use std::sync::{Arc, RwLock};
 
 use crate::request::auth::AuthCache;
+use crate::request::cache::HttpCache;
 use crate::request::cookies::store::CookieStore;
 use crate::request::proxy_config::{Mode, ProxyConfig};
 use crate::request::trust::{SessionTrust, TlsState};
@@ -19,6 +19,8 @@ pub struct SessionInner {
   pub accept_languages: RwLock<Option<String>>,
   pub proxy: RwLock<ProxyConfig>,
   pub cookies: CookieStore,
+  /// The HTTP cache (request/cache/): on disk for a persistent session.
+  pub http_cache: HttpCache,
   /// `setCertificateVerifyProc` and `setSSLConfig` (request/trust/).
   pub trust: Arc<SessionTrust>,
   pub tls: TlsState,
@@ -90,6 +92,7 @@ impl SessionInner {
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),
       proxy: RwLock::new(ProxyConfig::default()),
+      http_cache: HttpCache::new(storage.as_deref()),
       cookies: CookieStore::new(storage),
     }
   }

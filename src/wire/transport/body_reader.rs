@@ -45,9 +45,33 @@ pub(super) enum Wire {
   H2(hyper::body::Incoming),
   /// No body (a tunnel's 407, whose connection is dropped).
   Empty,
+  /// A body kept by the session's HTTP cache (request/cache), read off memory or disk.
+  Stored(Box<dyn StoredBody>),
+}
+
+/// A response body that is not on a connection: what the HTTP cache serves. Defined here so
+/// the wire reads it like any other body without knowing the cache.
+pub trait StoredBody: Send {
+  /// The next piece (at most `max` bytes), or `None` once all of it was read.
+  fn read(&mut self, max: usize) -> Result<Option<Bytes>, NetError>;
+  /// Whether everything was read.
+  fn is_done(&self) -> bool;
 }
 
 impl BodyReader {
+  /// A stored body, read as the session's connections are (`closeAllConnections()` ends it).
+  pub fn stored(body: Box<dyn StoredBody>, closed: CloseWatch) -> BodyReader {
+    BodyReader {
+      wire: Wire::Stored(body),
+      closed,
+    }
+  }
+
+  /// Whether this body comes from the HTTP cache rather than a connection.
+  pub fn is_stored(&self) -> bool {
+    matches!(self.wire, Wire::Stored(_))
+  }
+
   /// The next piece of body, or `None` once it is complete.
   pub async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
     tokio::select! {
@@ -63,6 +87,7 @@ impl BodyReader {
     match &self.wire {
       Wire::H1 { conn, decoder, .. } => conn.read_bound(decoder),
       Wire::H2(_) | Wire::Empty => 0,
+      Wire::Stored(_) => TUNING.read_chunk,
     }
   }
 
@@ -77,6 +102,7 @@ impl BodyReader {
       Wire::H1 { conn, decoder, .. } => conn.settle(decoder),
       Wire::H2(body) => Ok(body.is_end_stream()),
       Wire::Empty => Ok(true),
+      Wire::Stored(body) => Ok(body.is_done()),
     }
   }
 
@@ -143,6 +169,7 @@ impl Wire {
     match self {
       Wire::H1 { conn, decoder, .. } => conn.read_body(decoder).await,
       Wire::Empty => Ok(None),
+      Wire::Stored(body) => body.read(TUNING.read_chunk),
       Wire::H2(body) => {
         let Some(first) = next_h2_data(body).await? else {
           return Ok(None);

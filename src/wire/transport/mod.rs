@@ -20,8 +20,8 @@ mod body_reader;
 mod h2;
 mod send_h1;
 
-pub use body_reader::BodyReader;
 use body_reader::Wire;
+pub use body_reader::{BodyReader, StoredBody};
 use h2::exchange_h2;
 use send_h1::{response_h1, send_h1, SendFailure};
 
