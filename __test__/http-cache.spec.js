@@ -19,6 +19,7 @@
 //  H12 Set-Cookie is not replayed from the cache
 //  H13 a gzip body is stored encoded and decoded on every hit
 //  H14 a caller's own conditional request goes to the server untouched
+//  H15 clearData clears the cache when dataTypes is absent or names it
 
 const test = require('ava')
 const fs = require('node:fs')
@@ -318,4 +319,23 @@ test('H14 should send a caller\'s own conditional request to the server and deli
   const conditional = await get(ses, srv.url, { headers: { 'If-None-Match': '"x"' } })
   t.is(conditional.response.statusCode, 304)
   t.is(srv.seen.length, 2)
+})
+
+test('H15 should clear the cache with clearData() unless dataTypes leaves it out', async (t) => {
+  const srv = await counted(t, (req, res) => {
+    res.writeHead(200, { 'Cache-Control': 'max-age=600' })
+    res.end('z')
+  })
+  const ses = fresh()
+  await get(ses, srv.url)
+  await ses.clearData({ dataTypes: ['cookies'] })
+  t.true(await ses.getCacheSize() > 0)
+  await ses.clearData({ dataTypes: ['cache'] })
+  t.is(await ses.getCacheSize(), 0)
+  await get(ses, srv.url)
+  t.true(await ses.getCacheSize() > 0)
+  await ses.clearData()
+  t.is(await ses.getCacheSize(), 0)
+  await get(ses, srv.url)
+  t.is(srv.seen.length, 3)
 })

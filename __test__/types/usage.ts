@@ -47,6 +47,8 @@ const ua: string = ses.getUserAgent()
 const stored: string | null = ses.storagePath
 const cleared: Promise<void> = ses.clearAuthCache()
 const closed: Promise<void> = ses.closeAllConnections()
+const cacheCleared: Promise<void> = ses.clearCache()
+const cacheSize: Promise<number> = ses.getCacheSize()
 const proxyConfig: ProxyConfig = { proxyRules: 'http=proxy:3128', proxyBypassRules: '<-loopback>' }
 const proxied: Promise<void> = ses.setProxy(proxyConfig)
 const route: Promise<string> = ses.resolveProxy('http://example.com/')
@@ -63,4 +65,4 @@ const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
 
 export { cookieList, cookieSet, flushed, wiped, onDisk }
-export { value, progress, ua, stored, cleared, closed, proxied, route, n, viaString }
+export { value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, n, viaString }

@@ -210,14 +210,12 @@ impl Request<'_> {
       // The HTTP cache (request/cache): a fresh entry answers without the network, a stale
       // one is revalidated with its validators.
       let http_cache = &self.session.http_cache;
-      let cache_key = (http_cache.is_enabled() && policy::applies(&method, &user_out)).then(|| {
-        let mut key = url.clone();
-        key.set_fragment(None);
-        key.to_string()
-      });
+      // The key: the URL without its fragment (its credentials were taken out above).
+      let cache_key = (http_cache.is_enabled() && policy::applies(&method, &user_out))
+        .then(|| &url[..url::Position::AfterQuery]);
       let mut serve: Option<Cached> = None;
       let mut revalidating: Option<Cached> = None;
-      if let Some(key) = cache_key.as_deref().filter(|_| cache_mode.reads()) {
+      if let Some(key) = cache_key.filter(|_| cache_mode.reads()) {
         if let Some(found) = http_cache.lookup(key).await {
           match policy::decide(&found.head, &user_out, cache_mode, SystemTime::now()) {
             policy::Use::Serve => serve = Some(found),
@@ -293,7 +291,9 @@ impl Request<'_> {
           // Not modified: the stored response, with the 304's headers merged in, is delivered.
           let head = policy::merge_304(&entry.head, response.headers.iter(), received_at);
           Box::pin(response.body.discard(&self.session.pool)).await;
-          http_cache.update_head(head.clone()).await;
+          http_cache
+            .update_head(head.clone(), entry.head.clone())
+            .await;
           response = stored_response(
             Cached {
               head,
@@ -304,9 +304,7 @@ impl Request<'_> {
           from_cache = true;
         }
       } else if policy::invalidates(&method, response.status) && http_cache.is_enabled() {
-        let mut key = url.clone();
-        key.set_fragment(None);
-        http_cache.invalidate(key.as_str());
+        http_cache.invalidate(&url[..url::Position::AfterQuery]);
       }
 
       let location = response.header("location").map(str::to_string);
@@ -473,7 +471,7 @@ impl Request<'_> {
         .filter(|_| {
           cache_mode.writes()
             && !from_cache
-            && policy::may_store(response.headers.iter().map(|(n, _)| n))
+            && policy::may_store(response.headers.iter())
         })
         .and_then(|key| {
           let received: Vec<(String, String)> = response
@@ -482,7 +480,7 @@ impl Request<'_> {
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
           policy::to_store(
-            &key,
+            key,
             &user_out,
             response.status,
             &response.status_text,

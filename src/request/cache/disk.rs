@@ -8,6 +8,10 @@
 //! The directory is scanned once, on first use (off the JS thread), into an index of sizes and
 //! last uses (file modification times), which decides what a lookup may find without touching
 //! the disk and what to evict once the total passes the bound (least recently used first).
+//!
+//! Small entries this process stored or read are also kept in memory (`hot`, a bounded LRU), so
+//! a hit on them costs no file read; entries changed by another process meanwhile are seen
+//! once they leave it.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -20,6 +24,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::entry::{StoredHead, MAGIC, TRAILER};
+use super::memory::MemoryStore;
 use crate::errors::NetError;
 use crate::wire::transport::StoredBody;
 
@@ -27,11 +32,15 @@ const SUFFIX: &str = ".entry";
 /// A temporary file older than this was left by a crash, not by a write under way.
 const STALE_TEMP: Duration = Duration::from_secs(600);
 const BLOCK: usize = 64 * 1024;
+/// The largest body kept in memory as well, and the memory all of them may take.
+const HOT_BODY_MAX: u64 = 64 * 1024;
+const HOT_MAX: u64 = 2 * 1024 * 1024;
 
 pub struct DiskStore {
   dir: PathBuf,
   max: u64,
   index: Mutex<Option<Index>>,
+  pub hot: MemoryStore,
 }
 
 #[derive(Default)]
@@ -51,9 +60,11 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// The file name of the entry for `key`: 128 bits of its SHA-256 (the key itself is inside).
 pub fn file_name(key: &str) -> String {
   let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+  const HEX: &[u8; 16] = b"0123456789abcdef";
   let mut name = String::with_capacity(32 + SUFFIX.len());
   for b in &digest.as_ref()[..16] {
-    name.push_str(&format!("{b:02x}"));
+    name.push(HEX[usize::from(b >> 4)] as char);
+    name.push(HEX[usize::from(b & 15)] as char);
   }
   name.push_str(SUFFIX);
   name
@@ -65,6 +76,7 @@ impl DiskStore {
       dir,
       max,
       index: Mutex::new(None),
+      hot: MemoryStore::new(HOT_MAX),
     }
   }
 
@@ -79,24 +91,35 @@ impl DiskStore {
     index
   }
 
-  /// Whether the index was read (before that, [`DiskStore::may_have`] cannot answer).
-  pub fn is_open(&self) -> bool {
-    self
-      .index
-      .lock()
-      .unwrap_or_else(|p| p.into_inner())
-      .is_some()
-  }
-
   /// Opens the index (blocking).
   pub fn open(&self) {
     drop(self.index());
   }
 
-  /// Whether an entry for `key` may exist, without touching the disk (the index must be open).
-  pub fn may_have(&self, name: &str) -> bool {
+  /// Whether an entry named `name` may exist, without touching the disk; `None` until the
+  /// index was read.
+  pub fn may_have(&self, name: &str) -> Option<bool> {
     let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-    index.as_ref().is_some_and(|i| i.files.contains_key(name))
+    index.as_ref().map(|i| i.files.contains_key(name))
+  }
+
+  /// The entry for `key`, verified (blocking), its body read into memory (and kept hot) when
+  /// small. A damaged or foreign file is deleted.
+  pub fn get_body(&self, key: &str) -> Option<(StoredHead, Box<dyn StoredBody>)> {
+    let (head, mut body) = self.get(key)?;
+    if body.remaining > HOT_BODY_MAX {
+      return Some((head, Box::new(body)));
+    }
+    let mut all = Vec::with_capacity(body.remaining as usize);
+    while let Ok(Some(chunk)) = body.read(BLOCK) {
+      all.extend_from_slice(&chunk);
+    }
+    if !body.is_done() {
+      return None;
+    }
+    let all = Bytes::from(all);
+    self.hot.put(head.clone(), all.clone());
+    Some((head, Box::new(super::MemoryBody(all))))
   }
 
   /// The entry for `key`, verified (blocking). A damaged or foreign file is deleted.
@@ -173,6 +196,7 @@ impl DiskStore {
       file: Some(file),
       crc,
       body_len: 0,
+      hot: Some((head.clone(), Vec::new())),
     })
   }
 
@@ -212,8 +236,21 @@ impl DiskStore {
     true
   }
 
-  /// After a 304: rewrites the entry with the merged head and the same body (blocking).
-  pub fn update_head(self: &Arc<Self>, head: &StoredHead) {
+  /// After a 304: rewrites the entry with the merged head and the same body (blocking), unless
+  /// only its `Date` and receiving time changed (each 304 brings those): the copy in memory
+  /// takes them, and another process revalidates its own once more at worst.
+  pub fn update_head(self: &Arc<Self>, head: &StoredHead, previous: &StoredHead) {
+    self.hot.update_head(head.clone());
+    let same = |h: &StoredHead| {
+      h.headers
+        .iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("date"))
+        .cloned()
+        .collect::<Vec<_>>()
+    };
+    if same(head) == same(previous) {
+      return;
+    }
     let Some((_, mut body)) = self.get(&head.key) else {
       return;
     };
@@ -229,6 +266,7 @@ impl DiskStore {
   }
 
   pub fn remove(&self, key: &str) {
+    self.hot.remove(key);
     let name = file_name(key);
     self.forget(&name);
     let _ = fs::remove_file(self.dir.join(name));
@@ -236,6 +274,7 @@ impl DiskStore {
 
   /// Deletes every entry (blocking).
   pub fn clear(&self) {
+    self.hot.clear();
     let mut guard = self.index();
     if let Some(index) = guard.as_mut() {
       for name in index.files.keys() {
@@ -385,6 +424,8 @@ pub struct DiskWriter {
   file: Option<File>,
   crc: crc32fast::Hasher,
   body_len: u64,
+  /// The entry, while its body is small enough to be kept in memory too.
+  hot: Option<(StoredHead, Vec<u8>)>,
 }
 
 impl DiskWriter {
@@ -399,6 +440,11 @@ impl DiskWriter {
     }
     self.crc.update(data);
     self.body_len += data.len() as u64;
+    if self.body_len > HOT_BODY_MAX {
+      self.hot = None;
+    } else if let Some((_, body)) = self.hot.as_mut() {
+      body.extend_from_slice(data);
+    }
     true
   }
 
@@ -427,7 +473,13 @@ impl DiskWriter {
       }
     };
     drop(file);
-    self.store.commit(&self.name, &self.temp, size);
+    if self.store.commit(&self.name, &self.temp, size) {
+      if let Some((head, body)) = self.hot.take() {
+        self.store.hot.put(head, Bytes::from(body));
+      }
+    } else if let Some((head, _)) = self.hot.take() {
+      self.store.hot.remove(&head.key);
+    }
   }
 
   fn abandon(&mut self) {

@@ -93,21 +93,29 @@ impl HttpCache {
         })
       }
       Store::Disk(d) => {
-        if !d.is_open() {
-          let d = d.clone();
-          blocking(move || d.open()).await?;
+        if let Some((head, body)) = d.hot.get(key) {
+          return Some(Cached {
+            head,
+            body: Box::new(MemoryBody(body)),
+          });
         }
         // Most lookups miss: the index answers those without touching the disk.
-        if !d.may_have(&disk::file_name(key)) {
+        let name = disk::file_name(key);
+        let may_have = match d.may_have(&name) {
+          Some(may_have) => may_have,
+          None => {
+            let opener = d.clone();
+            blocking(move || opener.open()).await?;
+            d.may_have(&name) == Some(true)
+          }
+        };
+        if !may_have {
           return None;
         }
         let d = d.clone();
         let key = key.to_string();
-        let (head, body) = blocking(move || d.get(&key)).await??;
-        Some(Cached {
-          head,
-          body: Box::new(body),
-        })
+        let (head, body) = blocking(move || d.get_body(&key)).await??;
+        Some(Cached { head, body })
       }
     }
   }
@@ -129,13 +137,13 @@ impl HttpCache {
     })
   }
 
-  /// Replaces the head of `head.key`'s entry after a 304, keeping its body.
-  pub async fn update_head(&self, head: StoredHead) {
+  /// Replaces the head of `head.key`'s entry (`previous`) after a 304, keeping its body.
+  pub async fn update_head(&self, head: StoredHead, previous: StoredHead) {
     match &*self.store {
       Store::Memory(m) => m.update_head(head),
       Store::Disk(d) => {
         let d = d.clone();
-        blocking(move || d.update_head(&head)).await;
+        blocking(move || d.update_head(&head, &previous)).await;
       }
     }
   }
@@ -173,7 +181,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     .ok()
 }
 
-struct MemoryBody(Bytes);
+pub(crate) struct MemoryBody(pub(crate) Bytes);
 
 impl StoredBody for MemoryBody {
   fn read(&mut self, max: usize) -> Result<Option<Bytes>, NetError> {

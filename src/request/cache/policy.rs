@@ -248,12 +248,22 @@ pub fn to_store(
 /// Whether a response may be worth storing at all, judged cheaply from its header names: with
 /// none of these it has neither freshness nor a validator (see [`to_store`]), which is the case
 /// of most API responses, so they cost no more than this scan.
-pub fn may_store<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
-  names.any(|n| {
-    ["cache-control", "expires", "etag", "last-modified"]
+/// A `no-store` in `Cache-Control` settles it at once too.
+pub fn may_store<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+  let mut relevant = false;
+  for (name, value) in headers {
+    if name.eq_ignore_ascii_case("cache-control")
+      && value
+        .split(',')
+        .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
+    {
+      return false;
+    }
+    relevant |= ["cache-control", "expires", "etag", "last-modified"]
       .iter()
-      .any(|c| n.eq_ignore_ascii_case(c))
-  })
+      .any(|c| name.eq_ignore_ascii_case(c));
+  }
+  relevant
 }
 
 fn is_cookie_header(name: &str) -> bool {
