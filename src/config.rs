@@ -97,6 +97,18 @@ pub struct Tuning {
   /// ...and only while it arrives within this time.
   /// Used in `wire::transport::body_reader`.
   pub drain_time: Duration,
+  /// Entries a session's host cache holds (one per host and address family); past it the one
+  /// expiring first goes. Chromium's `HostCache` default (`kDefaultCacheSize`,
+  /// net/dns/resolve_context.cc). Used in `request::host_cache`.
+  pub host_cache_entries: usize,
+  /// How long a system resolver's answer is used: `getaddrinfo` gives no TTL, so Chromium's
+  /// `kCacheEntryTTLSeconds` (net/dns/host_resolver_manager_job.cc). Used in
+  /// `request::host_resolver`.
+  pub host_cache_ttl: Duration,
+  /// How long a failed system lookup is remembered: Chromium's `kNegativeCacheEntryTTLSeconds`,
+  /// 0, and an error is cached only with a positive TTL (`HostResolverManager::CacheResult`):
+  /// failures are never cached. Used in `request::host_resolver`.
+  pub host_cache_negative_ttl: Duration,
 }
 
 pub const TUNING: Tuning = Tuning {
@@ -122,6 +134,9 @@ pub const TUNING: Tuning = Tuning {
   upload_batch_chunks: 64,
   drain_limit: 64 * 1024,
   drain_time: Duration::from_millis(500),
+  host_cache_entries: 1000,
+  host_cache_ttl: Duration::from_secs(60),
+  host_cache_negative_ttl: Duration::ZERO,
 };
 
 /// What the process environment sets.

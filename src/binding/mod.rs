@@ -8,6 +8,7 @@ pub mod cookies;
 mod env;
 mod js_chunk;
 pub mod requests;
+pub mod resolve_host;
 pub mod session;
 mod weak_dispatch;
 
