@@ -243,6 +243,29 @@ export interface ClearDataOptions {
   origins?: string[]
 }
 
+export interface ResolveHostOptions {
+  /** `A` or `AAAA`: only that family's addresses. Default: both. */
+  queryType?: 'A' | 'AAAA'
+  /**
+   * `localOnly`: only IP literals, `localhost` and the host cache (else rejects with
+   * `net::ERR_DNS_CACHE_MISS`). The others all use the system resolver here.
+   */
+  source?: 'any' | 'system' | 'dns' | 'mdns' | 'localOnly'
+  /** `allowed`: fresh cache entries; `staleAllowed`: expired ones too; `disallowed`: none. */
+  cacheUsage?: 'allowed' | 'staleAllowed' | 'disallowed'
+  /** Accepted; there is no DNS-over-HTTPS to allow or disable. */
+  secureDnsPolicy?: 'allow' | 'disable'
+}
+
+export interface ResolvedEndpoint {
+  address: string
+  family: 'ipv4' | 'ipv6' | 'unspec'
+}
+
+export interface ResolvedHost {
+  endpoints: ResolvedEndpoint[]
+}
+
 export class Session {
   private constructor()
   /** True for the default session, `persist:` partitions and `fromPath` sessions. */
@@ -273,6 +296,13 @@ export class Session {
   clearCache(): Promise<void>
   /** The bytes this session's HTTP cache takes. */
   getCacheSize(): Promise<number>
+  /**
+   * Resolves `host` as this session's requests do (sharing their host cache); rejects with
+   * `net::ERR_NAME_NOT_RESOLVED` (or `net::ERR_DNS_CACHE_MISS` for `source: 'localOnly'`).
+   */
+  resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost>
+  /** Forgets every name this session's requests and `resolveHost` looked up. */
+  clearHostResolverCache(): Promise<void>
 }
 
 export interface FromPartitionOptions {
@@ -282,6 +312,12 @@ export interface FromPartitionOptions {
 
 export interface Net {
   request(options: ClientRequestConstructorOptions | string, callback?: (response: IncomingMessage) => void): ClientRequest
+  /** The default session's `resolveHost`. */
+  resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost>
+  /** False when no network interface but loopback is up with an address; true guarantees nothing. */
+  isOnline(): boolean
+  /** `isOnline()` as a property. */
+  readonly online: boolean
 }
 
 export interface SessionModule {

@@ -203,6 +203,36 @@ class Session {
     this[kNative].clearAuthCache()
     return new Promise((resolve) => setImmediate(resolve))
   }
+
+  // Electron's resolveHost (reference §11): `host` must be a string (gin's conversion TypeError,
+  // thrown, not rejected); `options` that is not an object, and option values Electron's
+  // converters do not know, leave the defaults. Resolves with { endpoints: [{ address, family }] }
+  // or rejects with net::ERR_NAME_NOT_RESOLVED (net::ERR_DNS_CACHE_MISS for `localOnly`), from
+  // the session's host cache (src/request/host_resolver.rs), which its requests share.
+  resolveHost (host, options) {
+    if (arguments.length === 0) throw errors.insufficientArguments()
+    if (typeof host !== 'string') throw errors.conversionFailure(0, host)
+    const isObject = options !== null && (typeof options === 'object' || typeof options === 'function')
+    // gin's Dictionary::Get: only a string converts; anything else leaves the field unset.
+    const field = (name) => {
+      if (!isObject) return undefined
+      const value = options[name]
+      return typeof value === 'string' ? value : undefined
+    }
+    const pending = this[kNative].resolveHost(host, field('queryType'), field('source'), field('cacheUsage'))
+    return pending.then((result) => {
+      if (result.error != null) throw errors.netError(result.error)
+      return { endpoints: result.endpoints }
+    }, () => {
+      throw errors.netError('ERR_FAILED')
+    })
+  }
+
+  // Electron's clearHostResolverCache: forgets the names requests and resolveHost looked up.
+  clearHostResolverCache () {
+    this[kNative].clearHostResolverCache()
+    return new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 // The host whose cookies `origin` names ('' when it is not a URL: matches nothing).

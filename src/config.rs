@@ -104,6 +104,18 @@ pub struct Tuning {
   pub http_cache_disk_max: u64,
   /// The largest entry either cache keeps, as a fraction of its size (Chromium: an eighth).
   pub http_cache_entry_fraction: u64,
+  /// Entries a session's host cache holds (one per host and address family); past it the one
+  /// expiring first goes. Chromium's `HostCache` default (`kDefaultCacheSize`,
+  /// net/dns/resolve_context.cc). Used in `request::host_cache`.
+  pub host_cache_entries: usize,
+  /// How long a system resolver's answer is used: `getaddrinfo` gives no TTL, so Chromium's
+  /// `kCacheEntryTTLSeconds` (net/dns/host_resolver_manager_job.cc). Used in
+  /// `request::host_resolver`.
+  pub host_cache_ttl: Duration,
+  /// How long a failed system lookup is remembered: Chromium's `kNegativeCacheEntryTTLSeconds`,
+  /// 0, and an error is cached only with a positive TTL (`HostResolverManager::CacheResult`):
+  /// failures are never cached. Used in `request::host_resolver`.
+  pub host_cache_negative_ttl: Duration,
 }
 
 pub const TUNING: Tuning = Tuning {
@@ -132,6 +144,9 @@ pub const TUNING: Tuning = Tuning {
   http_cache_memory_max: 10 * 1024 * 1024,
   http_cache_disk_max: 80 * 1024 * 1024,
   http_cache_entry_fraction: 8,
+  host_cache_entries: 1000,
+  host_cache_ttl: Duration::from_secs(60),
+  host_cache_negative_ttl: Duration::ZERO,
 };
 
 /// What the process environment sets.

@@ -1,6 +1,6 @@
 // Compiled by `npm run typecheck`: the public surface as an Electron user writes against it.
 import { net, session, ClientRequest, IncomingMessage, Session, inflightCount } from '../..'
-import type { AuthInfo, ClientRequestConstructorOptions, Cookie, ProxyConfig, UploadProgress } from '../..'
+import type { AuthInfo, ClientRequestConstructorOptions, Cookie, ProxyConfig, ResolvedEndpoint, ResolvedHost, ResolveHostOptions, UploadProgress } from '../..'
 
 const options: ClientRequestConstructorOptions = {
   method: 'POST',
@@ -61,8 +61,14 @@ ses.setCertificateVerifyProc((request, callback) => callback(request.hostname ==
 ses.setCertificateVerifyProc(null)
 ses.setSSLConfig({ minVersion: 'tls1.2', disabledCipherSuites: [0xc02f] })
 const onDisk: Session = session.fromPath('/tmp/typed-session')
+const hostOptions: ResolveHostOptions = { queryType: 'AAAA', source: 'localOnly', cacheUsage: 'staleAllowed', secureDnsPolicy: 'disable' }
+const resolved: Promise<ResolvedHost> = ses.resolveHost('localhost', hostOptions)
+const addresses: Promise<string[]> = net.resolveHost('example.com').then(({ endpoints }) =>
+  endpoints.map((endpoint: ResolvedEndpoint) => `${endpoint.family}:${endpoint.address}`))
+const dnsCleared: Promise<void> = ses.clearHostResolverCache()
+const online: boolean = net.online && net.isOnline()
 const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
 
-export { cookieList, cookieSet, flushed, wiped, onDisk }
+export { cookieList, cookieSet, flushed, wiped, onDisk, resolved, addresses, dnsCleared, online }
 export { value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, n, viaString }

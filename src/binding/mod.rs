@@ -9,6 +9,7 @@ mod env;
 pub mod http_cache;
 mod js_chunk;
 pub mod requests;
+pub mod resolve_host;
 pub mod session;
 mod weak_dispatch;
 

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
+use crate::binding::resolve_host::ResolveHost;
+use crate::request::host_resolver::Params;
 use crate::request::session::SessionInner;
 
 /// The native half of a `Session`.
@@ -141,5 +144,33 @@ impl NativeSession {
   #[napi(catch_unwind)]
   pub fn close_all_connections(&self) {
     self.inner.pool.close_all();
+  }
+
+  /// `ses.resolveHost(host, options)`: the options' strings as `lib/session.js` read them
+  /// (non-strings left out); unknown values mean the default. Resolves with the endpoints or
+  /// the `ERR_*` name to reject with.
+  #[napi(catch_unwind)]
+  pub fn resolve_host(
+    &self,
+    host: String,
+    query_type: Option<String>,
+    source: Option<String>,
+    cache_usage: Option<String>,
+  ) -> AsyncTask<ResolveHost> {
+    AsyncTask::new(ResolveHost {
+      resolver: self.inner.resolver.clone(),
+      host,
+      params: Params::from_names(
+        query_type.as_deref(),
+        source.as_deref(),
+        cache_usage.as_deref(),
+      ),
+    })
+  }
+
+  /// `ses.clearHostResolverCache()`: forgets every cached name (requests and `resolveHost`).
+  #[napi(catch_unwind)]
+  pub fn clear_host_resolver_cache(&self) {
+    self.inner.resolver.clear();
   }
 }

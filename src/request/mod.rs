@@ -11,6 +11,8 @@ pub mod events;
 pub mod fetch_metadata;
 pub mod headers;
 pub mod hop;
+pub mod host_cache;
+pub mod host_resolver;
 pub mod proxy_config;
 pub mod redirect;
 pub mod referrer;

@@ -1,11 +1,13 @@
-//! What a session owns natively: its connection pool, user agent, auth cache, proxy
-//! configuration, cookie store and HTTP cache, so a request only ever asks its session.
+//! What a session owns natively: its connection pool, host resolver (and host cache), user
+//! agent, auth cache, proxy configuration, cookie store and HTTP cache, so a request only ever
+//! asks its session.
 
 use std::sync::{Arc, RwLock};
 
 use crate::request::auth::AuthCache;
 use crate::request::cache::HttpCache;
 use crate::request::cookies::store::CookieStore;
+use crate::request::host_resolver::HostResolver;
 use crate::request::proxy_config::{Mode, ProxyConfig};
 use crate::request::trust::{SessionTrust, TlsState};
 use crate::wire::origin::ProxyAddr;
@@ -14,6 +16,8 @@ use crate::wire::pool::Pool;
 pub struct SessionInner {
   pub partition: String,
   pub pool: Pool,
+  /// `resolveHost` and every connection of `pool` resolve names through it (one host cache).
+  pub resolver: Arc<HostResolver>,
   pub auth: AuthCache,
   pub user_agent: RwLock<String>,
   pub accept_languages: RwLock<Option<String>>,
@@ -83,9 +87,11 @@ impl SessionInner {
   ) -> SessionInner {
     let tls = TlsState::new(extra_ca.map(Into::into));
     let trust = Arc::new(SessionTrust::default());
+    let resolver = Arc::new(HostResolver::new());
     SessionInner {
       partition,
-      pool: Pool::new(tls.configs(), trust.clone()),
+      pool: Pool::new(tls.configs(), trust.clone(), resolver.clone()),
+      resolver,
       trust,
       tls,
       auth: AuthCache::default(),

@@ -18,21 +18,31 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::net::TcpStream;
 
-use crate::errors::{classify_io, resolve_failed, NetError, Stage};
+use crate::errors::{classify_io, NetError, Stage};
+use crate::wire::resolve::{resolve, HostResolve};
 
 /// How long an attempt runs alone before the next address is tried beside it (Chromium's
 /// `TransportConnectJob::kIPv6FallbackTime`; RFC 8305 §5 recommends 250 ms).
 pub const ATTEMPT_DELAY: Duration = Duration::from_millis(300);
 
-/// Resolves `host` and connects to it (see the module's comment for the order).
-pub async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
-  let addrs: Vec<_> = tokio::net::lookup_host((host, port))
-    .await
-    .map_err(|e| resolve_failed(Some(&e)))?
+/// Resolves `host` through `resolver` (the session's, with its host cache) and connects to it
+/// (see the module's comment for the order).
+pub async fn connect_tcp(
+  resolver: &dyn HostResolve,
+  host: &str,
+  port: u16,
+) -> Result<TcpStream, NetError> {
+  let resolved = resolve(resolver, host).await?;
+  let addrs: Vec<SocketAddr> = resolved
+    .as_slice()
+    .iter()
+    .map(|&addr| {
+      // set_port keeps an IPv6 address's scope (a link-local answer).
+      let mut addr = addr;
+      addr.set_port(port);
+      addr
+    })
     .collect();
-  if addrs.is_empty() {
-    return Err(resolve_failed(None));
-  }
   let stream = connect_any(&interleave_families(addrs), ATTEMPT_DELAY).await?;
   // Chromium disables Nagle on every socket; small heads must not wait for an ACK.
   let _ = stream.set_nodelay(true);

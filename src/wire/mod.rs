@@ -8,6 +8,7 @@ pub mod http2;
 pub mod idle;
 pub mod origin;
 pub mod pool;
+pub mod resolve;
 pub mod runtime;
 pub mod socket_watch;
 pub mod syntax;

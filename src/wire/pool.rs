@@ -20,6 +20,7 @@ use crate::wire::http1::{self, response_head::ResponseHead};
 use crate::wire::http2::{self, H2Sender};
 use crate::wire::idle::IdleSet;
 use crate::wire::origin::{authority, Origin, Target};
+use crate::wire::resolve::HostResolve;
 use crate::wire::tls::{TlsConfigs, TrustHook};
 
 pub enum Conn {
@@ -58,6 +59,8 @@ pub struct Pool {
   tls: RwLock<Arc<TlsConfigs>>,
   /// The session's say on certificates (`setCertificateVerifyProc`).
   trust: Arc<dyn TrustHook>,
+  /// The session's host resolver and its cache (every connection's name lookup goes through it).
+  resolver: Arc<dyn HostResolve>,
   /// Bumped by [`Pool::forget_pooled`] (trust or TLS settings changed): a connection from an
   /// exchange that began under an older value is closed rather than pooled.
   epoch: AtomicU64,
@@ -85,13 +88,18 @@ impl CloseWatch {
 }
 
 impl Pool {
-  pub fn new(tls: Arc<TlsConfigs>, trust: Arc<dyn TrustHook>) -> Pool {
+  pub fn new(
+    tls: Arc<TlsConfigs>,
+    trust: Arc<dyn TrustHook>,
+    resolver: Arc<dyn HostResolve>,
+  ) -> Pool {
     Pool {
       idle: IdleSet::default(),
       h2: Mutex::default(),
       generation: watch::channel(0).0,
       tls: RwLock::new(tls),
       trust,
+      resolver,
       epoch: AtomicU64::new(0),
     }
   }
@@ -163,6 +171,7 @@ impl Pool {
     let tls = TlsUse {
       configs: self.tls.read().unwrap_or_else(|p| p.into_inner()).clone(),
       trust: &*self.trust,
+      resolver: &*self.resolver,
     };
     let conn = connect(target, tunnel, &tls).await?;
     if let Conn::H2(sender) = &conn {
@@ -211,10 +220,12 @@ impl Pool {
   }
 }
 
-/// What a new connection's TLS uses: the configs, and the session's trust decision.
+/// What a new connection uses: the TLS configs, the session's trust decision, and its host
+/// resolver.
 struct TlsUse<'a> {
   configs: Arc<TlsConfigs>,
   trust: &'a dyn TrustHook,
+  resolver: &'a dyn HostResolve,
 }
 
 async fn connect(
@@ -226,10 +237,10 @@ async fn connect(
   let tcp = match &target.proxy {
     // Chromium reports any failure to reach the proxy itself, a failed name lookup included,
     // as `ERR_PROXY_CONNECTION_FAILED` (reference §9); there is no fallback to direct.
-    Some(proxy) => connect_tcp(&proxy.host, proxy.port)
+    Some(proxy) => connect_tcp(tls.resolver, &proxy.host, proxy.port)
       .await
       .map_err(|_| NetError::ERR_PROXY_CONNECTION_FAILED)?,
-    None => connect_tcp(&origin.host, origin.port).await?,
+    None => connect_tcp(tls.resolver, &origin.host, origin.port).await?,
   };
   if !origin.https {
     return Ok(Conn::H1(http1::Connection::plain(tcp)));

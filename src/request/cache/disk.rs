@@ -236,21 +236,23 @@ impl DiskStore {
     true
   }
 
-  /// After a 304: rewrites the entry with the merged head and the same body (blocking), unless
-  /// only its `Date` and receiving time changed (each 304 brings those): the copy in memory
-  /// takes them, and another process revalidates its own once more at worst.
-  pub fn update_head(self: &Arc<Self>, head: &StoredHead, previous: &StoredHead) {
+  /// After a 304: whether the entry on disk must be rewritten (see [`DiskStore::update_head`]):
+  /// not when only its `Date` and receiving time changed (each 304 brings those). The copy in
+  /// memory takes the new head at once; another process revalidates its own once more at worst.
+  pub fn head_changed(&self, head: &StoredHead, previous: &StoredHead) -> bool {
     self.hot.update_head(head.clone());
-    let same = |h: &StoredHead| {
+    let significant = |h: &StoredHead| {
       h.headers
         .iter()
         .filter(|(n, _)| !n.eq_ignore_ascii_case("date"))
         .cloned()
         .collect::<Vec<_>>()
     };
-    if same(head) == same(previous) {
-      return;
-    }
+    significant(head) != significant(previous)
+  }
+
+  /// Rewrites the entry with the merged head and the same body (blocking).
+  pub fn update_head(self: &Arc<Self>, head: &StoredHead) {
     let Some((_, mut body)) = self.get(&head.key) else {
       return;
     };

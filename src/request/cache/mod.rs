@@ -142,8 +142,10 @@ impl HttpCache {
     match &*self.store {
       Store::Memory(m) => m.update_head(head),
       Store::Disk(d) => {
-        let d = d.clone();
-        blocking(move || d.update_head(&head, &previous)).await;
+        if d.head_changed(&head, &previous) {
+          let d = d.clone();
+          blocking(move || d.update_head(&head)).await;
+        }
       }
     }
   }

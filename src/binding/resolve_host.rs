@@ -1,0 +1,106 @@
+//! `ses.resolveHost` (`lib/session.js`): the session's [`HostResolver`] on libuv's thread pool,
+//! where a system lookup may block its thread as Node's own `dns.lookup` does. The answer or the
+//! error's name goes back to JS, which builds Electron's `ResolvedHost` or `Error`
+//! (`lib/errors.js`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::errors::NetError;
+use crate::request::host_resolver::{HostResolver, Params};
+use crate::wire::resolve::Addrs;
+
+/// Electron's `ResolvedEndpoint`.
+#[napi(object)]
+pub struct NativeResolvedEndpoint {
+  pub address: String,
+  /// `ipv4` or `ipv6`.
+  pub family: String,
+}
+
+/// The endpoints, or the `ERR_*` name the promise rejects with.
+#[napi(object)]
+pub struct NativeResolvedHost {
+  pub error: Option<String>,
+  pub endpoints: Vec<NativeResolvedEndpoint>,
+}
+
+pub struct ResolveHost {
+  pub resolver: Arc<HostResolver>,
+  pub host: String,
+  pub params: Params,
+}
+
+impl Task for ResolveHost {
+  type Output = Result<Addrs, NetError>;
+  type JsValue = NativeResolvedHost;
+
+  fn compute(&mut self) -> napi::Result<Self::Output> {
+    // On a pool thread: a panic must become the promise's rejection, not unwind into libuv.
+    let (resolver, host, params) = (&self.resolver, &self.host, &self.params);
+    Ok(
+      std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        resolver.resolve_blocking(host, params)
+      }))
+      .unwrap_or(Err(NetError::ERR_FAILED)),
+    )
+  }
+
+  fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<NativeResolvedHost> {
+    Ok(match output {
+      Ok(addrs) => NativeResolvedHost {
+        error: None,
+        endpoints: addrs.as_slice().iter().map(endpoint).collect(),
+      },
+      Err(e) => NativeResolvedHost {
+        error: Some(e.name.to_string()),
+        endpoints: Vec::new(),
+      },
+    })
+  }
+}
+
+/// `IPEndPoint::ToStringWithoutPort` and the family's name (Electron's `net_converter.cc`).
+/// IPv6 as the URL standard serializes it (Chromium's `IPAddressToString`): compressed, lower
+/// case, an IPv4-mapped address in hex (`::ffff:102:304`), no scope.
+fn endpoint(addr: &SocketAddr) -> NativeResolvedEndpoint {
+  match addr.ip() {
+    IpAddr::V4(v4) => NativeResolvedEndpoint {
+      address: v4.to_string(),
+      family: "ipv4".to_string(),
+    },
+    IpAddr::V6(v6) => {
+      let bracketed = url::Host::<&str>::Ipv6(v6).to_string();
+      NativeResolvedEndpoint {
+        address: bracketed
+          .trim_start_matches('[')
+          .trim_end_matches(']')
+          .to_string(),
+        family: "ipv6".to_string(),
+      }
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn addresses_are_written_as_chromium_writes_them() {
+    let cases = [
+      ("127.0.0.1:0", "127.0.0.1", "ipv4"),
+      ("[::1]:0", "::1", "ipv6"),
+      ("[2001:DB8:0:0:0:0:0:1]:0", "2001:db8::1", "ipv6"),
+      ("[::ffff:1.2.3.4]:0", "::ffff:102:304", "ipv6"),
+      ("[fe80::1%2]:0", "fe80::1", "ipv6"),
+    ];
+    for (addr, address, family) in cases {
+      let e = endpoint(&addr.parse().unwrap());
+      assert_eq!((e.address.as_str(), e.family.as_str()), (address, family));
+    }
+  }
+}
