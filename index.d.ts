@@ -41,6 +41,19 @@ export interface ClientRequestConstructorOptions {
   timeout?: number
 }
 
+/**
+ * `net.fetch` / `ses.fetch`'s second argument: the Fetch standard's `RequestInit` plus Electron's
+ * `bypassCustomProtocolHandlers` (accepted, no effect) and, as an extension, Electron's request
+ * `priority` (the Fetch standard's `'high'`, `'low'` and `'auto'` are accepted and ignored).
+ * A `ReadableStream` body needs `duplex: 'half'` and is sent chunked.
+ */
+export type FetchInit = Omit<RequestInit, 'priority'> & {
+  bypassCustomProtocolHandlers?: boolean
+  /** Required (as `'half'`) with a stream body; some `RequestInit` typings (TypeScript's DOM lib) lack it. */
+  duplex?: 'half'
+  priority?: ClientRequestConstructorOptions['priority'] | 'high' | 'low' | 'auto'
+}
+
 export interface UploadProgress {
   /** Whether the request is currently active. If false no other property is meaningful. */
   active: boolean
@@ -285,6 +298,12 @@ export class Session {
   setSSLConfig(config: SSLConfig): void
   setUserAgent(userAgent: string, acceptLanguages?: string): void
   getUserAgent(): string
+  /**
+   * Electron's `ses.fetch`: a WHATWG fetch through this session (its cookies, proxy, trust).
+   * Resolves with Node's global `Response`; rejects with `net::ERR_*` errors, the signal's
+   * reason, or Electron's redirect errors (`redirect: 'manual'` rejects, as in Electron).
+   */
+  fetch(input: string | Request | URL, init?: FetchInit): Promise<Response>
   clearAuthCache(): Promise<void>
   /** Requests started after the promise resolves use `config`; pooled connections keep their route until `closeAllConnections()`. */
   setProxy(config: ProxyConfig): Promise<void>
@@ -311,6 +330,8 @@ export interface FromPartitionOptions {
 }
 
 export interface Net {
+  /** `session.defaultSession.fetch(input, init)`. */
+  fetch(input: string | Request | URL, init?: FetchInit): Promise<Response>
   request(options: ClientRequestConstructorOptions | string, callback?: (response: IncomingMessage) => void): ClientRequest
   /** The default session's `resolveHost`. */
   resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost>

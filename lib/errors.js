@@ -26,6 +26,11 @@ const redirectPolicyError = () => new Error('Attempted to redirect, but redirect
 const redirectCancelled = () => new Error('Redirect was cancelled')
 const notWaitingForRedirect = () => new Error('followRedirect() called, but was not waiting for a redirect')
 
+// net.fetch (reference §11): Electron's abort error when the signal has no reason, and the
+// Fetch standard's TypeError for a request body chunk that is not bytes (Node's fetch text).
+const fetchAborted = () => new DOMException('The operation was aborted.', 'AbortError')
+const fetchBodyChunkNotBytes = () => new TypeError('Received non-Uint8Array chunk')
+
 // IncomingMessage.
 const trailersUnsupported = () => new Error('HTTP trailers are not supported')
 
@@ -83,6 +88,8 @@ module.exports = {
   redirectPolicyError,
   redirectCancelled,
   notWaitingForRedirect,
+  fetchAborted,
+  fetchBodyChunkNotBytes,
   trailersUnsupported,
   unescapedPath,
   invalidRedirectMode,

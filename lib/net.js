@@ -40,6 +40,10 @@ function hasUsableInterface () {
 
 // Electron's `net` (reference §1.1, §11); the addon is always "ready", so no app-ready check.
 const net = {
+  // Reference §1.1: the default session's fetch.
+  fetch (input, init) {
+    return session.defaultSession.fetch(input, init)
+  },
   request (options, callback) {
     return new ClientRequest(options, callback)
   },

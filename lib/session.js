@@ -11,6 +11,7 @@ const bridge = require('./bridge')
 const { Cookies } = require('./cookies')
 const { userDataRoot, partitionDirectory } = require('./storage-path')
 const certificate = require('./certificate')
+const { fetchWithSession } = require('./fetch')
 
 const kNative = Symbol('native')
 const kPartition = Symbol('partition')
@@ -134,6 +135,11 @@ class Session {
 
   getUserAgent () {
     return this[kNative].getUserAgent()
+  }
+
+  // Electron's ses.fetch (reference §11, lib/fetch.js): a WHATWG fetch over this session.
+  fetch (input, init) {
+    return fetchWithSession(input, init, this)
   }
 
   // Electron's closeAllConnections (reference §10): pooled connections close and requests in

@@ -1,6 +1,6 @@
 // Compiled by `npm run typecheck`: the public surface as an Electron user writes against it.
 import { net, session, ClientRequest, IncomingMessage, Session, inflightCount } from '../..'
-import type { AuthInfo, ClientRequestConstructorOptions, Cookie, ProxyConfig, ResolvedEndpoint, ResolvedHost, ResolveHostOptions, UploadProgress } from '../..'
+import type { AuthInfo, ClientRequestConstructorOptions, Cookie, FetchInit, ProxyConfig, ResolvedEndpoint, ResolvedHost, ResolveHostOptions, UploadProgress } from '../..'
 
 const options: ClientRequestConstructorOptions = {
   method: 'POST',
@@ -70,5 +70,25 @@ const online: boolean = net.online && net.isOnline()
 const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
 
-export { cookieList, cookieSet, flushed, wiped, onDisk, resolved, addresses, dnsCleared, online }
+const fetched: Promise<Response> = net.fetch('https://example.com/', {
+  method: 'POST',
+  body: JSON.stringify({ a: 1 }),
+  headers: { 'Content-Type': 'application/json' },
+  signal: AbortSignal.timeout(1000),
+  bypassCustomProtocolHandlers: true,
+  priority: 'highest'
+})
+const streamed: FetchInit = { method: 'PUT', body: new ReadableStream<Uint8Array>(), duplex: 'half', credentials: 'omit', redirect: 'error' }
+const viaSession: Promise<Response> = ses.fetch(new URL('https://example.com/'), streamed)
+const viaRequest: Promise<Response> = ses.fetch(new Request('https://example.com/'), { priority: 'auto' })
+async function readFetched (): Promise<string> {
+  const response: Response = await fetched
+  const url: string = response.url
+  const redirected: boolean = response.redirected
+  return `${url} ${String(redirected)} ${response.status} ${await response.text()}`
+}
+// @ts-expect-error not a priority name
+net.fetch('https://example.com/', { priority: 'urgent' })
+
+export { cookieList, cookieSet, flushed, wiped, onDisk, resolved, addresses, dnsCleared, online, viaSession, viaRequest, readFetched }
 export { value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, n, viaString }

@@ -1,0 +1,410 @@
+'use strict'
+
+// net.fetch / ses.fetch (reference §11) over ClientRequest, built as Electron's
+// lib/browser/api/net-fetch.ts builds it: a WHATWG Request normalises the arguments, its fields
+// become ClientRequest options and headers, and the IncomingMessage becomes a WHATWG Response
+// (Node's global Request, Response and Headers). Where we go further than Electron (the request
+// body streamed, Response.url and redirected set, the response body pulled with backpressure)
+// the README's "Differences from Electron" says so.
+
+const errors = require('./errors')
+
+// What the response body stream queues ahead of its reader, in bytes. Once the queue is full the
+// IncomingMessage is paused, so the engine stops reading the socket (reference §5).
+const BODY_HIGH_WATER_MARK = 64 * 1024
+// Fetch standard: a response with one of these statuses has a null body.
+const NULL_BODY_STATUSES = [101, 204, 205, 304]
+// Chromium serves other schemes only through Electron's protocol module, which we do not have.
+const SCHEMES = ['http:', 'https:']
+
+// Loaded on first use: client-request.js requires session.js, which requires this module.
+let ClientRequest = null
+function newClientRequest (options) {
+  if (ClientRequest === null) ClientRequest = require('./client-request').ClientRequest
+  return new ClientRequest(options)
+}
+
+// A response body nobody can read any more (the stream was garbage-collected while paused, so
+// no read was pending) aborts its request: otherwise the request would stay in flight, holding
+// its connection, for as long as the process lives.
+const collected = new FinalizationRegistry((job) => job.onBodyCollected())
+
+function fetchWithSession (input, init, session) {
+  return new Promise((resolve, reject) => {
+    let request
+    let streamed
+    try {
+      streamed = hasStreamBody(input, init)
+      request = new Request(input, init)
+    } catch (error) {
+      reject(error)
+      return
+    }
+    new FetchJob(request, init, session, streamed, resolve, reject).start()
+  })
+}
+
+// One fetch() call, from the Request to the end of the response body.
+class FetchJob {
+  constructor (request, init, session, streamed, resolve, reject) {
+    // Kept until the fetch is over: the Request owns the AbortController behind its signal.
+    this.request = request
+    // Only read by start(): a Response can outlive the fetch by far, and must not keep the
+    // caller's init (and its body) alive.
+    this.init = init
+    this.session = session
+    this.streamed = streamed
+    // Dropped once settled, so that nothing here keeps the Response reachable.
+    this.settle = { resolve, reject }
+    this.client = null
+    // Every URL the request went to, as the Fetch standard's URL list (Response.url, redirected).
+    this.urlList = [request.url]
+    this.uploadReader = null
+    // The body stream's controller: held strongly while the stream waits for data (a read may
+    // be pending), only weakly while it is paused with a full queue (nothing can be pending).
+    this.controller = null
+    this.controllerRef = null
+    // Set once nothing more happens: the body ended, failed or was cancelled, or the fetch failed.
+    this.done = false
+    this.onAbort = this.onAbort.bind(this)
+  }
+
+  start () {
+    const request = this.request
+    const signal = request.signal
+    if (signal.aborted) {
+      this.done = true
+      const reason = abortReason(signal)
+      this.reject(reason)
+      cancelQuietly(request.body, reason)
+      return
+    }
+    if (!SCHEMES.includes(new URL(request.url).protocol)) {
+      this.done = true
+      this.reject(errors.netError('ERR_UNKNOWN_URL_SCHEME'))
+      cancelQuietly(request.body)
+      return
+    }
+    signal.addEventListener('abort', this.onAbort, { once: true })
+
+    const origin = request.headers.get('origin') ?? undefined
+    // `same-origin` needs an origin: without one it becomes `include`, so a plain fetch sends and
+    // stores cookies (reference §11).
+    const credentials = request.credentials === 'same-origin' && !origin ? 'include' : request.credentials
+    const init = this.init || {}
+    this.init = null
+    let client
+    try {
+      client = newClientRequest({
+        session: this.session,
+        method: request.method,
+        url: request.url,
+        origin,
+        credentials,
+        cache: request.cache,
+        // '' is the default policy.
+        referrerPolicy: request.referrerPolicy || undefined,
+        redirect: request.redirect,
+        // Electron's priority names only (lib/options.js ignores any other value, such as the
+        // Fetch standard's 'high', 'low' and 'auto').
+        priority: init.priority,
+        bypassCustomProtocolHandlers: !!init.bypassCustomProtocolHandlers
+      })
+      // `cors` is the Request default, but Chromium refuses mode cors without an initiator.
+      if (request.mode && (request.mode !== 'cors' || origin)) {
+        client.setHeader('Sec-Fetch-Mode', request.mode)
+      }
+      for (const [name, value] of request.headers) client.setHeader(name, value)
+    } catch (error) {
+      this.fail(error)
+      cancelQuietly(request.body, error)
+      return
+    }
+    this.client = client
+    client.on('redirect', (statusCode, method, url) => { this.urlList.push(url) })
+    client.on('response', (message) => this.onResponse(message))
+    client.on('error', (error) => this.fail(error))
+
+    if (request.body === null) {
+      client.end()
+    } else if (this.streamed) {
+      this.sendStream(request.body)
+    } else {
+      this.sendFixed()
+    }
+  }
+
+  // A body of known length (string, bytes, Blob, FormData, URLSearchParams, as the Request
+  // encoded it) goes out in one piece with Content-Length, as Electron sends it.
+  async sendFixed () {
+    let body
+    try {
+      body = Buffer.from(await this.request.arrayBuffer())
+    } catch (error) {
+      if (!this.done) this.failAndAbort(error)
+      return
+    }
+    if (this.done) return
+    if (body.length === 0) this.client.end()
+    else this.client.end(body)
+  }
+
+  // A ReadableStream (or async iterable) body goes out chunked as it is produced, one chunk at a
+  // time: the next is read only once the request has taken the last one (write() returned
+  // true, or 'drain'), so a slow connection slows the producer.
+  async sendStream (stream) {
+    const client = this.client
+    client.chunkedEncoding = true
+    let reader
+    try {
+      reader = stream.getReader()
+    } catch (error) {
+      this.failAndAbort(error)
+      return
+    }
+    this.uploadReader = reader
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        // Over: aborted, failed, or the whole response has arrived already (nothing waits for
+        // the rest of the body, which the stream is cancelled for).
+        if (this.done || client.destroyed) break
+        if (done) {
+          client.end()
+          break
+        }
+        // Fetch standard: anything else than a Uint8Array is a TypeError.
+        if (!(value instanceof Uint8Array)) throw errors.fetchBodyChunkNotBytes()
+        if (value.byteLength === 0) continue
+        if (!client.write(Buffer.from(value.buffer, value.byteOffset, value.byteLength))) {
+          await drained(client)
+        }
+      }
+    } catch (error) {
+      // The body stream failed (or gave a non-byte chunk): the request cannot go on.
+      if (!this.done) this.failAndAbort(error)
+    } finally {
+      this.uploadReader = null
+      try {
+        reader.releaseLock()
+      } catch {
+        // A read still pending (the stream was cancelled under it): the lock goes with it.
+      }
+    }
+  }
+
+  onResponse (message) {
+    // Aborted meanwhile: ignored, as Electron ignores it.
+    if (this.done) return
+    const nullBody = NULL_BODY_STATUSES.includes(message.statusCode) || this.request.method === 'HEAD'
+    let response
+    try {
+      const headers = new Headers()
+      for (const [name, value] of Object.entries(message.headers)) {
+        // Several Set-Cookie lines become one string, as in Electron.
+        headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+      }
+      // The Response constructor refuses a status outside 200-599 with a RangeError, which
+      // the fetch rejects with.
+      response = new Response(nullBody ? null : this.bodyStream(message), {
+        status: message.statusCode,
+        statusText: isomorphic(message.statusMessage),
+        headers
+      })
+    } catch (error) {
+      this.failAndAbort(error)
+      return
+    }
+    describeResponse(response, responseUrl(this.urlList), this.urlList.length > 1)
+    if (nullBody) {
+      // Whatever the server sent is not anybody's: read it to the end so that the request
+      // finishes (and its connection can be reused).
+      message.resume()
+      this.finish()
+    }
+    const { resolve } = this.settle
+    this.settle = null
+    resolve(response)
+  }
+
+  // The response body: a ReadableStream fed from the IncomingMessage, paused while the stream's
+  // queue is full and resumed when its reader asks for more (pull).
+  bodyStream (message) {
+    message.on('data', (chunk) => {
+      const controller = this.currentController()
+      if (controller === null) return
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      if (controller.desiredSize <= 0) {
+        message.pause()
+        this.holdWeakly(controller)
+      }
+    })
+    message.on('end', () => {
+      const controller = this.currentController()
+      if (controller !== null) controller.close()
+      this.finish()
+    })
+    // A failure mid-body (net::ERR_*): reading the body rejects with it.
+    message.on('error', (error) => this.fail(error))
+    const stream = new ReadableStream({
+      start: (controller) => { this.holdStrongly(controller) },
+      pull: (controller) => {
+        if (this.done) return
+        this.holdStrongly(controller)
+        message.resume()
+      },
+      // Fetch standard: cancelling the body terminates the fetch.
+      cancel: () => {
+        if (this.done) return
+        this.finish()
+        this.client.abort()
+      }
+    }, {
+      highWaterMark: BODY_HIGH_WATER_MARK,
+      size: (chunk) => chunk.byteLength
+    })
+    collected.register(stream, this, this)
+    return stream
+  }
+
+  holdStrongly (controller) {
+    this.controller = controller
+    this.controllerRef = null
+  }
+
+  holdWeakly (controller) {
+    this.controller = null
+    this.controllerRef = new WeakRef(controller)
+  }
+
+  currentController () {
+    if (this.done) return null
+    if (this.controller !== null) return this.controller
+    return this.controllerRef === null ? null : (this.controllerRef.deref() ?? null)
+  }
+
+  onBodyCollected () {
+    if (this.done) return
+    this.finish()
+    this.client.abort()
+  }
+
+  // The signal fired: the fetch rejects (or its body errors) with the signal's reason, and the
+  // request is aborted, at whatever stage it is.
+  onAbort () {
+    if (this.done) return
+    this.fail(abortReason(this.request.signal))
+    if (this.client !== null) this.client.abort()
+  }
+
+  failAndAbort (error) {
+    this.fail(error)
+    if (this.client !== null) this.client.abort()
+  }
+
+  // Ends the fetch with `error`: the promise rejects if it has not resolved, the body stream
+  // errors if it is being read, and a body still being uploaded is cancelled with it.
+  fail (error) {
+    if (this.done) return
+    this.reject(error)
+    const controller = this.currentController()
+    if (controller !== null) controller.error(error)
+    this.finish(error)
+  }
+
+  reject (error) {
+    if (this.settle === null) return
+    const { reject } = this.settle
+    this.settle = null
+    reject(error)
+  }
+
+  // Nothing more will happen: let go of what the fetch held, and stop reading a request body
+  // still being sent (cancelled with `reason`).
+  finish (reason) {
+    this.done = true
+    this.controller = null
+    this.controllerRef = null
+    collected.unregister(this)
+    this.request.signal.removeEventListener('abort', this.onAbort)
+    this.request = null
+    if (this.uploadReader !== null) this.uploadReader.cancel(reason).catch(() => {})
+  }
+}
+
+// Whether the body is a stream (sent chunked) rather than a value of known length (sent with
+// Content-Length). A Request passed as `input` hides where its body came from: Node's Request
+// (undici) keeps it in its internal state, which is read where it can be; otherwise the body
+// is taken to be a stream.
+function hasStreamBody (input, init) {
+  if (init != null && init.body != null) return isStreamLike(init.body)
+  if (!(input instanceof Request) || input.body === null) return false
+  for (const symbol of Object.getOwnPropertySymbols(input)) {
+    if (symbol.description !== 'state') continue
+    const body = input[symbol] && input[symbol].body
+    if (body && 'source' in body) return body.source === null
+  }
+  return true
+}
+
+// ReadableStream, or an async iterable such as a Node Readable (undici takes both, with
+// duplex: 'half').
+function isStreamLike (body) {
+  if (body instanceof ReadableStream) return true
+  return typeof body === 'object' && typeof body[Symbol.asyncIterator] === 'function'
+}
+
+function abortReason (signal) {
+  return signal.reason ?? errors.fetchAborted()
+}
+
+function cancelQuietly (stream, reason) {
+  if (stream != null && !stream.locked) stream.cancel(reason).catch(() => {})
+}
+
+// Resolves once the request takes more ('drain') or is gone ('close').
+function drained (client) {
+  return new Promise((resolve) => {
+    const done = () => {
+      client.off('drain', done)
+      client.off('close', done)
+      resolve()
+    }
+    client.on('drain', done)
+    client.on('close', done)
+  })
+}
+
+// Fetch standard: Response.url is the last URL of the list, without its fragment.
+function responseUrl (urlList) {
+  const url = new URL(urlList[urlList.length - 1])
+  url.hash = ''
+  return url.href
+}
+
+// A reason phrase as the Fetch standard exposes it (its bytes, one character per byte).
+function isomorphic (text) {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u00ff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text
+}
+
+// Response.url, redirected and type as a fetch sets them (the Response constructor cannot):
+// own properties over the prototype's getters, carried over to clones.
+function describeResponse (response, url, redirected) {
+  Object.defineProperties(response, {
+    url: { value: url, configurable: true },
+    redirected: { value: redirected, configurable: true },
+    // A fetch without CORS gives a basic response, as Node's own fetch does.
+    type: { value: 'basic', configurable: true },
+    clone: {
+      value: function clone () {
+        return describeResponse(Response.prototype.clone.call(this), url, redirected)
+      },
+      configurable: true,
+      writable: true
+    }
+  })
+  return response
+}
+
+module.exports = { fetchWithSession }
