@@ -18,7 +18,7 @@
 //  P6  I18 session.fromPath(abs) keeps its cookies across processes
 //  P7  I18 a corrupt Cookies file: the session works in memory, flushStore() rejects naming the file and
 //      saying corrupt, the file's bytes are untouched, nothing is lost
-//  P8  I18 a read-only storage directory: same, with a clear error (skipped where this user can write anyway, e.g. root)
+//  P8  I18 a read-only storage directory: same, with a clear error (as root: made immutable with chattr; skipped where neither works)
 //  P9  I18 a storage directory that cannot be created (a file is in its way): same; runs as root too
 //  P10 I18 setUserDataPath() after a session exists throws
 
@@ -26,7 +26,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const crypto = require('node:crypto')
-const { execFile } = require('node:child_process')
+const { execFile, execFileSync } = require('node:child_process')
 const test = require('ava')
 const { userDataDir, USER_DATA_VAR } = require('./helpers/user-data')
 const { session } = require('..')
@@ -165,29 +165,50 @@ test('P7 should keep working in memory over a corrupt Cookies file and say so on
   t.true(fs.readFileSync(file).equals(bytes), 'the corrupt file was left as it was')
 })
 
-// Whether this process can write into a directory it made read-only (root can).
+// A directory this process cannot write into: read-only by its mode, or, where that does not
+// stop this user (root), immutable (`chattr +i`, ext4 and most Linux file systems). Null when
+// neither can be had.
 function readOnlyDir () {
   const dir = path.join(userDataDir, 'Partitions', 'readonly')
   fs.mkdirSync(dir, { recursive: true })
   fs.chmodSync(dir, 0o555)
+  const writable = () => {
+    try {
+      fs.writeFileSync(path.join(dir, 'probe'), '')
+      fs.rmSync(path.join(dir, 'probe'))
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (!writable()) return { dir, undo: () => fs.chmodSync(dir, 0o755) }
   try {
-    fs.writeFileSync(path.join(dir, 'probe'), '')
-    fs.rmSync(path.join(dir, 'probe'))
+    execFileSync('chattr', ['+i', dir], { stdio: 'ignore' })
+  } catch {
     fs.chmodSync(dir, 0o755)
     return null
-  } catch {
-    return dir
   }
+  const undo = () => {
+    try { execFileSync('chattr', ['-i', dir], { stdio: 'ignore' }) } catch {}
+    fs.chmodSync(dir, 0o755)
+  }
+  // Never leave an immutable directory behind, whatever ends the process.
+  process.once('exit', undo)
+  if (writable()) {
+    undo()
+    return null
+  }
+  return { dir, undo }
 }
 const readOnly = readOnlyDir()
 
 ;(readOnly ? test : test.skip)('P8 should keep working in memory in a read-only directory and say so on flushStore()', async (t) => {
-  t.teardown(() => fs.chmodSync(readOnly, 0o755))
+  t.teardown(() => readOnly.undo())
   const ses = session.fromPartition('persist:readonly')
-  t.is(ses.storagePath, readOnly)
+  t.is(ses.storagePath, readOnly.dir)
   const error = await workInMemoryThenFailToFlush(t, ses)
-  t.true(error.message.includes(readOnly), error.message)
-  t.deepEqual(fs.readdirSync(readOnly), [])
+  t.true(error.message.includes(readOnly.dir), error.message)
+  t.deepEqual(fs.readdirSync(readOnly.dir), [])
 })
 
 test('P9 should keep working in memory when the storage directory cannot be made and say so on flushStore()', async (t) => {

@@ -36,11 +36,13 @@ const WORKLOADS = {
 const clientsArg = process.argv.find((a) => a.startsWith('--clients='))
 const baselineArg = process.argv.find((a) => a.startsWith('--baseline='))
 const baseline = baselineArg ? path.resolve(baselineArg.slice('--baseline='.length)) : null
-// electron-net-rs-cookies (the same with 20 cookies on every request) runs only when named.
-const CLIENTS = ['undici', 'electron-net-rs', 'electron-net-rs-cookies', 'node-http', 'fetch', 'reqwest']
+// electron-net-rs-cookies (the same with 20 cookies on every request) runs only when named;
+// electron-net-rs-fetch (net.fetch, to set against fetch) too.
+const NAMED_ONLY = ['electron-net-rs-cookies', 'electron-net-rs-fetch']
+const CLIENTS = ['undici', 'electron-net-rs', 'electron-net-rs-cookies', 'electron-net-rs-fetch', 'node-http', 'fetch', 'reqwest']
   .filter((c) => clientsArg
     ? c === 'undici' || clientsArg.slice('--clients='.length).split(',').includes(c)
-    : c !== 'electron-net-rs-cookies')
+    : !NAMED_ONLY.includes(c))
   .concat(baseline ? ['baseline'] : [])
 
 function runOne (client, workload, servers) {

@@ -469,9 +469,7 @@ impl Request<'_> {
       upload_progress.completed(&meter);
       let writer = cache_key
         .filter(|_| {
-          cache_mode.writes()
-            && !from_cache
-            && policy::may_store(response.headers.iter())
+          cache_mode.writes() && !from_cache && policy::may_store(response.headers.iter())
         })
         .and_then(|key| {
           let received: Vec<(String, String)> = response

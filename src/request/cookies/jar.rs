@@ -36,12 +36,15 @@ pub struct CookieJar {
 
 /// `CookieMonster::CookieSorter`: longest path first, then earliest creation.
 pub(super) fn sort_for_request(cookies: &mut [CanonicalCookie]) {
-  cookies.sort_by(|a, b| {
-    b.path
-      .len()
-      .cmp(&a.path.len())
-      .then(a.creation.cmp(&b.creation))
-  });
+  cookies.sort_by(request_order);
+}
+
+/// `CookieSorter`: longer paths first, then older first.
+fn request_order(a: &CanonicalCookie, b: &CanonicalCookie) -> std::cmp::Ordering {
+  b.path
+    .len()
+    .cmp(&a.path.len())
+    .then(a.creation.cmp(&b.creation))
 }
 
 fn is_cookieable(url: &Url) -> bool {
@@ -344,38 +347,45 @@ impl CookieJar {
     now: Time,
     changes: &mut Vec<Change>,
   ) -> Option<String> {
-    let list = self.matching(url, false, context, now, changes);
-    if list.is_empty() {
+    if !is_cookieable(url) {
       return None;
     }
     let key = rules::key_for(url.host_str().unwrap_or(""));
+    self.expire_key(&key, now, changes);
     let backing = self.backing.clone();
-    if let Some(entries) = self.map.get_mut(&key) {
-      for cc in &list {
-        if let Some(e) = entries.iter_mut().find(|e| e.cookie.is_equivalent(cc)) {
-          // InternalUpdateCookieAccessTime.
-          if now.0.saturating_sub(e.cookie.last_access.0) >= LAST_ACCESS_THRESHOLD_MICROS {
-            e.cookie.last_access = now;
-            if e.cookie.is_persistent() {
-              if let Some(b) = &backing {
-                b.update_access_time(&e.cookie);
-              }
-            }
+    let entries = self.map.get_mut(&key)?;
+    // What `matching` selects, in its order, without copying a cookie: this runs for every hop
+    // of every request that sends cookies (bench W1/W2 with 20 cookies).
+    let mut picked: Vec<usize> = (0..entries.len())
+      .filter(|&i| {
+        create::include_for_request(&entries[i].cookie, url, false, context).is_include()
+      })
+      .collect();
+    if picked.is_empty() {
+      return None;
+    }
+    picked.sort_by(|&a, &b| request_order(&entries[a].cookie, &entries[b].cookie));
+    let mut line = String::with_capacity(picked.len() * 32);
+    for &i in &picked {
+      let e = &mut entries[i];
+      // InternalUpdateCookieAccessTime.
+      if now.0.saturating_sub(e.cookie.last_access.0) >= LAST_ACCESS_THRESHOLD_MICROS {
+        e.cookie.last_access = now;
+        if e.cookie.is_persistent() {
+          if let Some(b) = &backing {
+            b.update_access_time(&e.cookie);
           }
         }
       }
-    }
-    let mut line = String::new();
-    for cc in &list {
       if !line.is_empty() {
         line.push_str("; ");
       }
       // A nameless cookie is sent as its bare value (AppendCookieLineEntry).
-      if !cc.name.is_empty() {
-        line.push_str(&cc.name);
+      if !e.cookie.name.is_empty() {
+        line.push_str(&e.cookie.name);
         line.push('=');
       }
-      line.push_str(&cc.value);
+      line.push_str(&e.cookie.value);
     }
     Some(line)
   }
