@@ -11,7 +11,8 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::binding::session::{all, by_id};
+use crate::binding::pool_work::guarded;
+use crate::binding::session::{all, find as session};
 use crate::request::cookies::canonical::{CanonicalCookie, Time};
 use crate::request::cookies::{GetFilter, SetDetails};
 use crate::request::events::{Event, Lifeline};
@@ -99,10 +100,6 @@ pub fn connect(inner: &SessionInner, id: u32, load: u32) {
       );
     }
   }));
-}
-
-fn session(id: u32) -> napi::Result<Arc<SessionInner>> {
-  by_id(id).ok_or_else(|| napi::Error::from_reason("ERR_FAILED"))
 }
 
 #[napi(catch_unwind)]
@@ -205,16 +202,8 @@ impl Task for Flush {
   type JsValue = ();
 
   fn compute(&mut self) -> napi::Result<()> {
-    // Runs on a pool thread: a panic must become the promise's rejection, not unwind into
-    // libuv.
-    let session = self.0.clone();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-      session.cookies.flush()
-    })) {
-      Ok(Ok(())) => Ok(()),
-      Ok(Err(reason)) => Err(napi::Error::from_reason(reason)),
-      Err(_) => Err(napi::Error::from_reason("ERR_FAILED")),
-    }
+    let session = &self.0;
+    guarded(|| session.cookies.flush())?.map_err(napi::Error::from_reason)
   }
 
   fn resolve(&mut self, _env: Env, _output: ()) -> napi::Result<()> {

@@ -8,12 +8,9 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::binding::session::by_id;
+use crate::binding::pool_work::guarded;
+use crate::binding::session::find as session;
 use crate::request::session::SessionInner;
-
-fn session(id: u32) -> napi::Result<Arc<SessionInner>> {
-  by_id(id).ok_or_else(|| napi::Error::from_reason("ERR_FAILED"))
-}
 
 /// `fromPartition(name, { cache: false })` turns the session's cache off.
 #[napi(catch_unwind)]
@@ -35,19 +32,14 @@ impl Task for CacheTask {
   type JsValue = f64;
 
   fn compute(&mut self) -> napi::Result<f64> {
-    // Runs on a pool thread: a panic must become the promise's rejection, not unwind into
-    // libuv.
-    let session = self.0.clone();
-    let clear = matches!(self.1, CacheWork::Clear);
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-      if clear {
+    let CacheTask(session, work) = self;
+    guarded(|| match work {
+      CacheWork::Clear => {
         session.http_cache.clear();
         0.0
-      } else {
-        session.http_cache.size() as f64
       }
-    }))
-    .map_err(|_| napi::Error::from_reason("ERR_FAILED"))
+      CacheWork::Size => session.http_cache.size() as f64,
+    })
   }
 
   fn resolve(&mut self, _env: Env, output: f64) -> napi::Result<f64> {

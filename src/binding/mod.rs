@@ -8,6 +8,7 @@ pub mod cookies;
 mod env;
 pub mod http_cache;
 mod js_chunk;
+mod pool_work;
 pub mod requests;
 pub mod resolve_host;
 pub mod session;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use crate::binding::pool_work::guarded;
 use crate::errors::NetError;
 use crate::request::host_resolver::{HostResolver, Params};
 use crate::wire::resolve::Addrs;
@@ -39,14 +40,9 @@ impl Task for ResolveHost {
   type JsValue = NativeResolvedHost;
 
   fn compute(&mut self) -> napi::Result<Self::Output> {
-    // On a pool thread: a panic must become the promise's rejection, not unwind into libuv.
     let (resolver, host, params) = (&self.resolver, &self.host, &self.params);
-    Ok(
-      std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        resolver.resolve_blocking(host, params)
-      }))
-      .unwrap_or(Err(NetError::ERR_FAILED)),
-    )
+    // A panic is reported as the failure's name, as every other failure of the lookup.
+    Ok(guarded(|| resolver.resolve_blocking(host, params)).unwrap_or(Err(NetError::ERR_FAILED)))
   }
 
   fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<NativeResolvedHost> {

@@ -34,6 +34,12 @@ pub fn by_id(id: u32) -> Option<Arc<SessionInner>> {
   SESSIONS.with(|s| s.borrow().get(&id).cloned())
 }
 
+/// The session whose `NativeSession` has this id, or the `ERR_FAILED` a call about a session
+/// that is gone (finalized, or of another environment) throws or rejects with.
+pub fn find(id: u32) -> napi::Result<Arc<SessionInner>> {
+  by_id(id).ok_or_else(|| napi::Error::from_reason("ERR_FAILED"))
+}
+
 /// Every session of this thread's environment (JS thread).
 pub fn all() -> Vec<Arc<SessionInner>> {
   SESSIONS.with(|s| s.borrow().values().cloned().collect())

@@ -210,9 +210,8 @@ impl Request<'_> {
       // The HTTP cache (request/cache): a fresh entry answers without the network, a stale
       // one is revalidated with its validators.
       let http_cache = &self.session.http_cache;
-      // The key: the URL without its fragment (its credentials were taken out above).
-      let cache_key = (http_cache.is_enabled() && policy::applies(&method, &user_out))
-        .then(|| &url[..url::Position::AfterQuery]);
+      let cache_key =
+        (http_cache.is_enabled() && policy::applies(&method, &user_out)).then(|| cache::key(&url));
       let mut serve: Option<Cached> = None;
       let mut revalidating: Option<Cached> = None;
       if let Some(key) = cache_key.filter(|_| cache_mode.reads()) {
@@ -285,26 +284,27 @@ impl Request<'_> {
         );
       }
       let received_at = SystemTime::now();
-      let mut from_cache = response.body.is_stored();
-      if cache_key.is_some() {
-        if let (Some(entry), 304) = (revalidating.take(), response.status) {
-          // Not modified: the stored response, with the 304's headers merged in, is delivered.
-          let head = policy::merge_304(&entry.head, response.headers.iter(), received_at);
-          Box::pin(response.body.discard(&self.session.pool)).await;
-          http_cache
-            .update_head(head.clone(), entry.head.clone())
-            .await;
-          response = stored_response(
-            Cached {
-              head,
-              body: entry.body,
-            },
-            &self.session.pool,
-          );
-          from_cache = true;
-        }
-      } else if policy::invalidates(&method, response.status) && http_cache.is_enabled() {
-        http_cache.invalidate(&url[..url::Position::AfterQuery]);
+      if let (Some(entry), 304) = (revalidating.take(), response.status) {
+        // Not modified: the stored response, with the 304's headers merged in, is delivered.
+        let head = Arc::new(policy::merge_304(
+          &entry.head,
+          response.headers.iter(),
+          received_at,
+        ));
+        Box::pin(response.body.discard(&self.session.pool)).await;
+        http_cache.update_head(head.clone(), &entry.head).await;
+        response = stored_response(
+          Cached {
+            head,
+            body: entry.body,
+          },
+          &self.session.pool,
+        );
+      } else if cache_key.is_none()
+        && http_cache.is_enabled()
+        && policy::invalidates(&method, response.status)
+      {
+        http_cache.invalidate(cache::key(&url));
       }
 
       let location = response.header("location").map(str::to_string);
@@ -467,23 +467,17 @@ impl Request<'_> {
         return Err(NetError::ERR_TUNNEL_CONNECTION_FAILED);
       }
       upload_progress.completed(&meter);
+      // A response off the network (not one the cache gave) may be stored.
       let writer = cache_key
-        .filter(|_| {
-          cache_mode.writes() && !from_cache && policy::may_store(response.headers.iter())
-        })
+        .filter(|_| cache_mode.writes() && !response.body.is_stored())
         .and_then(|key| {
-          let received: Vec<(String, String)> = response
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
           policy::to_store(
             key,
             &user_out,
             response.status,
             &response.status_text,
             response.http_version,
-            &received,
+            &response.headers,
             received_at,
           )
         })
@@ -554,7 +548,7 @@ fn stored_response(cached: Cached, pool: &crate::wire::pool::Pool) -> ResponseSt
   }
   ResponseStart {
     status: head.status,
-    status_text: head.status_text,
+    status_text: head.status_text.clone(),
     http_version: match head.http_version.as_str() {
       "2.0" => "2.0",
       "1.0" => "1.0",

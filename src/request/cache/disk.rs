@@ -24,6 +24,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::entry::{StoredHead, MAGIC, TRAILER};
+use super::lru;
 use super::memory::MemoryStore;
 use crate::errors::NetError;
 use crate::wire::transport::StoredBody;
@@ -105,8 +106,9 @@ impl DiskStore {
 
   /// The entry for `key`, verified (blocking), its body read into memory (and kept hot) when
   /// small. A damaged or foreign file is deleted.
-  pub fn get_body(&self, key: &str) -> Option<(StoredHead, Box<dyn StoredBody>)> {
+  pub fn get_body(&self, key: &str) -> Option<(Arc<StoredHead>, Box<dyn StoredBody>)> {
     let (head, mut body) = self.get(key)?;
+    let head = Arc::new(head);
     if body.remaining > HOT_BODY_MAX {
       return Some((head, Box::new(body)));
     }
@@ -196,7 +198,7 @@ impl DiskStore {
       file: Some(file),
       crc,
       body_len: 0,
-      hot: Some((head.clone(), Vec::new())),
+      hot: Some((Arc::new(head.clone()), Vec::new())),
     })
   }
 
@@ -218,20 +220,9 @@ impl DiskStore {
       index.size -= old.size;
     }
     index.size += size;
-    while index.size > self.max {
-      let Some(victim) = index
-        .files
-        .iter()
-        .filter(|(n, _)| n.as_str() != name)
-        .min_by_key(|(_, i)| i.used)
-        .map(|(n, _)| n.clone())
-      else {
-        break;
-      };
-      if let Some(old) = index.files.remove(&victim) {
-        index.size -= old.size;
-      }
-      let _ = fs::remove_file(self.dir.join(&victim));
+    let Index { files, size } = index;
+    for victim in lru::evict(files, size, self.max, name, |i| i.size, |i| i.used) {
+      let _ = fs::remove_file(self.dir.join(victim));
     }
     true
   }
@@ -239,7 +230,7 @@ impl DiskStore {
   /// After a 304: whether the entry on disk must be rewritten (see [`DiskStore::update_head`]):
   /// not when only its `Date` and receiving time changed (each 304 brings those). The copy in
   /// memory takes the new head at once; another process revalidates its own once more at worst.
-  pub fn head_changed(&self, head: &StoredHead, previous: &StoredHead) -> bool {
+  pub fn head_changed(&self, head: &Arc<StoredHead>, previous: &StoredHead) -> bool {
     self.hot.update_head(head.clone());
     let significant = |h: &StoredHead| {
       h.headers
@@ -427,7 +418,7 @@ pub struct DiskWriter {
   crc: crc32fast::Hasher,
   body_len: u64,
   /// The entry, while its body is small enough to be kept in memory too.
-  hot: Option<(StoredHead, Vec<u8>)>,
+  hot: Option<(Arc<StoredHead>, Vec<u8>)>,
 }
 
 impl DiskWriter {

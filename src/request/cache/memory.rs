@@ -2,11 +2,12 @@
 //! first once the total passes the bound (Chromium's `MemBackendImpl`, 10 MiB by default).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
 use super::entry::StoredHead;
+use super::lru;
 
 pub struct MemoryStore {
   max: u64,
@@ -21,7 +22,8 @@ struct State {
 }
 
 struct Entry {
-  head: StoredHead,
+  /// Shared with the requests it answers: a hit copies no header.
+  head: Arc<StoredHead>,
   body: Bytes,
   size: u64,
   used: u64,
@@ -48,7 +50,7 @@ impl MemoryStore {
     self.state().entries.contains_key(key)
   }
 
-  pub fn get(&self, key: &str) -> Option<(StoredHead, Bytes)> {
+  pub fn get(&self, key: &str) -> Option<(Arc<StoredHead>, Bytes)> {
     let mut state = self.state();
     state.tick += 1;
     let tick = state.tick;
@@ -57,7 +59,7 @@ impl MemoryStore {
     Some((entry.head.clone(), entry.body.clone()))
   }
 
-  pub fn put(&self, head: StoredHead, body: Bytes) {
+  pub fn put(&self, head: Arc<StoredHead>, body: Bytes) {
     let size = entry_size(&head, &body);
     let mut state = self.state();
     state.tick += 1;
@@ -75,11 +77,12 @@ impl MemoryStore {
       state.size -= old.size;
     }
     state.size += size;
-    evict(&mut state, self.max, &key);
+    let State { entries, size, .. } = &mut *state;
+    lru::evict(entries, size, self.max, &key, |e| e.size, |e| e.used);
   }
 
   /// After a 304: the merged head, the same body.
-  pub fn update_head(&self, head: StoredHead) {
+  pub fn update_head(&self, head: Arc<StoredHead>) {
     let mut state = self.state();
     let Some(entry) = state.entries.get_mut(&head.key) else {
       return;
@@ -108,25 +111,6 @@ impl MemoryStore {
   }
 }
 
-/// Drops the least recently used entries (never `keep`, the one just stored) until the total
-/// fits `max`.
-fn evict(state: &mut State, max: u64, keep: &str) {
-  while state.size > max {
-    let Some(victim) = state
-      .entries
-      .iter()
-      .filter(|(k, _)| k.as_str() != keep)
-      .min_by_key(|(_, e)| e.used)
-      .map(|(k, _)| k.clone())
-    else {
-      return;
-    };
-    if let Some(old) = state.entries.remove(&victim) {
-      state.size -= old.size;
-    }
-  }
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -148,10 +132,10 @@ mod tests {
   fn evicts_the_least_recently_used_first() {
     let one = entry_size(&head("a"), &Bytes::from(vec![0; 100]));
     let store = MemoryStore::new(one * 2);
-    store.put(head("a"), Bytes::from(vec![0; 100]));
-    store.put(head("b"), Bytes::from(vec![0; 100]));
+    store.put(Arc::new(head("a")), Bytes::from(vec![0; 100]));
+    store.put(Arc::new(head("b")), Bytes::from(vec![0; 100]));
     assert!(store.get("a").is_some());
-    store.put(head("c"), Bytes::from(vec![0; 100]));
+    store.put(Arc::new(head("c")), Bytes::from(vec![0; 100]));
     assert!(store.contains("a"));
     assert!(!store.contains("b"));
     assert!(store.contains("c"));
@@ -161,8 +145,8 @@ mod tests {
   #[test]
   fn replacing_and_removing_keep_the_size_right() {
     let store = MemoryStore::new(1 << 20);
-    store.put(head("a"), Bytes::from(vec![0; 100]));
-    store.put(head("a"), Bytes::from(vec![0; 10]));
+    store.put(Arc::new(head("a")), Bytes::from(vec![0; 100]));
+    store.put(Arc::new(head("a")), Bytes::from(vec![0; 10]));
     assert_eq!(
       store.size(),
       entry_size(&head("a"), &Bytes::from(vec![0; 10]))

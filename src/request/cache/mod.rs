@@ -13,6 +13,7 @@
 
 pub mod disk;
 pub mod entry;
+mod lru;
 pub mod memory;
 pub mod policy;
 
@@ -30,19 +31,25 @@ use entry::StoredHead;
 use memory::MemoryStore;
 
 enum Store {
-  Memory(MemoryStore),
+  Memory(Arc<MemoryStore>),
   Disk(Arc<DiskStore>),
 }
 
 pub struct HttpCache {
-  store: Arc<Store>,
+  store: Store,
   enabled: AtomicBool,
 }
 
 /// An entry found for a request: its head, and its body ready to be read.
 pub struct Cached {
-  pub head: StoredHead,
+  pub head: Arc<StoredHead>,
   pub body: Box<dyn StoredBody>,
+}
+
+/// The cache key of a request to `url`: the URL without its fragment (the hop loop has taken
+/// its credentials out).
+pub fn key(url: &url::Url) -> &str {
+  &url[..url::Position::AfterQuery]
 }
 
 /// Where Electron keeps a session's cache, under its storage path.
@@ -57,10 +64,10 @@ impl HttpCache {
         directory(dir),
         TUNING.http_cache_disk_max,
       ))),
-      None => Store::Memory(MemoryStore::new(TUNING.http_cache_memory_max)),
+      None => Store::Memory(Arc::new(MemoryStore::new(TUNING.http_cache_memory_max))),
     };
     HttpCache {
-      store: Arc::new(store),
+      store,
       enabled: AtomicBool::new(true),
     }
   }
@@ -75,7 +82,7 @@ impl HttpCache {
   }
 
   fn max_entry(&self) -> u64 {
-    let max = match &*self.store {
+    let max = match &self.store {
       Store::Memory(_) => TUNING.http_cache_memory_max,
       Store::Disk(_) => TUNING.http_cache_disk_max,
     };
@@ -84,7 +91,7 @@ impl HttpCache {
 
   /// The entry stored for `key`, checked; a disk store is read off the engine's threads.
   pub async fn lookup(&self, key: &str) -> Option<Cached> {
-    match &*self.store {
+    match &self.store {
       Store::Memory(m) => {
         let (head, body) = m.get(key)?;
         Some(Cached {
@@ -123,26 +130,26 @@ impl HttpCache {
   /// Starts storing a response whose head is `head`; its body follows through the writer.
   pub fn writer(&self, head: StoredHead) -> Option<CacheWriter> {
     let limit = self.max_entry();
-    let kind = match &*self.store {
-      Store::Memory(_) => WriterKind::Memory {
-        head,
+    let kind = match &self.store {
+      Store::Memory(m) => WriterKind::Memory {
+        store: m.clone(),
+        head: Arc::new(head),
         body: BytesMut::new(),
       },
       Store::Disk(d) => WriterKind::Disk(d.begin(&head)?),
     };
     Some(CacheWriter {
-      store: self.store.clone(),
       kind: Some(kind),
       limit,
     })
   }
 
   /// Replaces the head of `head.key`'s entry (`previous`) after a 304, keeping its body.
-  pub async fn update_head(&self, head: StoredHead, previous: StoredHead) {
-    match &*self.store {
+  pub async fn update_head(&self, head: Arc<StoredHead>, previous: &StoredHead) {
+    match &self.store {
       Store::Memory(m) => m.update_head(head),
       Store::Disk(d) => {
-        if d.head_changed(&head, &previous) {
+        if d.head_changed(&head, previous) {
           let d = d.clone();
           blocking(move || d.update_head(&head)).await;
         }
@@ -152,7 +159,7 @@ impl HttpCache {
 
   /// Forgets the entry of `key` (an unsafe method succeeded on it, RFC 9111 §4.4).
   pub fn invalidate(&self, key: &str) {
-    match &*self.store {
+    match &self.store {
       Store::Memory(m) => m.remove(key),
       Store::Disk(d) => d.remove(key),
     }
@@ -160,7 +167,7 @@ impl HttpCache {
 
   /// `ses.clearCache()` (blocking for a disk store).
   pub fn clear(&self) {
-    match &*self.store {
+    match &self.store {
       Store::Memory(m) => m.clear(),
       Store::Disk(d) => d.clear(),
     }
@@ -168,7 +175,7 @@ impl HttpCache {
 
   /// `ses.getCacheSize()` (blocking for a disk store).
   pub fn size(&self) -> u64 {
-    match &*self.store {
+    match &self.store {
       Store::Memory(m) => m.size(),
       Store::Disk(d) => d.size(),
     }
@@ -202,13 +209,16 @@ impl StoredBody for MemoryBody {
 /// A response body on its way into the cache, as it streams to JS (the bytes as received,
 /// still content-encoded). Dropped without [`CacheWriter::commit`], it stores nothing.
 pub struct CacheWriter {
-  store: Arc<Store>,
   kind: Option<WriterKind>,
   limit: u64,
 }
 
 enum WriterKind {
-  Memory { head: StoredHead, body: BytesMut },
+  Memory {
+    store: Arc<MemoryStore>,
+    head: Arc<StoredHead>,
+    body: BytesMut,
+  },
   Disk(DiskWriter),
 }
 
@@ -230,10 +240,10 @@ impl CacheWriter {
 
   /// The whole body went through: the entry replaces any previous one.
   pub fn commit(mut self) {
-    match (self.kind.take(), &*self.store) {
-      (Some(WriterKind::Memory { head, body }), Store::Memory(m)) => m.put(head, body.freeze()),
-      (Some(WriterKind::Disk(w)), _) => w.commit(),
-      _ => {}
+    match self.kind.take() {
+      Some(WriterKind::Memory { store, head, body }) => store.put(head, body.freeze()),
+      Some(WriterKind::Disk(w)) => w.commit(),
+      None => {}
     }
   }
 }

@@ -9,6 +9,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use http_cache_semantics::{BeforeRequest, CacheOptions, CachePolicy};
 
 use super::entry::StoredHead;
+use crate::wire::header_block::HeaderBlock;
 
 /// The `cache` option (Electron's, fetch's `RequestInit.cache`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,14 +200,17 @@ pub fn to_store(
   status: u16,
   status_text: &str,
   http_version: &str,
-  received: &[(String, String)],
+  received: &HeaderBlock,
   response_time: SystemTime,
 ) -> Option<StoredHead> {
+  if !may_store(received.iter()) {
+    return None;
+  }
   let req = request_parts(
     url,
     header_map(user.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
   )?;
-  let res_headers = header_map(received.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+  let res_headers = header_map(received.iter());
   let res = response_parts(status, res_headers.clone())?;
   let policy = CachePolicy::new_options(&req, &res, response_time, options());
   if !policy.is_storable() {
@@ -238,7 +242,7 @@ pub fn to_store(
     headers: received
       .iter()
       .filter(|(n, _)| !is_cookie_header(n))
-      .cloned()
+      .map(|(n, v)| (n.to_string(), v.to_string()))
       .collect(),
     vary_request,
     response_time,
@@ -249,7 +253,7 @@ pub fn to_store(
 /// none of these it has neither freshness nor a validator (see [`to_store`]), which is the case
 /// of most API responses, so they cost no more than this scan.
 /// A `no-store` in `Cache-Control` settles it at once too.
-pub fn may_store<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+fn may_store<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
   let mut relevant = false;
   for (name, value) in headers {
     if name.eq_ignore_ascii_case("cache-control")
@@ -361,7 +365,8 @@ mod tests {
   }
 
   fn stored(headers: &[(&str, &str)], user: &[(&str, &str)], at: SystemTime) -> Option<StoredHead> {
-    to_store(URL, &pairs(user), 200, "OK", "1.1", &pairs(headers), at)
+    let received: HeaderBlock = headers.iter().copied().collect();
+    to_store(URL, &pairs(user), 200, "OK", "1.1", &received, at)
   }
 
   fn now() -> SystemTime {
