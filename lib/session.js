@@ -226,11 +226,8 @@ class Session {
       return typeof value === 'string' ? value : undefined
     }
     const pending = this[kNative].resolveHost(host, field('queryType'), field('source'), field('cacheUsage'))
-    return pending.then((result) => {
-      if (result.error != null) throw errors.netError(result.error)
-      return { endpoints: result.endpoints }
-    }, () => {
-      throw errors.netError('ERR_FAILED')
+    return pending.then((endpoints) => ({ endpoints }), (error) => {
+      throw errors.netError(error.message)
     })
   }
 

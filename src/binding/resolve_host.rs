@@ -1,7 +1,7 @@
 //! `ses.resolveHost` (`lib/session.js`): the session's [`HostResolver`] on libuv's thread pool,
-//! where a system lookup may block its thread as Node's own `dns.lookup` does. The answer or the
-//! error's name goes back to JS, which builds Electron's `ResolvedHost` or `Error`
-//! (`lib/errors.js`).
+//! where a system lookup may block its thread as Node's own `dns.lookup` does. The endpoints go
+//! back to JS, or a rejection whose message is the error's name (`ERR_FAILED` for a panic),
+//! from which JS builds Electron's `ResolvedHost` or `Error` (`lib/errors.js`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -22,13 +22,6 @@ pub struct NativeResolvedEndpoint {
   pub family: String,
 }
 
-/// The endpoints, or the `ERR_*` name the promise rejects with.
-#[napi(object)]
-pub struct NativeResolvedHost {
-  pub error: Option<String>,
-  pub endpoints: Vec<NativeResolvedEndpoint>,
-}
-
 pub struct ResolveHost {
   pub resolver: Arc<HostResolver>,
   pub host: String,
@@ -36,26 +29,17 @@ pub struct ResolveHost {
 }
 
 impl Task for ResolveHost {
-  type Output = Result<Addrs, NetError>;
-  type JsValue = NativeResolvedHost;
+  type Output = Addrs;
+  type JsValue = Vec<NativeResolvedEndpoint>;
 
-  fn compute(&mut self) -> napi::Result<Self::Output> {
+  fn compute(&mut self) -> napi::Result<Addrs> {
     let (resolver, host, params) = (&self.resolver, &self.host, &self.params);
-    // A panic is reported as the failure's name, as every other failure of the lookup.
-    Ok(guarded(|| resolver.resolve_blocking(host, params)).unwrap_or(Err(NetError::ERR_FAILED)))
+    guarded(|| resolver.resolve_blocking(host, params))?
+      .map_err(|e: NetError| napi::Error::from_reason(e.name))
   }
 
-  fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<NativeResolvedHost> {
-    Ok(match output {
-      Ok(addrs) => NativeResolvedHost {
-        error: None,
-        endpoints: addrs.as_slice().iter().map(endpoint).collect(),
-      },
-      Err(e) => NativeResolvedHost {
-        error: Some(e.name.to_string()),
-        endpoints: Vec::new(),
-      },
-    })
+  fn resolve(&mut self, _env: Env, addrs: Addrs) -> napi::Result<Vec<NativeResolvedEndpoint>> {
+    Ok(addrs.as_slice().iter().map(endpoint).collect())
   }
 }
 

@@ -107,7 +107,10 @@ impl HostCache {
         return;
       }
     }
-    while self.len >= self.max_entries && self.evict_one() {}
+    // Below the bound after any `set` (`max_entries` > 0), so one eviction makes room.
+    if self.len >= self.max_entries {
+      self.evict_one();
+    }
     let slots = self.map.entry(host.into()).or_default();
     slots[slot(family)] = Some(entry);
     self.len += 1;

@@ -72,27 +72,26 @@ impl Params {
     source: Option<&str>,
     cache_usage: Option<&str>,
   ) -> Params {
-    let mut params = Params::default();
-    match query_type {
-      Some("A") => params.family = Family::V4,
-      Some("AAAA") => params.family = Family::V6,
-      _ => {}
+    let default = Params::default();
+    Params {
+      family: match query_type {
+        Some("A") => Family::V4,
+        Some("AAAA") => Family::V6,
+        _ => default.family,
+      },
+      source: match source {
+        Some("system") => Source::System,
+        Some("dns") => Source::Dns,
+        Some("mdns") => Source::MulticastDns,
+        Some("localOnly") => Source::LocalOnly,
+        _ => default.source,
+      },
+      cache_usage: match cache_usage {
+        Some("staleAllowed") => CacheUsage::StaleAllowed,
+        Some("disallowed") => CacheUsage::Disallowed,
+        _ => default.cache_usage,
+      },
     }
-    match source {
-      Some("any") => params.source = Source::Any,
-      Some("system") => params.source = Source::System,
-      Some("dns") => params.source = Source::Dns,
-      Some("mdns") => params.source = Source::MulticastDns,
-      Some("localOnly") => params.source = Source::LocalOnly,
-      _ => {}
-    }
-    match cache_usage {
-      Some("allowed") => params.cache_usage = CacheUsage::Allowed,
-      Some("staleAllowed") => params.cache_usage = CacheUsage::StaleAllowed,
-      Some("disallowed") => params.cache_usage = CacheUsage::Disallowed,
-      _ => {}
-    }
-    params
   }
 }
 

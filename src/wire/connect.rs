@@ -33,17 +33,20 @@ pub async fn connect_tcp(
   port: u16,
 ) -> Result<TcpStream, NetError> {
   let resolved = resolve(resolver, host).await?;
-  let addrs: Vec<SocketAddr> = resolved
-    .as_slice()
-    .iter()
-    .map(|&addr| {
-      // set_port keeps an IPv6 address's scope (a link-local answer).
-      let mut addr = addr;
-      addr.set_port(port);
-      addr
-    })
-    .collect();
-  let stream = connect_any(&interleave_families(addrs), ATTEMPT_DELAY).await?;
+  // set_port keeps an IPv6 address's scope (a link-local answer).
+  let with_port = |&addr: &SocketAddr| {
+    let mut addr = addr;
+    addr.set_port(port);
+    addr
+  };
+  let stream = match resolved.as_slice() {
+    // One address (an IP literal, most names): no list to build.
+    [one] => connect_any(&[with_port(one)], ATTEMPT_DELAY).await?,
+    many => {
+      let addrs = interleave_families(many.iter().map(with_port).collect());
+      connect_any(&addrs, ATTEMPT_DELAY).await?
+    }
+  };
   // Chromium disables Nagle on every socket; small heads must not wait for an ACK.
   let _ = stream.set_nodelay(true);
   Ok(stream)
@@ -57,11 +60,11 @@ pub fn interleave_families(addrs: Vec<SocketAddr>) -> Vec<SocketAddr> {
     return addrs;
   };
   let first_v6 = first.is_ipv6();
+  if addrs.iter().all(|a| a.is_ipv6() == first_v6) {
+    return addrs;
+  }
   let (preferred, other): (Vec<_>, Vec<_>) =
     addrs.into_iter().partition(|a| a.is_ipv6() == first_v6);
-  if other.is_empty() {
-    return preferred;
-  }
   let mut out = Vec::with_capacity(preferred.len() + other.len());
   let (mut preferred, mut other) = (preferred.into_iter(), other.into_iter());
   loop {

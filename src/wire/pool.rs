@@ -168,12 +168,12 @@ impl Pool {
   ) -> Result<Conn, ConnectError> {
     let generation = *self.generation.borrow();
     let epoch = self.epoch.load(Ordering::SeqCst);
-    let tls = TlsUse {
+    let uses = ConnectUse {
       configs: self.tls.read().unwrap_or_else(|p| p.into_inner()).clone(),
       trust: &*self.trust,
       resolver: &*self.resolver,
     };
-    let conn = connect(target, tunnel, &tls).await?;
+    let conn = connect(target, tunnel, &uses).await?;
     if let Conn::H2(sender) = &conn {
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
       // Shared only if closeAllConnections() (or a trust change) did not happen while it was
@@ -222,7 +222,7 @@ impl Pool {
 
 /// What a new connection uses: the TLS configs, the session's trust decision, and its host
 /// resolver.
-struct TlsUse<'a> {
+struct ConnectUse<'a> {
   configs: Arc<TlsConfigs>,
   trust: &'a dyn TrustHook,
   resolver: &'a dyn HostResolve,
@@ -231,25 +231,25 @@ struct TlsUse<'a> {
 async fn connect(
   target: &Target,
   tunnel: TunnelRequest<'_>,
-  tls: &TlsUse<'_>,
+  uses: &ConnectUse<'_>,
 ) -> Result<Conn, ConnectError> {
   let origin = &target.origin;
   let tcp = match &target.proxy {
     // Chromium reports any failure to reach the proxy itself, a failed name lookup included,
     // as `ERR_PROXY_CONNECTION_FAILED` (reference §9); there is no fallback to direct.
-    Some(proxy) => connect_tcp(tls.resolver, &proxy.host, proxy.port)
+    Some(proxy) => connect_tcp(uses.resolver, &proxy.host, proxy.port)
       .await
       .map_err(|_| NetError::ERR_PROXY_CONNECTION_FAILED)?,
-    None => connect_tcp(tls.resolver, &origin.host, origin.port).await?,
+    None => connect_tcp(uses.resolver, &origin.host, origin.port).await?,
   };
   if !origin.https {
     return Ok(Conn::H1(http1::Connection::plain(tcp)));
   }
   if target.proxy.is_some() {
     let io = open_tunnel(tcp, origin, tunnel).await?;
-    return Ok(handshake_tls(io, origin, tls).await?);
+    return Ok(handshake_tls(io, origin, uses).await?);
   }
-  Ok(handshake_tls(tcp, origin, tls).await?)
+  Ok(handshake_tls(tcp, origin, uses).await?)
 }
 
 /// TLS to `origin` over `io` (a socket, or a tunnel through a proxy), then HTTP/2 if ALPN chose it.
@@ -259,11 +259,11 @@ async fn connect(
 async fn handshake_tls<T: http1::Io + 'static>(
   io: T,
   origin: &Origin,
-  tls_use: &TlsUse<'_>,
+  uses: &ConnectUse<'_>,
 ) -> Result<Conn, NetError> {
   let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
-  let deferred = tls_use.trust.deferred();
-  let configs = &tls_use.configs;
+  let deferred = uses.trust.deferred();
+  let configs = &uses.configs;
   let config = if deferred {
     &configs.deferring
   } else {
@@ -291,7 +291,7 @@ async fn handshake_tls<T: http1::Io + 'static>(
       configs
         .verifier
         .default_verdict(&chain, &name, rustls::pki_types::UnixTime::now());
-    tls_use.trust.decide(&origin.host, chain, default).await?;
+    uses.trust.decide(&origin.host, chain, default).await?;
   }
   let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
   if is_h2 {

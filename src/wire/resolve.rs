@@ -4,8 +4,9 @@
 //!
 //! wire knows nothing of sessions: a pool is given a [`HostResolve`] and every connection it
 //! opens (to an origin or to a proxy) asks it. The system lookup itself lives here, as it is I/O.
-//! Every source of `resolveHost` ends up in [`system_lookup`] or [`system_lookup_blocking`]:
-//! there is no DNS client of our own (README, Differences).
+//! Every source of `resolveHost` ends up in [`system_lookup_blocking`] (directly on libuv's
+//! pool, or on the runtime's blocking pool for a connection): there is no DNS client of our own
+//! (README, Differences).
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -77,17 +78,13 @@ pub async fn resolve(resolver: &dyn HostResolve, host: &str) -> Result<Addrs, Ne
   if let Some(answer) = resolver.known(host) {
     return answer;
   }
-  let answer = system_lookup(host, Family::Unspecified).await;
+  let name = host.to_string();
+  let answer = crate::wire::runtime::runtime()
+    .spawn_blocking(move || system_lookup_blocking(&name, Family::Unspecified))
+    .await
+    .unwrap_or_else(|_| Err(resolve_failed(None)));
   resolver.learned(host, &answer);
   answer
-}
-
-/// The system's resolver (`getaddrinfo`), on the runtime's blocking pool.
-pub async fn system_lookup(host: &str, family: Family) -> Result<Addrs, NetError> {
-  match tokio::net::lookup_host((host, 0)).await {
-    Ok(addrs) => collect(addrs, family),
-    Err(e) => Err(resolve_failed(Some(&e))),
-  }
 }
 
 /// The system's resolver on the calling thread, which it blocks until the answer (libuv's pool,
