@@ -14,6 +14,7 @@ const { listen } = require('./helpers/listen')
 const { rawServer } = require('./helpers/raw-server')
 const { runNode } = require('./helpers/child')
 const { writeBlocks } = require('./helpers/write-blocks')
+const { sleep } = require('./helpers/bodies')
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -41,7 +42,7 @@ const freshSession = () => session.fromPartition(`fetch-${Math.random()}`)
 async function stalled (read, quietMs = 500) {
   let last = read()
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, quietMs))
+    await sleep(quietMs)
     const now = read()
     if (now === last) return now
     last = now
@@ -49,6 +50,25 @@ async function stalled (read, quietMs = 500) {
 }
 
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve))
+
+// A promise and the function that resolves it (Promise.withResolvers needs Node 22).
+function deferred () {
+  let resolve
+  const promise = new Promise((_resolve) => { resolve = _resolve })
+  return [promise, resolve]
+}
+
+// A server that never answers an upload: it tells when the first bytes arrive and when the
+// client went away.
+async function uploadSink (t) {
+  const [dataArrived, gotData] = deferred()
+  const [serverSawClose, closed] = deferred()
+  const srv = await listen(t, (req) => {
+    req.once('data', gotData)
+    req.on('close', closed)
+  })
+  return { ...srv, dataArrived, serverSawClose }
+}
 
 // What `promise` rejects with (ava's throwsAsync wants an Error, and a DOMException is not one
 // in Node 20); fails the test if it resolves.
@@ -199,7 +219,7 @@ for (const [name, status, method] of [['HEAD', 200, 'HEAD'], ['204', 204, 'GET']
     t.is(await response.text(), '')
     // Nothing reads a null body: the request still has to end by itself (if it does not, the
     // test times out).
-    while (inflightCount() > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (inflightCount() > 0) await sleep(10)
     t.is(inflightCount(), 0)
   })
 }
@@ -295,8 +315,7 @@ test('should stream a request body no faster than the server takes it', async (t
     }
   }, { highWaterMark: 0 })
   let serverRequest = null
-  let arrived
-  const arrival = new Promise((resolve) => { arrived = resolve })
+  const [arrival, arrived] = deferred()
   const srv = await listen(t, (req, res) => {
     // The server does not read at first: what the client may produce is bounded by the
     // socket buffers and the engine's upload window, not by the body's size.
@@ -319,14 +338,7 @@ test('should stream a request body no faster than the server takes it', async (t
 })
 
 test('should reject with the error of a failing body stream and abort the request', async (t) => {
-  let closed
-  const serverSawClose = new Promise((resolve) => { closed = resolve })
-  let gotData
-  const dataArrived = new Promise((resolve) => { gotData = resolve })
-  const srv = await listen(t, (req) => {
-    req.once('data', gotData)
-    req.on('close', closed)
-  })
+  const { dataArrived, serverSawClose, ...srv } = await uploadSink(t)
   const failure = new Error('the producer broke')
   let fail
   const body = new ReadableStream({
@@ -356,8 +368,7 @@ test('should stop reading a stream body once the whole response has arrived', as
   // The server answers at once, without waiting for the body, which never ends by itself.
   // Over HTTP/2: over HTTP/1.1 the engine (as Chromium) reads the response once the body is sent.
   const srv = await serveHttp2(t, (req, res) => res.end('early answer'))
-  let cancelled
-  const cancellation = new Promise((resolve) => { cancelled = resolve })
+  const [cancellation, cancelled] = deferred()
   const body = new ReadableStream({
     pull (controller) { controller.enqueue(new Uint8Array(16 * KiB)) },
     cancel: () => cancelled()
@@ -418,10 +429,8 @@ test('should reject at once with the reason of an already-aborted signal and sen
 })
 
 test('should reject with AbortError and abort the request when aborted before the response', async (t) => {
-  let arrived
-  const arrival = new Promise((resolve) => { arrived = resolve })
-  let closed
-  const serverSawClose = new Promise((resolve) => { closed = resolve })
+  const [arrival, arrived] = deferred()
+  const [serverSawClose, closed] = deferred()
   const srv = await listen(t, (req, res) => {
     res.on('close', closed)
     arrived()
@@ -437,8 +446,7 @@ test('should reject with AbortError and abort the request when aborted before th
 })
 
 test('should error the body with AbortError and abort the request when aborted mid-body', async (t) => {
-  let closed
-  const serverSawClose = new Promise((resolve) => { closed = resolve })
+  const [serverSawClose, closed] = deferred()
   const srv = await listen(t, (req, res) => {
     res.on('close', closed)
     res.write('first chunk')
@@ -463,14 +471,7 @@ test('should reject text() with AbortError when aborted while it reads', async (
 })
 
 test('should cancel the body stream and abort the request when aborted during a streamed upload', async (t) => {
-  let gotData
-  const dataArrived = new Promise((resolve) => { gotData = resolve })
-  let closed
-  const serverSawClose = new Promise((resolve) => { closed = resolve })
-  const srv = await listen(t, (req) => {
-    req.once('data', gotData)
-    req.on('close', closed)
-  })
+  const { dataArrived, serverSawClose, ...srv } = await uploadSink(t)
   let cancelledWith
   const body = new ReadableStream({
     start (c) { c.enqueue(new TextEncoder().encode('first')) },
@@ -487,8 +488,7 @@ test('should cancel the body stream and abort the request when aborted during a 
 })
 
 test('should abort the request when the body is cancelled', async (t) => {
-  let closed
-  const serverSawClose = new Promise((resolve) => { closed = resolve })
+  const [serverSawClose, closed] = deferred()
   let finished = false
   const srv = await listen(t, (req, res) => {
     res.on('close', closed)
@@ -671,8 +671,7 @@ test('should let a script exit that fetches and never reads the body (the server
 test('should abort the request of a large unread body once its Response is garbage-collected', async (t) => {
   // Resolved once the server has seen all three responses cut short.
   let closedEarly = 0
-  let allClosed
-  const cutShort = new Promise((resolve) => { allClosed = resolve })
+  const [cutShort, allClosed] = deferred()
   const srv = await listen(t, (req, res) => {
     let finished = false
     res.on('close', () => { if (!finished && ++closedEarly === 3) allClosed() })

@@ -11,11 +11,9 @@ const errors = require('./errors')
 
 // What the response body stream queues ahead of its reader, in bytes. Once the queue is full the
 // IncomingMessage is paused, so the engine stops reading the socket (reference §5).
-const BODY_HIGH_WATER_MARK = 64 * 1024
+const BODY_STRATEGY = { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength }
 // Fetch standard: a response with one of these statuses has a null body.
 const NULL_BODY_STATUSES = [101, 204, 205, 304]
-// Chromium serves other schemes only through Electron's protocol module, which we do not have.
-const SCHEMES = ['http:', 'https:']
 
 // Loaded on first use: client-request.js requires session.js, which requires this module.
 let ClientRequest = null
@@ -27,7 +25,7 @@ function newClientRequest (options) {
 // A response body nobody can read any more (the stream was garbage-collected while paused, so
 // no read was pending) aborts its request: otherwise the request would stay in flight, holding
 // its connection, for as long as the process lives.
-const collected = new FinalizationRegistry((job) => job.onBodyCollected())
+const collected = new FinalizationRegistry((job) => job.stop())
 
 function fetchWithSession (input, init, session) {
   return new Promise((resolve, reject) => {
@@ -40,20 +38,16 @@ function fetchWithSession (input, init, session) {
       reject(error)
       return
     }
-    new FetchJob(request, init, session, streamed, resolve, reject).start()
+    new FetchJob(request, session, resolve, reject).start(init, streamed)
   })
 }
 
 // One fetch() call, from the Request to the end of the response body.
 class FetchJob {
-  constructor (request, init, session, streamed, resolve, reject) {
+  constructor (request, session, resolve, reject) {
     // Kept until the fetch is over: the Request owns the AbortController behind its signal.
     this.request = request
-    // Only read by start(): a Response can outlive the fetch by far, and must not keep the
-    // caller's init (and its body) alive.
-    this.init = init
     this.session = session
-    this.streamed = streamed
     // Dropped once settled, so that nothing here keeps the Response reachable.
     this.settle = { resolve, reject }
     this.client = null
@@ -69,21 +63,19 @@ class FetchJob {
     this.onAbort = this.onAbort.bind(this)
   }
 
-  start () {
+  // `init` is read here only: a Response can outlive the fetch by far, and must not keep the
+  // caller's init (and its body) alive. `streamed`: the body is a stream (hasStreamBody).
+  start (init, streamed) {
     const request = this.request
     const signal = request.signal
     if (signal.aborted) {
-      this.done = true
       const reason = abortReason(signal)
-      this.reject(reason)
-      cancelQuietly(request.body, reason)
-      return
+      return this.refuse(reason, reason)
     }
-    if (!SCHEMES.includes(new URL(request.url).protocol)) {
-      this.done = true
-      this.reject(errors.netError('ERR_UNKNOWN_URL_SCHEME'))
-      cancelQuietly(request.body)
-      return
+    // Chromium serves other schemes only through Electron's protocol module, which we do not
+    // have. The Request's URL is serialized, its scheme lower-case.
+    if (!request.url.startsWith('http:') && !request.url.startsWith('https:')) {
+      return this.refuse(errors.netError('ERR_UNKNOWN_URL_SCHEME'))
     }
     signal.addEventListener('abort', this.onAbort, { once: true })
 
@@ -91,8 +83,6 @@ class FetchJob {
     // `same-origin` needs an origin: without one it becomes `include`, so a plain fetch sends and
     // stores cookies (reference §11).
     const credentials = request.credentials === 'same-origin' && !origin ? 'include' : request.credentials
-    const init = this.init || {}
-    this.init = null
     let client
     try {
       client = newClientRequest({
@@ -106,19 +96,17 @@ class FetchJob {
         referrerPolicy: request.referrerPolicy || undefined,
         redirect: request.redirect,
         // Electron's priority names only (lib/options.js ignores any other value, such as the
-        // Fetch standard's 'high', 'low' and 'auto').
-        priority: init.priority,
-        bypassCustomProtocolHandlers: !!init.bypassCustomProtocolHandlers
+        // Fetch standard's 'high', 'low' and 'auto'). bypassCustomProtocolHandlers has nothing
+        // to bypass here (README).
+        priority: init == null ? undefined : init.priority
       })
       // `cors` is the Request default, but Chromium refuses mode cors without an initiator.
-      if (request.mode && (request.mode !== 'cors' || origin)) {
+      if (request.mode !== 'cors' || origin) {
         client.setHeader('Sec-Fetch-Mode', request.mode)
       }
       for (const [name, value] of request.headers) client.setHeader(name, value)
     } catch (error) {
-      this.fail(error)
-      cancelQuietly(request.body, error)
-      return
+      return this.refuse(error, error)
     }
     this.client = client
     client.on('redirect', (statusCode, method, url) => { this.urlList.push(url) })
@@ -127,7 +115,7 @@ class FetchJob {
 
     if (request.body === null) {
       client.end()
-    } else if (this.streamed) {
+    } else if (streamed) {
       this.sendStream(request.body)
     } else {
       this.sendFixed()
@@ -176,7 +164,8 @@ class FetchJob {
         // Fetch standard: anything else than a Uint8Array is a TypeError.
         if (!(value instanceof Uint8Array)) throw errors.fetchBodyChunkNotBytes()
         if (value.byteLength === 0) continue
-        if (!client.write(Buffer.from(value.buffer, value.byteOffset, value.byteLength))) {
+        // Writable takes a Uint8Array as a Buffer over the same memory.
+        if (!client.write(value)) {
           await drained(client)
         }
       }
@@ -254,15 +243,8 @@ class FetchJob {
         message.resume()
       },
       // Fetch standard: cancelling the body terminates the fetch.
-      cancel: () => {
-        if (this.done) return
-        this.finish()
-        this.client.abort()
-      }
-    }, {
-      highWaterMark: BODY_HIGH_WATER_MARK,
-      size: (chunk) => chunk.byteLength
-    })
+      cancel: () => this.stop()
+    }, BODY_STRATEGY)
     collected.register(stream, this, this)
     return stream
   }
@@ -283,7 +265,8 @@ class FetchJob {
     return this.controllerRef === null ? null : (this.controllerRef.deref() ?? null)
   }
 
-  onBodyCollected () {
+  // The body was cancelled, or garbage-collected unread: the request is aborted, quietly.
+  stop () {
     if (this.done) return
     this.finish()
     this.client.abort()
@@ -292,9 +275,15 @@ class FetchJob {
   // The signal fired: the fetch rejects (or its body errors) with the signal's reason, and the
   // request is aborted, at whatever stage it is.
   onAbort () {
-    if (this.done) return
-    this.fail(abortReason(this.request.signal))
-    if (this.client !== null) this.client.abort()
+    if (!this.done) this.failAndAbort(abortReason(this.request.signal))
+  }
+
+  // The fetch fails before any request exists; the Request's body is cancelled (with
+  // `cancelReason`), as nothing will read it.
+  refuse (error, cancelReason) {
+    const body = this.request.body
+    this.fail(error)
+    cancelQuietly(body, cancelReason)
   }
 
   failAndAbort (error) {
@@ -336,14 +325,15 @@ class FetchJob {
 // Content-Length). A Request passed as `input` hides where its body came from: Node's Request
 // (undici) keeps it in its internal state, which is read where it can be; otherwise the body
 // is taken to be a stream.
+let requestState = null
 function hasStreamBody (input, init) {
   if (init != null && init.body != null) return isStreamLike(init.body)
   if (!(input instanceof Request) || input.body === null) return false
-  for (const symbol of Object.getOwnPropertySymbols(input)) {
-    if (symbol.description !== 'state') continue
-    const body = input[symbol] && input[symbol].body
-    if (body && 'source' in body) return body.source === null
+  if (requestState === null) {
+    requestState = Object.getOwnPropertySymbols(input).find((s) => s.description === 'state') ?? null
   }
+  const body = requestState !== null && input[requestState] && input[requestState].body
+  if (body && 'source' in body) return body.source === null
   return true
 }
 
@@ -375,11 +365,13 @@ function drained (client) {
   })
 }
 
-// Fetch standard: Response.url is the last URL of the list, without its fragment.
+// Fetch standard: Response.url is the last URL of the list, without its fragment. Every URL
+// there is serialized (by Request, or by the engine for a redirect), so '#' can only start the
+// fragment.
 function responseUrl (urlList) {
-  const url = new URL(urlList[urlList.length - 1])
-  url.hash = ''
-  return url.href
+  const url = urlList[urlList.length - 1]
+  const hash = url.indexOf('#')
+  return hash === -1 ? url : url.slice(0, hash)
 }
 
 // A reason phrase as the Fetch standard exposes it (its bytes, one character per byte).
@@ -394,17 +386,20 @@ function describeResponse (response, url, redirected) {
   Object.defineProperties(response, {
     url: { value: url, configurable: true },
     redirected: { value: redirected, configurable: true },
-    // A fetch without CORS gives a basic response, as Node's own fetch does.
-    type: { value: 'basic', configurable: true },
-    clone: {
-      value: function clone () {
-        return describeResponse(Response.prototype.clone.call(this), url, redirected)
-      },
-      configurable: true,
-      writable: true
-    }
+    type: BASIC_TYPE,
+    clone: CLONE
   })
   return response
+}
+
+// A fetch without CORS gives a basic response, as Node's own fetch does.
+const BASIC_TYPE = { value: 'basic', configurable: true }
+const CLONE = {
+  value: function clone () {
+    return describeResponse(Response.prototype.clone.call(this), this.url, this.redirected)
+  },
+  configurable: true,
+  writable: true
 }
 
 module.exports = { fetchWithSession }
