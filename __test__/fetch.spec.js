@@ -10,7 +10,7 @@ const path = require('node:path')
 const { Readable } = require('node:stream')
 const test = require('ava')
 const { net, session, inflightCount } = require('..')
-const { listen } = require('./helpers/listen')
+const { listen, recordingServer } = require('./helpers/listen')
 const { rawServer } = require('./helpers/raw-server')
 const { runNode } = require('./helpers/child')
 const { writeBlocks } = require('./helpers/write-blocks')
@@ -18,22 +18,6 @@ const { sleep } = require('./helpers/bodies')
 
 const KiB = 1024
 const MiB = 1024 * KiB
-
-// A server that records each request (method, url, headers, body bytes) once its body has
-// arrived, then lets `route` answer it (by default: 'ok').
-async function recordingServer (t, route = (req, res) => res.end('ok')) {
-  const seen = []
-  const srv = await listen(t, (req, res) => {
-    const chunks = []
-    req.on('data', (c) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      seen.push({ method: req.method, url: req.url, headers: req.headers, body })
-      route(req, res, body)
-    })
-  })
-  return { ...srv, seen }
-}
 
 const freshSession = () => session.fromPartition(`fetch-${Math.random()}`)
 

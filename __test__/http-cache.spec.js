@@ -28,7 +28,7 @@ const path = require('node:path')
 const zlib = require('node:zlib')
 require('./helpers/user-data')
 const { net, session } = require('..')
-const { listen, collect } = require('./helpers/listen')
+const { recordingServer, collect } = require('./helpers/listen')
 const { runNode } = require('./helpers/child')
 
 const tempDir = (name) => fs.mkdtempSync(path.join(os.tmpdir(), `electron-net-rs-test-${name}-`))
@@ -36,21 +36,10 @@ const tempDir = (name) => fs.mkdtempSync(path.join(os.tmpdir(), `electron-net-rs
 let partitions = 0
 const fresh = (options) => session.fromPartition(`http-cache-${process.pid}-${++partitions}`, options)
 
-// A server answering each request with `handler(req, res, n)` (n counts from 1) and keeping
-// what it received.
-async function counted (t, handler) {
-  const seen = []
-  const srv = await listen(t, (req, res) => {
-    seen.push({ method: req.method, url: req.url, headers: req.headers })
-    handler(req, res, seen.length)
-  })
-  return { ...srv, seen }
-}
-
 const get = (ses, url, extra = {}) => collect(net.request({ url, session: ses, ...extra }))
 
 test('H1 should serve a fresh response from the cache as the network one', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.setHeader('Cache-Control', 'max-age=600')
     res.setHeader('X-Spelled-This-Way', 'yes')
     res.end('cached body')
@@ -70,7 +59,7 @@ test('H1 should serve a fresh response from the cache as the network one', async
 })
 
 test('H2 should revalidate a stale entry with its ETag and deliver the stored body on a 304', async (t) => {
-  const srv = await counted(t, (req, res, n) => {
+  const srv = await recordingServer(t, (req, res, body, n) => {
     if (req.headers['if-none-match'] === '"v1"') {
       res.writeHead(304, { ETag: '"v1"', 'Cache-Control': 'max-age=0', 'X-Round': String(n), 'Content-Type': 'text/html' })
       return res.end()
@@ -96,7 +85,7 @@ test('H2 should revalidate a stale entry with its ETag and deliver the stored bo
 
 test('H3 should revalidate with If-Modified-Since and replace the entry on a 200', async (t) => {
   const modified = 'Tue, 01 Jan 2030 00:00:00 GMT'
-  const srv = await counted(t, (req, res, n) => {
+  const srv = await recordingServer(t, (req, res, body, n) => {
     res.writeHead(200, { 'Last-Modified': modified, 'Cache-Control': 'no-cache' })
     res.end('body ' + n)
   })
@@ -109,7 +98,7 @@ test('H3 should revalidate with If-Modified-Since and replace the entry on a 200
 })
 
 test('H4 should keep Vary variants apart', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600', Vary: 'Accept' })
     res.end('for ' + req.headers.accept)
   })
@@ -124,7 +113,7 @@ test('H4 should keep Vary variants apart', async (t) => {
 })
 
 test('H5 should store neither no-store responses nor ones without freshness or validator, and keep private ones', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     const cc = { '/no-store': 'no-store, max-age=600', '/private': 'private, max-age=600' }[req.url]
     if (cc) res.setHeader('Cache-Control', cc)
     res.end(req.url)
@@ -138,7 +127,7 @@ test('H5 should store neither no-store responses nor ones without freshness or v
 })
 
 test('H6 should apply the cache modes as Chromium does', async (t) => {
-  const srv = await counted(t, (req, res, n) => {
+  const srv = await recordingServer(t, (req, res, body, n) => {
     res.writeHead(200, { 'Cache-Control': req.url === '/stale' ? 'max-age=0' : 'max-age=600', ETag: '"e"' })
     res.end('response ' + n)
   })
@@ -169,7 +158,7 @@ test('H6 should apply the cache modes as Chromium does', async (t) => {
 })
 
 test('H7 should forget an entry once a POST to its URL succeeds', async (t) => {
-  const srv = await counted(t, (req, res, n) => {
+  const srv = await recordingServer(t, (req, res, body, n) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600' })
     res.end(req.method + ' ' + n)
   })
@@ -181,7 +170,7 @@ test('H7 should forget an entry once a POST to its URL succeeds', async (t) => {
 })
 
 test('H8 should not cache in a session made with { cache: false }', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600' })
     res.end('x')
   })
@@ -193,7 +182,7 @@ test('H8 should not cache in a session made with { cache: false }', async (t) =>
 })
 
 async function sizeAndClear (t, ses) {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600' })
     res.end('y'.repeat(10000))
   })
@@ -220,7 +209,7 @@ test('H9 should report the cache size and clear it, on disk', async (t) => {
 })
 
 test('H10 should keep a persistent cache across processes and refetch a damaged entry', async (t) => {
-  const srv = await counted(t, (req, res, n) => {
+  const srv = await recordingServer(t, (req, res, body, n) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600', 'X-Served': String(n) })
     res.end('stored ' + n)
   })
@@ -254,7 +243,7 @@ test('H10 should keep a persistent cache across processes and refetch a damaged 
 })
 
 test('H11 should not store a body that was aborted part-way', async (t) => {
-  const srv = await counted(t, (req, res, n) => {
+  const srv = await recordingServer(t, (req, res, body, n) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600' })
     if (n === 1) {
       res.write('x'.repeat(1024))
@@ -276,7 +265,7 @@ test('H11 should not store a body that was aborted part-way', async (t) => {
 })
 
 test('H12 should not replay Set-Cookie from the cache', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600', 'Set-Cookie': 'a=b' })
     res.end('c')
   })
@@ -291,7 +280,7 @@ test('H12 should not replay Set-Cookie from the cache', async (t) => {
 test('H13 should store a gzip body as received and decode it on every hit', async (t) => {
   const text = 'compressible '.repeat(1000)
   const gz = zlib.gzipSync(text)
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600', 'Content-Encoding': 'gzip', 'Content-Length': gz.length })
     res.end(gz)
   })
@@ -306,7 +295,7 @@ test('H13 should store a gzip body as received and decode it on every hit', asyn
 })
 
 test('H14 should send a caller\'s own conditional request to the server and deliver its 304', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     if (req.headers['if-none-match'] === '"x"') {
       res.writeHead(304, { ETag: '"x"' })
       return res.end()
@@ -322,7 +311,7 @@ test('H14 should send a caller\'s own conditional request to the server and deli
 })
 
 test('H15 should clear the cache with clearData() unless dataTypes leaves it out', async (t) => {
-  const srv = await counted(t, (req, res) => {
+  const srv = await recordingServer(t, (req, res) => {
     res.writeHead(200, { 'Cache-Control': 'max-age=600' })
     res.end('z')
   })

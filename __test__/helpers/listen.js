@@ -23,6 +23,23 @@ async function listen (t, handler) {
   return { server, port, url: `http://127.0.0.1:${port}` }
 }
 
+// A server that records each request ({ method, url, headers, body }) once its body has
+// arrived, then lets `route(req, res, body, n)` answer it (n counts requests from 1; by
+// default: 'ok'). `seen` is the record.
+async function recordingServer (t, route = (req, res) => res.end('ok')) {
+  const seen = []
+  const srv = await listen(t, (req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body })
+      route(req, res, body, seen.length)
+    })
+  })
+  return { ...srv, seen }
+}
+
 // Runs a request to completion (ending it unless `end: false`) and resolves with what a user observes: the events of the
 // request (R:) and response (S:) in order, the response and its body, or the error.
 // 'login' is not listened to here: a listener that never answers would hang the request (as in
@@ -58,4 +75,4 @@ function teardownScope () {
   return { teardown: (fn) => { fns.push(fn) }, run: () => Promise.all(fns.splice(0).map((fn) => fn())) }
 }
 
-module.exports = { serve, listen, collect, teardownScope }
+module.exports = { serve, listen, recordingServer, collect, teardownScope }
