@@ -105,10 +105,14 @@ class Session {
     const origins = options && Array.isArray(options.origins) ? options.origins : null
     const clearCookies = dataTypes === null || dataTypes.includes('cookies')
     const clearCache = dataTypes === null || dataTypes.includes('cache')
-    const cleared = clearCache ? this.clearCache() : Promise.resolve()
-    if (!clearCookies) return cleared.then(() => new Promise((resolve) => setImmediate(resolve)))
-    if (origins === null) return Promise.all([cleared, this._clearCookies(true, undefined)]).then(() => {})
-    return Promise.all([cleared, ...origins.map((o) => this._clearCookies(true, originHost(String(o))))]).then(() => {})
+    // Resolves on a later task, with nothing to clear too, as Electron's promise does.
+    const work = [new Promise((resolve) => setImmediate(resolve))]
+    if (clearCache) work.push(this.clearCache())
+    if (clearCookies) {
+      const hosts = origins === null ? [undefined] : origins.map((o) => originHost(String(o)))
+      for (const host of hosts) work.push(this._clearCookies(true, host))
+    }
+    return Promise.all(work).then(() => {})
   }
 
   // Electron's clearCache: every entry of this session's HTTP cache (on disk for a persistent
