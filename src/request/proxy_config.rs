@@ -378,7 +378,7 @@ impl ProxyConfig {
   }
 
   /// The proxies for `url`, in fallback order; `[Direct]` when none applies.
-  fn resolve(&self, url: &Url) -> Vec<ProxyEntry> {
+  pub fn resolve(&self, url: &Url) -> Vec<ProxyEntry> {
     let direct = vec![ProxyEntry::Direct];
     if self.mode != Mode::FixedServers || !matches!(url.scheme(), "http" | "https" | "ftp") {
       return direct;
@@ -421,38 +421,46 @@ impl ProxyConfig {
       .join(";")
   }
 
-  /// The route a request to `url` takes, `failed` being the proxies this request could not
-  /// reach: the first other http proxy of its list (`Ok(Some(_))`), or direct (`Ok(None)`) at
-  /// a `direct://` entry. That is Chromium's fallback (`ProxyList::Fallback`), per request rather
-  /// than remembered for the session. https, SOCKS and QUIC proxies are not yet supported and
-  /// are passed over (README), but a list of nothing else fails with
-  /// `net::ERR_NO_SUPPORTED_PROXIES` instead of going direct: a user who configured a proxy
-  /// (say a SOCKS proxy for privacy) must never have requests leave without it.
+  /// The route a request to `url` takes under this fixed config (see [`choose`]).
   pub fn route(&self, url: &Url, failed: &[ProxyAddr]) -> Result<Option<ProxyAddr>, NetError> {
-    let mut any_http = false;
-    for entry in self.resolve(url) {
-      match entry {
-        ProxyEntry::Direct => return Ok(None),
-        ProxyEntry::Server {
-          scheme: ProxyScheme::Http,
-          host,
-          port,
-        } => {
-          any_http = true;
-          let addr = ProxyAddr { host, port };
-          if !failed.contains(&addr) {
-            return Ok(Some(addr));
-          }
-        }
-        ProxyEntry::Server { .. } => {}
-      }
-    }
-    Err(if any_http {
-      NetError::ERR_PROXY_CONNECTION_FAILED
-    } else {
-      NetError::ERR_NO_SUPPORTED_PROXIES
-    })
+    choose(self.resolve(url), failed)
   }
+}
+
+/// The route a request takes from its proxy list `entries` (fixed rules or a PAC answer),
+/// `failed` being the proxies this request could not reach: the first other http proxy of the
+/// list (`Ok(Some(_))`), or direct (`Ok(None)`) at a `direct://` entry. That is Chromium's
+/// fallback (`ProxyList::Fallback`), per request rather than remembered for the session. https,
+/// SOCKS and QUIC proxies are not yet supported and are passed over (README), but a list of
+/// nothing else fails with `net::ERR_NO_SUPPORTED_PROXIES` instead of going direct: a user who
+/// configured a proxy (say a SOCKS proxy for privacy) must never have requests leave without it.
+pub fn choose(
+  entries: Vec<ProxyEntry>,
+  failed: &[ProxyAddr],
+) -> Result<Option<ProxyAddr>, NetError> {
+  let mut any_http = false;
+  for entry in entries {
+    match entry {
+      ProxyEntry::Direct => return Ok(None),
+      ProxyEntry::Server {
+        scheme: ProxyScheme::Http,
+        host,
+        port,
+      } => {
+        any_http = true;
+        let addr = ProxyAddr { host, port };
+        if !failed.contains(&addr) {
+          return Ok(Some(addr));
+        }
+      }
+      ProxyEntry::Server { .. } => {}
+    }
+  }
+  Err(if any_http {
+    NetError::ERR_PROXY_CONNECTION_FAILED
+  } else {
+    NetError::ERR_NO_SUPPORTED_PROXIES
+  })
 }
 
 #[cfg(test)]
