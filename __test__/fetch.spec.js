@@ -652,6 +652,23 @@ test('should let a script exit that fetches and never reads the body (the server
   t.deepEqual(r.output.statuses, [200, 200, 200])
 })
 
+test('should let a script exit that holds Responses whose large bodies it never reads', async (t) => {
+  const cut = { count: 0 }
+  const srv = await listen(t, (req, res) => {
+    let finished = false
+    res.on('close', () => { if (!finished) cut.count++ })
+    writeBlocks(res, Buffer.alloc(64 * KiB), 256, () => { finished = true; res.end() })
+  })
+  const r = await runFixture(srv.url, 'hold', 3)
+  t.false(r.killed, 'the child had to be killed: an unread body kept it alive')
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.output.statuses, [200, 200, 200])
+  // The bodies (16 MiB each) were waiting for the app, not over, when the script ended.
+  t.is(r.output.inflightAtEnd, 3)
+  for (let waited = 0; cut.count < 3 && waited < 5000; waited += 20) await sleep(20)
+  t.is(cut.count, 3, 'the server saw every response cut short by the exit')
+})
+
 test('should abort the request of a large unread body once its Response is garbage-collected', async (t) => {
   // Resolved once the server has seen all three responses cut short.
   let closedEarly = 0

@@ -6,10 +6,11 @@
 const path = require('node:path')
 const test = require('ava')
 const { listen } = require('./helpers/listen')
+const { writeBlocks } = require('./helpers/write-blocks')
 const { runNode } = require('./helpers/child')
 
-function runChild (fixture, url, { flags = [], env = {} } = {}) {
-  return runNode([...flags, path.join(__dirname, 'fixtures', fixture), url], env)
+function runChild (fixture, url, { flags = [], env = {}, args = [] } = {}) {
+  return runNode([...flags, path.join(__dirname, 'fixtures', fixture), url, ...args], env)
 }
 
 test('should let a script that makes one request exit right after close', async (t) => {
@@ -27,6 +28,39 @@ test('should stay alive while a request is in flight', async (t) => {
   t.is(r.code, 0, r.stderr)
   t.is(r.output.status, 200)
   t.true(r.exitedAt - r.startedAt >= 1500)
+})
+
+// A body far larger than what the engine and the stream buffer: 64 MiB, written as the client
+// takes it. `closed` resolves when the server's response ends or is cut short.
+function largeBody (t) {
+  let settle
+  const closed = new Promise((resolve) => { settle = resolve })
+  const srv = listen(t, (req, res) => {
+    let finished = false
+    res.on('close', () => settle({ finished }))
+    writeBlocks(res, Buffer.alloc(64 * 1024, 0x61), 1024, () => { finished = true; res.end() })
+  })
+  return { srv, closed }
+}
+
+test('should let a script exit that keeps a response but never reads its body', async (t) => {
+  const { srv, closed } = largeBody(t)
+  const r = await runChild('unread-response.js', (await srv).url, { args: ['never'] })
+  t.false(r.killed, 'the child had to be killed: an unread body kept it alive')
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.status, 200)
+  // Still in flight when the script ended: it was not finished, only waiting for the app.
+  t.is(r.output.inflight, 1)
+  t.deepEqual(await closed, { finished: false })
+})
+
+test('should stay alive for a paused body that the app reads later', async (t) => {
+  const { srv, closed } = largeBody(t)
+  const r = await runChild('unread-response.js', (await srv).url, { args: ['later'] })
+  t.false(r.killed)
+  t.is(r.code, 0, r.stderr)
+  t.is(r.output.bytes, 64 * 1024 * 1024)
+  t.deepEqual(await closed, { finished: true })
 })
 
 test('should not be kept alive by requests that never started', async (t) => {

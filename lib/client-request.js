@@ -167,6 +167,12 @@ class ClientRequest extends Writable {
     if (this[kNative]) this[kNative].requestRead(this[kId])
   }
 
+  // IncomingMessage's body is full and unread: the request stops keeping Node alive until the
+  // next _readMore.
+  _park () {
+    if (this[kNative]) this[kNative].requestPark(this[kId])
+  }
+
   _onNativeEvent (kind, a, b, c, d) {
     if (kind === EventKind.END || kind === EventKind.ERROR) {
       this._clearTimeout()

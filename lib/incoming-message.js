@@ -17,6 +17,7 @@ const kQueue = Symbol('queue')
 const kShouldPush = Symbol('shouldPush')
 const kRequest = Symbol('request')
 const kResumeArmed = Symbol('resumeArmed')
+const kParked = Symbol('parked')
 
 // Chromium keeps only the first value of these (net::HttpResponseHeaders, reference §5).
 const DISCARD_DUPLICATES = new Set([
@@ -40,6 +41,7 @@ class IncomingMessage extends Readable {
     this[kRequest] = request
     // The engine sends the first chunk without being asked; each later one needs a resume.
     this[kResumeArmed] = false
+    this[kParked] = false
   }
 
   get statusCode () { return this[kStatusCode] }
@@ -104,7 +106,13 @@ class IncomingMessage extends Readable {
     if (this[kShouldPush] && this[kResumeArmed] && queue.length === 0) {
       // Reset before resuming: each resume lets exactly one more chunk come.
       this[kResumeArmed] = false
+      this[kParked] = false
       this[kRequest]._readMore()
+    } else if (!this[kShouldPush] && this[kResumeArmed] && !this[kParked]) {
+      // Full, and nobody reads: the body now waits for the app, not the network. Like a paused
+      // node:http socket, it must not keep Node alive by itself (the next read takes it back).
+      this[kParked] = true
+      this[kRequest]._park()
     }
   }
 

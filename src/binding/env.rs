@@ -156,7 +156,7 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 /// Moves a request's share of `load`'s "keep Node alive" reference (JS thread): takes it
 /// (`hold`) or gives it back, once each. Returns the load's threadsafe function when its count
 /// just left or reached 0, so that the caller references or unreferences it.
-fn count(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<DispatchFn>> {
+fn share(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<DispatchFn>> {
   with_state(|state| {
     let entry = state.loads.get_mut((load as usize).checked_sub(1)?)?;
     if lifeline.holds_ref.swap(hold, Ordering::SeqCst) == hold {
@@ -169,24 +169,43 @@ fn count(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<DispatchFn>> 
       entry.in_flight -= 1;
       entry.in_flight == 0
     };
-    let tsfn = edge.then(|| entry.tsfn.clone());
-    if hold {
-      state.in_flight += 1;
-    } else {
-      state.in_flight -= 1;
-    }
-    tsfn
+    edge.then(|| entry.tsfn.clone())
   })
   .flatten()
 }
 
-/// Takes a share of `load`'s "keep Node alive" reference for a starting request (JS thread;
-/// `load` is one `startRequest` found).
+/// Counts a request in flight (`start`) or no longer, once each.
+fn count(lifeline: &Lifeline, start: bool) {
+  if lifeline.counted.swap(start, Ordering::SeqCst) == start {
+    return;
+  }
+  with_state(|state| {
+    if start {
+      state.in_flight += 1;
+    } else {
+      state.in_flight -= 1;
+    }
+  });
+}
+
+fn hold(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
+  match share(load, lifeline, true) {
+    Some(tsfn) => check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) }),
+    None => Ok(()),
+  }
+}
+
+fn let_go(env: &Env, load: u32, lifeline: &Lifeline) {
+  if let Some(tsfn) = share(load, lifeline, false) {
+    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) });
+  }
+}
+
+/// Counts a starting request in flight and takes its share of `load`'s "keep Node alive"
+/// reference (JS thread; `load` is one `startRequest` found).
 pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
-  let Some(tsfn) = count(load, lifeline, true) else {
-    return Ok(());
-  };
-  let referenced = check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) });
+  count(lifeline, true);
+  let referenced = hold(env, load, lifeline);
   if referenced.is_err() {
     // The request will not start: its share goes back, so the counts can return to 0.
     release(env, load, lifeline);
@@ -194,10 +213,21 @@ pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
   referenced
 }
 
-/// Gives back a request's share (JS thread); idempotent.
+/// A request's end (JS thread): no longer in flight, its share given back; idempotent.
 pub fn release(env: &Env, load: u32, lifeline: &Lifeline) {
-  if let Some(tsfn) = count(load, lifeline, false) {
-    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) });
+  count(lifeline, false);
+  let_go(env, load, lifeline);
+}
+
+/// A request whose body waits for the app gives its share back but stays in flight.
+pub fn park(env: &Env, load: u32, lifeline: &Lifeline) {
+  let_go(env, load, lifeline);
+}
+
+/// A parked request the app reads again takes its share back (nothing once it has ended).
+pub fn unpark(env: &Env, load: u32, lifeline: &Lifeline) {
+  if lifeline.counted.load(Ordering::SeqCst) && !lifeline.cancelled.load(Ordering::SeqCst) {
+    let _ = hold(env, load, lifeline);
   }
 }
 

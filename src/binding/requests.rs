@@ -229,14 +229,27 @@ pub fn request_finish(id: u32) {
   });
 }
 
-/// Lets the engine read one more body chunk from the network.
+/// Lets the engine read one more body chunk from the network; a parked request keeps Node
+/// alive again.
 #[napi(catch_unwind)]
-pub fn request_read(id: u32) {
+pub fn request_read(env: Env, id: u32) {
   with_handle(id, |h| {
+    if !h.lifeline.holds_ref.load(Ordering::Relaxed) {
+      env::unpark(&env, h.load, &h.lifeline);
+    }
     if h.credit.available_permits() < TUNING.max_banked_credit {
       h.credit.add_permits(1);
     }
   });
+}
+
+/// The response body waits for the app (its stream is full and nothing reads it): the request
+/// stops keeping Node alive, as a paused node:http socket does not, until `requestRead`. A script
+/// that never reads a body can exit; one that reads later (a timer, a slow pipe) is kept alive by
+/// what it waits for.
+#[napi(catch_unwind)]
+pub fn request_park(env: Env, id: u32) {
+  with_handle(id, |h| env::park(&env, h.load, &h.lifeline));
 }
 
 /// Answers a `Redirect` event.

@@ -80,8 +80,11 @@ pub struct AuthInfo {
 pub struct Lifeline {
   /// Set by `abort()`: nothing more is delivered for this request.
   pub cancelled: AtomicBool,
-  /// Whether this request still holds its share of the "keep Node alive" reference.
+  /// Whether this request still holds its share of the "keep Node alive" reference (not while
+  /// its body is parked: full, and the app not reading).
   pub holds_ref: AtomicBool,
+  /// Whether this request is counted in flight (from its start to its terminal event).
+  pub counted: AtomicBool,
 }
 
 /// One event waiting for JS.
