@@ -633,7 +633,11 @@ test('should reject a URL that is not http or https with net::ERR_UNKNOWN_URL_SC
 })
 
 test('should reject with the Request constructor\'s TypeError for bad arguments', async (t) => {
-  await t.throwsAsync(net.fetch('not a url'), { instanceOf: TypeError })
+  // A bare URL takes a path of its own (no Request is built): the same errors, word for word.
+  for (const bad of ['not a url', 'http://user:pass@127.0.0.1/', new URL('http://user@127.0.0.1/')]) {
+    const expected = t.throws(() => new Request(bad))
+    await t.throwsAsync(net.fetch(bad), { instanceOf: TypeError, message: expected.message })
+  }
   await t.throwsAsync(net.fetch('http://127.0.0.1/', { body: 'a GET cannot have one' }), { instanceOf: TypeError })
   await t.throwsAsync(net.fetch('http://127.0.0.1/', { method: 'POST', body: streamOf('x') }), { instanceOf: TypeError })
 })

@@ -33,7 +33,7 @@ function fetchWithSession (input, init, session) {
     let streamed
     try {
       streamed = hasStreamBody(input, init)
-      request = new Request(input, init)
+      request = isPlainUrl(input, init) ? plainGet(input) : new Request(input, init)
     } catch (error) {
       reject(error)
       return
@@ -68,7 +68,7 @@ class FetchJob {
   start (init, streamed) {
     const request = this.request
     const signal = request.signal
-    if (signal.aborted) {
+    if (signal !== null && signal.aborted) {
       const reason = abortReason(signal)
       return this.refuse(reason, reason)
     }
@@ -77,7 +77,7 @@ class FetchJob {
     if (!request.url.startsWith('http:') && !request.url.startsWith('https:')) {
       return this.refuse(errors.netError('ERR_UNKNOWN_URL_SCHEME'))
     }
-    signal.addEventListener('abort', this.onAbort, { once: true })
+    if (signal !== null) signal.addEventListener('abort', this.onAbort, { once: true })
 
     const origin = request.headers.get('origin') ?? undefined
     // `same-origin` needs an origin: without one it becomes `include`, so a plain fetch sends and
@@ -188,10 +188,11 @@ class FetchJob {
     const nullBody = NULL_BODY_STATUSES.includes(message.statusCode) || this.request.method === 'HEAD'
     let response
     try {
-      const headers = new Headers()
+      // Pairs, which the Response makes its own Headers of (one Headers object, not two).
+      const headers = []
       for (const [name, value] of Object.entries(message.headers)) {
         // Several Set-Cookie lines become one string, as in Electron.
-        headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+        headers.push([name, Array.isArray(value) ? value.join(', ') : value])
       }
       // The Response constructor refuses a status outside 200-599 with a RangeError, which
       // the fetch rejects with.
@@ -315,9 +316,45 @@ class FetchJob {
     this.controller = null
     this.controllerRef = null
     collected.unregister(this)
-    this.request.signal.removeEventListener('abort', this.onAbort)
+    const signal = this.request.signal
+    if (signal !== null) signal.removeEventListener('abort', this.onAbort)
     this.request = null
     if (this.uploadReader !== null) this.uploadReader.cancel(reason).catch(() => {})
+  }
+}
+
+// `fetch(url)` with a string or URL and no init, the most common call: what `new Request(url)`
+// gives, without building one (its AbortController, Headers and WebIDL conversions are a good
+// part of a small fetch's cost). A Request is still built for anything else.
+function isPlainUrl (input, init) {
+  return init == null && (typeof input === 'string' || input instanceof URL)
+}
+
+const NO_HEADERS = Object.freeze({ get: () => null, [Symbol.iterator]: () => [][Symbol.iterator]() })
+
+// The Request constructor's checks and defaults for a URL alone, its errors word for word.
+function plainGet (input) {
+  const text = String(input)
+  let url
+  try {
+    url = new URL(text)
+  } catch (cause) {
+    throw new TypeError('Failed to parse URL from ' + text, { cause })
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError('Request cannot be constructed from a URL that includes credentials: ' + text)
+  }
+  return {
+    url: url.href,
+    method: 'GET',
+    headers: NO_HEADERS,
+    credentials: 'same-origin',
+    mode: 'cors',
+    cache: 'default',
+    redirect: 'follow',
+    referrerPolicy: '',
+    body: null,
+    signal: null
   }
 }
 
