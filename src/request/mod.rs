@@ -18,5 +18,6 @@ pub mod redirect;
 pub mod referrer;
 pub mod reporter;
 pub mod session;
+pub mod system_proxy;
 pub mod trust;
 pub mod upload_progress;

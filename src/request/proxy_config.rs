@@ -91,7 +91,7 @@ struct Rules {
 
 /// `[scheme://]host[:port]` with `default` as the scheme when none is written; `None` for an
 /// entry Chromium would skip.
-fn parse_proxy_uri(uri: &str, default: ProxyScheme) -> Option<ProxyEntry> {
+pub fn parse_proxy_uri(uri: &str, default: ProxyScheme) -> Option<ProxyEntry> {
   let uri = uri.trim();
   let (scheme, rest) = match uri.split_once("://") {
     Some((s, rest)) => {
@@ -375,6 +375,39 @@ impl ProxyConfig {
       bypass: parsed,
       implicit_bypass,
     }
+  }
+
+  /// The system's configuration from the environment (system_proxy.rs): a proxy for every
+  /// scheme (`single`), or one per scheme, and `no_proxy` with Chromium's suffix matching for
+  /// environment variables (`example.com` is `*example.com`; `RewriteRulesForSuffixMatching`).
+  pub fn from_environment(
+    single: Option<ProxyEntry>,
+    http: Option<ProxyEntry>,
+    https: Option<ProxyEntry>,
+    ftp: Option<ProxyEntry>,
+    no_proxy: &str,
+  ) -> ProxyConfig {
+    let mut config = ProxyConfig::new(Mode::FixedServers, "", no_proxy);
+    config.rules = Rules {
+      single: single.map(|entry| vec![entry]),
+      http: http.into_iter().collect(),
+      https: https.into_iter().collect(),
+      ftp: ftp.into_iter().collect(),
+      fallback: Vec::new(),
+    };
+    for rule in &mut config.bypass {
+      if let BypassRule::Host { pattern, .. } = rule {
+        if !pattern.starts_with('*') {
+          pattern.insert(0, '*');
+        }
+      }
+    }
+    config
+  }
+
+  /// An environment that sets only `no_proxy`: explicitly direct.
+  pub fn direct_by_environment() -> ProxyConfig {
+    ProxyConfig::new(Mode::Direct, "", "")
   }
 
   /// The proxies for `url`, in fallback order; `[Direct]` when none applies.
