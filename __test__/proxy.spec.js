@@ -369,12 +369,12 @@ test('should keep credentials answered for one proxy from the proxy setProxy() s
 
 test('should fail with net::ERR_NO_SUPPORTED_PROXIES rather than go direct when no configured proxy is supported', async (t) => {
   const srv = await recordingServer(t)
-  const ses = session.fromPartition('proxy-socks-only')
-  await ses.setProxy({ proxyRules: 'socks5://127.0.0.1:9050', proxyBypassRules: '<-loopback>' })
+  const ses = session.fromPartition('proxy-quic-only')
+  await ses.setProxy({ proxyRules: 'quic://127.0.0.1:9050', proxyBypassRules: '<-loopback>' })
   const r = await collect(net.request({ url: srv.url, session: ses }))
   t.is(r.error && r.error.message, 'net::ERR_NO_SUPPORTED_PROXIES')
   t.is(srv.seen.length, 0, 'nothing left without the proxy')
-  await ses.setProxy({ proxyRules: 'socks5://127.0.0.1:9050,direct://', proxyBypassRules: '<-loopback>' })
+  await ses.setProxy({ proxyRules: 'quic://127.0.0.1:9050,direct://', proxyBypassRules: '<-loopback>' })
   const direct = await collect(net.request({ url: srv.url, session: ses }))
   t.is(direct.body, 'from origin', 'an explicit direct:// still goes direct')
 })

@@ -48,8 +48,11 @@ net_errors! {
   ERR_ADDRESS_UNREACHABLE = -109;
   ERR_SSL_VERSION_OR_CIPHER_MISMATCH = -113;
   ERR_CONNECTION_TIMED_OUT = -118;
+  ERR_SOCKS_CONNECTION_FAILED = -120;
+  ERR_SOCKS_CONNECTION_HOST_UNREACHABLE = -121;
   ERR_TUNNEL_CONNECTION_FAILED = -111;
   ERR_PROXY_CONNECTION_FAILED = -130;
+  ERR_PROXY_CERTIFICATE_INVALID = -136;
   ERR_CERT_COMMON_NAME_INVALID = -200;
   ERR_CERT_DATE_INVALID = -201;
   ERR_CERT_AUTHORITY_INVALID = -202;
@@ -105,6 +108,12 @@ net_errors! {
 }
 
 impl NetError {
+  /// Chromium's `IsCertificateError`: the codes from `ERR_CERT_BEGIN` (-200) to before
+  /// `ERR_CERT_END` (-219).
+  pub fn is_certificate_error(self) -> bool {
+    (-218..=-200).contains(&self.code)
+  }
+
   /// The error Chromium numbers `code` (a negative `net_error_list.h` value), if named here.
   pub fn from_code(code: i32) -> Option<NetError> {
     NetError::ALL.iter().copied().find(|e| e.code == code)

@@ -13,9 +13,13 @@
 //   carries one request, and a refusal is an HTML page with `Connection: close` whose body ends
 //   with the connection. true keeps plain-http connections open across requests and refusals
 //   (a 407 with a Content-Length), as a keep-alive proxy does.
+// - `tls`: { key, cert } (e.g. `certs.valid` from helpers/tls.js): an HTTPS proxy, listening
+//   with TLS (node:https); everything above works the same inside the TLS connection.
+// `connections` counts the connections accepted (TCP, or TLS handshakes done with `tls`).
 
 const crypto = require('node:crypto')
 const http = require('node:http')
+const https = require('node:https')
 const net = require('node:net')
 const { serve } = require('./listen')
 
@@ -59,9 +63,9 @@ function refuseAndClose (socket, status, headers = {}) {
   socket.end(`${lines.join('\r\n')}\r\n\r\n<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`)
 }
 
-async function startForwardProxy (t, { user, pass, scheme = 'Basic', connectPorts, keepAlive = false } = {}) {
+async function startForwardProxy (t, { user, pass, scheme = 'Basic', connectPorts, keepAlive = false, tls } = {}) {
   const seen = []
-  const proxy = { port: 0, seen, realm: REALM, via: '' }
+  const proxy = { port: 0, seen, realm: REALM, via: '', connections: 0 }
   const nonce = crypto.randomBytes(8).toString('hex')
   const challenge = scheme === 'Basic'
     ? `Basic realm="${REALM}"`
@@ -71,7 +75,7 @@ async function startForwardProxy (t, { user, pass, scheme = 'Basic', connectPort
     ? header === 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64')
     : digestOk(header, method, uri, user, pass, nonce))
 
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const auth = req.headers['proxy-authorization']
     seen.push({ method: req.method, target: req.url, auth })
     const refuse = (status, headers) => {
@@ -96,7 +100,9 @@ async function startForwardProxy (t, { user, pass, scheme = 'Basic', connectPort
     })
     upstream.on('error', () => res.headersSent ? res.destroy() : refuse(502))
     req.pipe(upstream)
-  })
+  }
+  const server = tls ? https.createServer({ ...tls }, handler) : http.createServer(handler)
+  server.on(tls ? 'secureConnection' : 'connection', () => { proxy.connections++ })
   server.on('connect', (req, socket, head) => {
     const auth = req.headers['proxy-authorization']
     seen.push({ method: 'CONNECT', target: req.url, auth })
@@ -114,7 +120,7 @@ async function startForwardProxy (t, { user, pass, scheme = 'Basic', connectPort
     upstream.on('error', close)
     socket.on('error', close)
   })
-  const { port } = await serve(t, server)
+  const { port } = await serve(t, server, tls ? 'secureConnection' : 'connection')
   proxy.port = port
   proxy.via = `1.1 127.0.0.1:${port} (electron-net-rs test proxy)`
   return proxy

@@ -18,6 +18,7 @@ use crate::request::engine_headers;
 use crate::request::events::{AuthInfo, Event};
 use crate::request::fetch_metadata;
 use crate::request::headers;
+use crate::request::proxy_retry;
 use crate::request::redirect;
 use crate::request::referrer;
 use crate::request::reporter::{next_decision, Decision, Reporter};
@@ -25,8 +26,8 @@ use crate::request::session::SessionInner;
 use crate::request::upload_progress::{self, Tracker, UploadMeter};
 use crate::wire::header_block::HeaderBlock;
 use crate::wire::headers as wire_headers;
-use crate::wire::origin::{self, Origin, Target};
-use crate::wire::transport::{self, BodyReader, Outgoing, ResponseStart};
+use crate::wire::origin::{self, Origin, ProxyKind, Target};
+use crate::wire::transport::{self, BodyReader, Failure, Outgoing, ResponseStart};
 use crate::wire::upload::{UploadBody, UploadEvents};
 
 /// Request options beyond method, URL and headers, validated in JS (reference §1.2).
@@ -114,8 +115,11 @@ impl Request<'_> {
     // Server and proxy credentials are tried independently: a request may need both.
     let mut attempt: Option<AuthAttempt> = None;
     let mut proxy_attempt: Option<AuthAttempt> = None;
-    // Proxies this request could not reach: the next one of the list is tried instead.
+    // Proxies this request could not get a connection through: the next one of the list is
+    // tried instead (Chromium's `ProxyInfo::Fallback`), and the last failure is the request's
+    // error once none is left.
     let mut failed_proxies = Vec::new();
+    let mut last_proxy_error = None;
     // How much of the body has gone out, reported on Chromium's schedule.
     let meter = UploadMeter::new(self.reporter.clone());
     let upload_events: Arc<dyn UploadEvents> = meter.clone();
@@ -124,14 +128,19 @@ impl Request<'_> {
     loop {
       let origin = origin::origin_of(&url)?;
       // The route is decided per hop from the session's current config (reference §10).
+      let proxy = match self.session.proxy_for(&url, &failed_proxies) {
+        Ok(proxy) => proxy,
+        Err(e) => return Err(last_proxy_error.unwrap_or(e)),
+      };
       let target = Target {
         origin: origin.clone(),
-        proxy: self.session.proxy_for(&url, &failed_proxies)?,
+        proxy,
       };
-      // The proxy as an auth protection space: proxy credentials are cached by its address,
-      // so they never go to another proxy, whatever a redirect does.
-      let proxy_space = target.proxy.as_ref().map(|p| Origin {
-        https: false,
+      // An HTTP proxy as an auth protection space: proxy credentials are cached by its scheme
+      // and address, so they never go to another proxy, whatever a redirect does. A SOCKS
+      // proxy never sees HTTP, so never gets credentials (Chromium has no SOCKS auth).
+      let proxy_space = target.http_proxy().map(|p| Origin {
+        https: p.kind == ProxyKind::Https,
         host: p.host.clone(),
         port: p.port,
       });
@@ -261,20 +270,33 @@ impl Request<'_> {
       };
       let mut response = match exchanged {
         Ok(response) => response,
-        // Nothing reached the origin: retry through the next proxy of the list, as Chromium
-        // does (`HttpStreamFactory::Job::ReconsiderProxyAfterError`), if the body can be
-        // sent again; once none is left the loop fails with this error.
-        Err(NetError::ERR_PROXY_CONNECTION_FAILED)
-          if replay.is_some() && target.proxy.is_some() =>
-        {
+        // No connection through the proxy, so nothing reached the origin: retry through the
+        // next proxy of the list when Chromium would (`ReconsiderProxyAfterError`,
+        // `CanFalloverToNextProxy`) and the body can be sent again.
+        Err(Failure {
+          error,
+          connecting: true,
+        }) if target.proxy.is_some() => {
+          proxy_retry::can_fall_back(error)?;
+          let Some(again) = replay else {
+            return Err(error);
+          };
           failed_proxies.extend(target.proxy);
+          last_proxy_error = Some(error);
           // Credentials being tried belong to the proxy that failed.
           proxy_attempt = None;
-          body = replay.unwrap_or(UploadBody::Empty);
+          body = again;
           continue;
         }
-        Err(e) => return Err(e),
+        Err(failure) => return Err(failure.error),
       };
+      // Through after falling back: the proxies passed over are bad for the session
+      // (`ReportSuccess`), which from now on tries them last rather than never.
+      if !failed_proxies.is_empty() {
+        self.session.report_proxy_success(&failed_proxies);
+        failed_proxies.clear();
+        last_proxy_error = None;
+      }
       // Every response may set cookies, redirects and challenges included (reference §6).
       if let Some(hop_cookies) = hop_cookies {
         hop_cookies.store_response(

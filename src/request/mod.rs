@@ -14,6 +14,7 @@ pub mod hop;
 pub mod host_cache;
 pub mod host_resolver;
 pub mod proxy_config;
+pub mod proxy_retry;
 pub mod redirect;
 pub mod referrer;
 pub mod reporter;

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use url::Url;
 
 use crate::errors::NetError;
-use crate::wire::origin::ProxyAddr;
+use crate::wire::origin::{ProxyAddr, ProxyKind};
 
 /// A proxy scheme of the `proxyRules` grammar (reference §10: `[scheme://]host[:port]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -455,41 +455,76 @@ impl ProxyConfig {
   }
 
   /// The route a request to `url` takes under this fixed config (see [`choose`]).
-  pub fn route(&self, url: &Url, failed: &[ProxyAddr]) -> Result<Option<ProxyAddr>, NetError> {
-    choose(self.resolve(url), failed)
+  pub fn route(
+    &self,
+    url: &Url,
+    failed: &[ProxyAddr],
+    bad: &[ProxyAddr],
+  ) -> Result<Option<ProxyAddr>, NetError> {
+    choose(self.resolve(url), failed, bad)
   }
 }
 
-/// The route a request takes from its proxy list `entries` (fixed rules or a PAC answer),
-/// `failed` being the proxies this request could not reach: the first other http proxy of the
-/// list (`Ok(Some(_))`), or direct (`Ok(None)`) at a `direct://` entry. That is Chromium's
-/// fallback (`ProxyList::Fallback`), per request rather than remembered for the session. https,
-/// SOCKS and QUIC proxies are not yet supported and are passed over (README), but a list of
-/// nothing else fails with `net::ERR_NO_SUPPORTED_PROXIES` instead of going direct: a user who
-/// configured a proxy (say a SOCKS proxy for privacy) must never have requests leave without it.
+/// The proxy an entry names, if it is one we can speak to (QUIC proxies are not supported).
+fn supported(entry: &ProxyEntry) -> Option<ProxyAddr> {
+  let ProxyEntry::Server { scheme, host, port } = entry else {
+    return None;
+  };
+  let kind = match scheme {
+    ProxyScheme::Http => ProxyKind::Http,
+    ProxyScheme::Https => ProxyKind::Https,
+    ProxyScheme::Socks4 => ProxyKind::Socks4,
+    ProxyScheme::Socks5 => ProxyKind::Socks5,
+    ProxyScheme::Quic => return None,
+  };
+  Some(ProxyAddr {
+    kind,
+    host: host.clone(),
+    port: *port,
+  })
+}
+
+/// Chromium's `ProxyList::DeprioritizeBadProxyChains`: the proxies the session found bad
+/// (`bad`: its retry info, still in force) go to the end of the list, in their order, rather
+/// than away, so a list of nothing but bad proxies is still tried. `direct://` is never bad.
+fn deprioritize(entries: Vec<ProxyEntry>, bad: &[ProxyAddr]) -> Vec<ProxyEntry> {
+  if bad.is_empty() {
+    return entries;
+  }
+  let (mut good, at_end): (Vec<_>, Vec<_>) = entries
+    .into_iter()
+    .partition(|e| supported(e).is_none_or(|p| !bad.contains(&p)));
+  good.extend(at_end);
+  good
+}
+
+/// The route a request takes from its proxy list `entries` (fixed rules or a PAC answer):
+/// `failed` are the proxies this request already failed through (Chromium's `ProxyInfo::
+/// Fallback` drops each from the request's list), `bad` the ones the session's retry info
+/// marks bad, which are tried last ([`deprioritize`]). The first proxy left (`Ok(Some(_))`), or
+/// direct (`Ok(None)`) at a `direct://` entry. QUIC proxies are not supported and are passed
+/// over (README), but a list of nothing else fails with `net::ERR_NO_SUPPORTED_PROXIES` instead
+/// of going direct: a user who configured a proxy must never have requests leave without it.
+/// Every proxy failed: `ERR_PROXY_CONNECTION_FAILED` (the loader reports the last failure's
+/// own error instead, as Chromium does).
 pub fn choose(
   entries: Vec<ProxyEntry>,
   failed: &[ProxyAddr],
+  bad: &[ProxyAddr],
 ) -> Result<Option<ProxyAddr>, NetError> {
-  let mut any_http = false;
-  for entry in entries {
-    match entry {
-      ProxyEntry::Direct => return Ok(None),
-      ProxyEntry::Server {
-        scheme: ProxyScheme::Http,
-        host,
-        port,
-      } => {
-        any_http = true;
-        let addr = ProxyAddr { host, port };
-        if !failed.contains(&addr) {
-          return Ok(Some(addr));
-        }
+  let mut any_supported = false;
+  for entry in deprioritize(entries, bad) {
+    if entry == ProxyEntry::Direct {
+      return Ok(None);
+    }
+    if let Some(addr) = supported(&entry) {
+      any_supported = true;
+      if !failed.contains(&addr) {
+        return Ok(Some(addr));
       }
-      ProxyEntry::Server { .. } => {}
     }
   }
-  Err(if any_http {
+  Err(if any_supported {
     NetError::ERR_PROXY_CONNECTION_FAILED
   } else {
     NetError::ERR_NO_SUPPORTED_PROXIES
@@ -542,56 +577,115 @@ mod tests {
     assert_eq!(pac(&fixed("", ""), "http://x/"), "DIRECT");
   }
 
-  #[test]
-  fn route_takes_the_first_http_proxy_or_direct() {
-    let url = Url::parse("http://x/").unwrap();
-    let p = |host: &str, port| ProxyAddr {
+  fn proxy(kind: ProxyKind, host: &str, port: u16) -> ProxyAddr {
+    ProxyAddr {
+      kind,
       host: host.into(),
       port,
-    };
-    let route = fixed("socks5://s:1,p:8", "").route(&url, &[]);
-    assert_eq!(route, Ok(Some(p("p", 8))));
-    assert_eq!(fixed("direct://,p:8", "").route(&url, &[]), Ok(None));
+    }
+  }
+
+  #[test]
+  fn route_takes_the_first_supported_proxy_or_direct() {
+    let url = Url::parse("http://x/").unwrap();
+    let route = |c: &ProxyConfig| c.route(&url, &[], &[]);
     assert_eq!(
-      fixed("socks5://s:1", "").route(&url, &[]),
+      route(&fixed("quic://q:1,socks5://s:1,p:8", "")),
+      Ok(Some(proxy(ProxyKind::Socks5, "s", 1)))
+    );
+    assert_eq!(
+      route(&fixed("socks4://s,https://h", "")),
+      Ok(Some(proxy(ProxyKind::Socks4, "s", 1080)))
+    );
+    assert_eq!(
+      route(&fixed("https://h", "")),
+      Ok(Some(proxy(ProxyKind::Https, "h", 443)))
+    );
+    assert_eq!(
+      route(&fixed("socks=s:9", "")),
+      Ok(Some(proxy(ProxyKind::Socks4, "s", 9))),
+      "`socks=` means v4"
+    );
+    assert_eq!(route(&fixed("direct://,p:8", "")), Ok(None));
+    assert_eq!(
+      route(&fixed("quic://q:1", "")),
       Err(NetError::ERR_NO_SUPPORTED_PROXIES),
       "an unsupported proxy never means direct"
     );
+    assert_eq!(route(&fixed("quic://q:1,direct://", "")), Ok(None));
     assert_eq!(
-      fixed("socks5://s:1,direct://", "").route(&url, &[]),
-      Ok(None)
-    );
-    assert_eq!(
-      ProxyConfig::new(Mode::Direct, "p:8", "").route(&url, &[]),
+      route(&ProxyConfig::new(Mode::Direct, "p:8", "")),
       Ok(None),
       "direct mode ignores proxyRules"
     );
-    assert_eq!(
-      ProxyConfig::new(Mode::NotYet, "p:8", "").route(&url, &[]),
-      Ok(None)
-    );
+    assert_eq!(route(&ProxyConfig::new(Mode::NotYet, "p:8", "")), Ok(None));
   }
 
   #[test]
   fn route_falls_back_past_proxies_that_failed() {
     let url = Url::parse("http://x/").unwrap();
-    let a = ProxyAddr {
-      host: "a".into(),
-      port: 1,
-    };
-    let b = ProxyAddr {
-      host: "b".into(),
-      port: 2,
-    };
-    let c = fixed("a:1,b:2", "");
-    assert_eq!(c.route(&url, std::slice::from_ref(&a)), Ok(Some(b.clone())));
+    let a = proxy(ProxyKind::Http, "a", 1);
+    let b = proxy(ProxyKind::Socks5, "b", 2);
+    let c = fixed("a:1,socks5://b:2", "");
     assert_eq!(
-      c.route(&url, &[a.clone(), b.clone()]),
+      c.route(&url, std::slice::from_ref(&a), &[]),
+      Ok(Some(b.clone()))
+    );
+    assert_eq!(
+      c.route(&url, &[a.clone(), b.clone()], &[]),
       Err(NetError::ERR_PROXY_CONNECTION_FAILED),
       "all failed"
     );
     let c = fixed("a:1,direct://", "");
-    assert_eq!(c.route(&url, &[a]), Ok(None));
+    assert_eq!(c.route(&url, std::slice::from_ref(&a), &[]), Ok(None));
+    // The same host and port under another scheme is another proxy.
+    let c = fixed("a:1,https://a:1", "");
+    assert_eq!(
+      c.route(&url, std::slice::from_ref(&a), &[]),
+      Ok(Some(proxy(ProxyKind::Https, "a", 1)))
+    );
+  }
+
+  #[test]
+  fn bad_proxies_are_tried_last_not_dropped() {
+    let url = Url::parse("http://x/").unwrap();
+    let a = proxy(ProxyKind::Http, "a", 1);
+    let b = proxy(ProxyKind::Http, "b", 2);
+    let c = fixed("a:1,b:2", "");
+    let bad = std::slice::from_ref(&a);
+    assert_eq!(c.route(&url, &[], bad), Ok(Some(b.clone())));
+    // B failing too: A, bad as it is, is still tried.
+    assert_eq!(
+      c.route(&url, std::slice::from_ref(&b), bad),
+      Ok(Some(a.clone()))
+    );
+    assert_eq!(
+      c.route(&url, &[a.clone(), b.clone()], bad),
+      Err(NetError::ERR_PROXY_CONNECTION_FAILED)
+    );
+    // DIRECT moves ahead of a bad proxy (it is never bad itself).
+    assert_eq!(fixed("a:1,direct://", "").route(&url, &[], bad), Ok(None));
+    // Bad ones keep their order among themselves.
+    let entries = vec![
+      ProxyEntry::Direct,
+      ProxyEntry::Server {
+        scheme: ProxyScheme::Http,
+        host: "a".into(),
+        port: 1,
+      },
+      ProxyEntry::Server {
+        scheme: ProxyScheme::Http,
+        host: "b".into(),
+        port: 2,
+      },
+    ];
+    let order = deprioritize(entries.clone(), &[b.clone(), a.clone()]);
+    assert_eq!(order, entries);
+    let order = deprioritize(entries.clone(), std::slice::from_ref(&a));
+    assert_eq!(
+      order,
+      vec![entries[0].clone(), entries[2].clone(), entries[1].clone()]
+    );
   }
 
   #[test]

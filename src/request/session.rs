@@ -2,13 +2,15 @@
 //! agent, auth cache, proxy configuration, cookie store and HTTP cache, so a request only ever
 //! asks its session.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use crate::request::auth::AuthCache;
 use crate::request::cache::HttpCache;
 use crate::request::cookies::store::CookieStore;
 use crate::request::host_resolver::HostResolver;
 use crate::request::proxy_config::{Mode, ProxyConfig};
+use crate::request::proxy_retry::ProxyRetryInfo;
 use crate::request::trust::{SessionTrust, TlsState};
 use crate::wire::origin::ProxyAddr;
 use crate::wire::pool::Pool;
@@ -22,6 +24,8 @@ pub struct SessionInner {
   pub user_agent: RwLock<String>,
   pub accept_languages: RwLock<Option<String>>,
   pub proxy: RwLock<ProxyConfig>,
+  /// Proxies that failed lately, tried last (request/proxy_retry.rs).
+  pub proxy_retry: Mutex<ProxyRetryInfo>,
   pub cookies: CookieStore,
   /// The HTTP cache (request/cache/): on disk for a persistent session.
   pub http_cache: HttpCache,
@@ -32,17 +36,41 @@ pub struct SessionInner {
 
 impl SessionInner {
   /// The proxy a request to `url` goes through now, if any, passing over the proxies in
-  /// `failed` (read at every hop; see [`ProxyConfig::route`]). `None`: every proxy failed.
+  /// `failed` and trying the session's bad ones last (read at every hop; see
+  /// [`ProxyConfig::route`]). `Ok(None)`: direct.
   pub fn proxy_for(
     &self,
     url: &url::Url,
     failed: &[ProxyAddr],
   ) -> Result<Option<ProxyAddr>, crate::errors::NetError> {
+    let bad = self.bad_proxies();
     self
       .proxy
       .read()
       .unwrap_or_else(|p| p.into_inner())
-      .route(url, failed)
+      .route(url, failed, &bad)
+  }
+
+  /// The proxies the session's retry info marks bad now.
+  pub fn bad_proxies(&self) -> Vec<ProxyAddr> {
+    self
+      .proxy_retry
+      .lock()
+      .unwrap_or_else(|p| p.into_inner())
+      .bad(Instant::now())
+  }
+
+  /// A request got a response after falling back from the proxies in `failed`: they are bad for
+  /// the session for a while (Chromium's `ReportSuccess`).
+  pub fn report_proxy_success(&self, failed: &[ProxyAddr]) {
+    if failed.is_empty() {
+      return;
+    }
+    self
+      .proxy_retry
+      .lock()
+      .unwrap_or_else(|p| p.into_inner())
+      .report_success(failed, Instant::now());
   }
 
   pub fn user_agent(&self) -> String {
@@ -98,6 +126,7 @@ impl SessionInner {
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),
       proxy: RwLock::new(ProxyConfig::default()),
+      proxy_retry: Mutex::default(),
       http_cache: HttpCache::new(storage.as_deref()),
       cookies: CookieStore::new(storage),
     }
@@ -107,5 +136,11 @@ impl SessionInner {
   pub fn set_proxy(&self, mode: &str, proxy_rules: &str, proxy_bypass_rules: &str) {
     let config = ProxyConfig::new(Mode::parse(mode), proxy_rules, proxy_bypass_rules);
     *self.proxy.write().unwrap_or_else(|p| p.into_inner()) = config;
+    // A new configuration starts with no bad proxies (`ResetProxyConfig` clears the retry info).
+    self
+      .proxy_retry
+      .lock()
+      .unwrap_or_else(|p| p.into_inner())
+      .clear();
   }
 }

@@ -11,6 +11,7 @@ pub mod pool;
 pub mod resolve;
 pub mod runtime;
 pub mod socket_watch;
+pub mod socks;
 pub mod syntax;
 pub mod tls;
 pub mod transport;

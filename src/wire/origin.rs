@@ -1,14 +1,45 @@
-//! Where a request goes: its origin, and the route to it (directly or through an http proxy).
-//! A pooled connection is keyed by both.
+//! Where a request goes: its origin, and the route to it (directly or through a proxy). A
+//! pooled connection is keyed by both.
 
 use crate::errors::NetError;
 
-/// Where an http proxy listens: what a pooled connection's route is keyed by.
+/// How a proxy is spoken to (the `scheme://` of a `proxyRules` entry, PAC's `PROXY`, `HTTPS`,
+/// `SOCKS`, `SOCKS5`). QUIC proxies are not supported and never get this far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProxyKind {
+  /// Plain TCP to the proxy: absolute-form requests, CONNECT tunnels.
+  Http,
+  /// TLS to the proxy, then as `Http` inside it.
+  Https,
+  /// SOCKS v4: the origin's name resolved here, its IPv4 address sent (Chromium has no 4a).
+  Socks4,
+  /// SOCKS v5: the origin's name sent, resolved by the proxy.
+  Socks5,
+}
+
+impl ProxyKind {
+  /// An HTTP proxy (over TCP or TLS) reads requests itself: absolute form, CONNECT, 407s. A
+  /// SOCKS proxy only relays bytes.
+  pub fn speaks_http(self) -> bool {
+    matches!(self, ProxyKind::Http | ProxyKind::Https)
+  }
+}
+
+/// A proxy: what a pooled connection's route is keyed by, and what the session's retry info
+/// remembers as bad (Chromium keys both by the proxy chain, scheme included).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ProxyAddr {
+  pub kind: ProxyKind,
   /// Host name or IP literal, IPv6 without brackets.
   pub host: String,
   pub port: u16,
+}
+
+impl ProxyAddr {
+  /// The HTTP proxy this request talks HTTP to, if any (not a SOCKS relay).
+  pub fn http(&self) -> Option<&ProxyAddr> {
+    self.kind.speaks_http().then_some(self)
+  }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,7 +50,7 @@ pub struct Origin {
   pub port: u16,
 }
 
-/// Where a connection goes: an origin, directly or through an http proxy.
+/// Where a connection goes: an origin, directly or through a proxy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {
   pub origin: Origin,
@@ -27,14 +58,21 @@ pub struct Target {
 }
 
 impl Target {
-  /// An https origin through a proxy: a CONNECT tunnel, then TLS to the origin inside it.
+  /// An https origin through an HTTP proxy: a CONNECT tunnel, then TLS to the origin inside it.
+  /// (Through SOCKS the relay is opened by the SOCKS handshake, not by an HTTP request.)
   pub fn tunnels(&self) -> bool {
-    self.proxy.is_some() && self.origin.https
+    self.http_proxy().is_some() && self.origin.https
   }
 
-  /// An http origin through a proxy: requests go to the proxy in absolute form.
+  /// An http origin through an HTTP proxy: requests go to the proxy in absolute form. Through
+  /// SOCKS they are in origin form, as on a direct connection.
   pub fn via_proxy(&self) -> bool {
-    self.proxy.is_some() && !self.origin.https
+    self.http_proxy().is_some() && !self.origin.https
+  }
+
+  /// The proxy, if it is an HTTP one (the one that may ask for proxy credentials).
+  pub fn http_proxy(&self) -> Option<&ProxyAddr> {
+    self.proxy.as_ref().and_then(ProxyAddr::http)
   }
 }
 

@@ -1,5 +1,5 @@
-//! A session's connections: DNS, TCP, an http proxy or a CONNECT tunnel through one, TLS with
-//! ALPN, and reuse. HTTP/1.1 connections are reused one request at a time (idle ones wait here);
+//! A session's connections: DNS, TCP, a proxy (HTTP over TCP or TLS, with CONNECT tunnels for
+//! https origins; SOCKS v4 or v5: `socks.rs`), TLS with ALPN, and reuse. HTTP/1.1 connections are reused one request at a time (idle ones wait here);
 //! an HTTP/2 connection is shared by every request to its origin over the same route.
 //!
 //! Connections are keyed by [`Target`], origin *and* route: after `setProxy` a request takes the
@@ -19,8 +19,9 @@ use crate::wire::connect::connect_tcp;
 use crate::wire::http1::{self, response_head::ResponseHead};
 use crate::wire::http2::{self, H2Sender};
 use crate::wire::idle::IdleSet;
-use crate::wire::origin::{authority, Origin, Target};
+use crate::wire::origin::{authority, Origin, ProxyKind, Target};
 use crate::wire::resolve::HostResolve;
+use crate::wire::socks;
 use crate::wire::tls::{TlsConfigs, TrustHook};
 
 pub enum Conn {
@@ -234,34 +235,109 @@ async fn connect(
   uses: &ConnectUse<'_>,
 ) -> Result<Conn, ConnectError> {
   let origin = &target.origin;
-  let tcp = match &target.proxy {
-    // Chromium reports any failure to reach the proxy itself, a failed name lookup included,
-    // as `ERR_PROXY_CONNECTION_FAILED` (reference §9); there is no fallback to direct.
-    Some(proxy) => connect_tcp(uses.resolver, &proxy.host, proxy.port)
-      .await
-      .map_err(|_| NetError::ERR_PROXY_CONNECTION_FAILED)?,
-    None => connect_tcp(uses.resolver, &origin.host, origin.port).await?,
+  let Some(proxy) = &target.proxy else {
+    let tcp = connect_tcp(uses.resolver, &origin.host, origin.port).await?;
+    return Ok(over_stream(tcp, origin, uses).await?);
   };
-  if !origin.https {
-    return Ok(Conn::H1(http1::Connection::plain(tcp)));
+  // Chromium reports any failure to reach the proxy itself, a failed name lookup included,
+  // as `ERR_PROXY_CONNECTION_FAILED` (reference §9; `DoTransportConnectComplete` of the HTTP
+  // and SOCKS connect jobs); whether another proxy is tried is the loader's business.
+  let tcp = connect_tcp(uses.resolver, &proxy.host, proxy.port)
+    .await
+    .map_err(|_| NetError::ERR_PROXY_CONNECTION_FAILED)?;
+  match proxy.kind {
+    ProxyKind::Socks4 | ProxyKind::Socks5 => {
+      let relay = socks::handshake(tcp, proxy.kind, origin, uses.resolver).await?;
+      Ok(over_stream(relay, origin, uses).await?)
+    }
+    ProxyKind::Http => {
+      through_http_proxy(http1::Connection::plain(tcp), origin, tunnel, uses).await
+    }
+    ProxyKind::Https => {
+      let tls = proxy_tls(tcp, &proxy.host, uses).await?;
+      let conn = http1::Connection::new(Box::new(tls), true);
+      through_http_proxy(conn, origin, tunnel, uses).await
+    }
   }
-  if target.proxy.is_some() {
-    let io = open_tunnel(tcp, origin, tunnel).await?;
-    return Ok(handshake_tls(io, origin, uses).await?);
-  }
-  Ok(handshake_tls(tcp, origin, uses).await?)
 }
 
-/// TLS to `origin` over `io` (a socket, or a tunnel through a proxy), then HTTP/2 if ALPN chose it.
-/// With a verify proc (`TrustHook::deferred`) the handshake lets any chain through and the
-/// session decides here, before anything is sent on the connection; otherwise the handshake
-/// itself enforces the default verdict.
+/// A stream that reaches the origin (a socket, or a SOCKS relay): plain HTTP/1.1, or TLS.
+async fn over_stream(
+  tcp: TcpStream,
+  origin: &Origin,
+  uses: &ConnectUse<'_>,
+) -> Result<Conn, NetError> {
+  if origin.https {
+    handshake_tls(tcp, origin, uses).await
+  } else {
+    Ok(Conn::H1(http1::Connection::plain(tcp)))
+  }
+}
+
+/// `conn` speaks to an HTTP proxy: requests for http origins go on it in absolute form; an
+/// https origin gets a CONNECT tunnel and TLS inside it.
+async fn through_http_proxy(
+  conn: http1::Connection,
+  origin: &Origin,
+  tunnel: TunnelRequest<'_>,
+  uses: &ConnectUse<'_>,
+) -> Result<Conn, ConnectError> {
+  if !origin.https {
+    return Ok(Conn::H1(conn));
+  }
+  let io = open_tunnel(conn, origin, tunnel).await?;
+  Ok(handshake_tls(io, origin, uses).await?)
+}
+
+/// TLS to an HTTPS proxy (`HttpProxyConnectJob::DoSSLConnectComplete`): its certificate is
+/// checked for `proxy_host` as an origin's is (trust roots, verify proc), a bad one failing with
+/// `ERR_PROXY_CERTIFICATE_INVALID`, any other failure with `ERR_PROXY_CONNECTION_FAILED`. ALPN
+/// offers only http/1.1: the proxy is spoken to in HTTP/1.1 (no HTTP/2 proxies, README).
+async fn proxy_tls(
+  tcp: TcpStream,
+  proxy_host: &str,
+  uses: &ConnectUse<'_>,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, NetError> {
+  let as_proxy_error = |e: NetError| {
+    if e.is_certificate_error() {
+      NetError::ERR_PROXY_CERTIFICATE_INVALID
+    } else {
+      NetError::ERR_PROXY_CONNECTION_FAILED
+    }
+  };
+  let (tls, _) = verified_tls(tcp, proxy_host, uses, &[b"http/1.1"])
+    .await
+    .map_err(as_proxy_error)?;
+  Ok(tls)
+}
+
+/// TLS to `origin` over `io` (a socket, a SOCKS relay, or a tunnel through an HTTP proxy), then
+/// HTTP/2 if ALPN chose it.
 async fn handshake_tls<T: http1::Io + 'static>(
   io: T,
   origin: &Origin,
   uses: &ConnectUse<'_>,
 ) -> Result<Conn, NetError> {
-  let name = ServerName::try_from(origin.host.clone()).map_err(|_| NetError::ERR_INVALID_URL)?;
+  let (tls, is_h2) = verified_tls(io, &origin.host, uses, &[]).await?;
+  if is_h2 {
+    Ok(Conn::H2(http2::handshake(tls).await?))
+  } else {
+    Ok(Conn::H1(http1::Connection::new(Box::new(tls), true)))
+  }
+}
+
+/// A TLS handshake with `host` over `io`, its certificate accepted by the session, and whether
+/// ALPN chose h2. `alpn`: the protocols to offer instead of the configs' (h2, http/1.1), if not
+/// empty. With a verify proc (`TrustHook::deferred`) the handshake lets any chain through and the
+/// session decides here, before anything is sent on the connection; otherwise the handshake
+/// itself enforces the default verdict.
+async fn verified_tls<T: http1::Io + 'static>(
+  io: T,
+  host: &str,
+  uses: &ConnectUse<'_>,
+  alpn: &[&[u8]],
+) -> Result<(tokio_rustls::client::TlsStream<T>, bool), NetError> {
+  let name = ServerName::try_from(host.to_string()).map_err(|_| NetError::ERR_INVALID_URL)?;
   let deferred = uses.trust.deferred();
   let configs = &uses.configs;
   let config = if deferred {
@@ -270,9 +346,15 @@ async fn handshake_tls<T: http1::Io + 'static>(
     &configs.enforcing
   };
   // Settings that leave no version or suite to offer: what Chromium's handshake then fails with.
-  let config = config
+  let mut config = config
     .clone()
     .ok_or(NetError::ERR_SSL_VERSION_OR_CIPHER_MISMATCH)?;
+  if !alpn.is_empty() {
+    // A copy per proxy connection: its session cache is shared (an `Arc`), so resumption works.
+    let mut own = (*config).clone();
+    own.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    config = Arc::new(own);
+  }
   let connector = tokio_rustls::TlsConnector::from(config);
   let tls = connector
     .connect(name.clone(), io)
@@ -291,22 +373,18 @@ async fn handshake_tls<T: http1::Io + 'static>(
       configs
         .verifier
         .default_verdict(&chain, &name, rustls::pki_types::UnixTime::now());
-    uses.trust.decide(&origin.host, chain, default).await?;
+    uses.trust.decide(host, chain, default).await?;
   }
   let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-  if is_h2 {
-    Ok(Conn::H2(http2::handshake(tls).await?))
-  } else {
-    Ok(Conn::H1(http1::Connection::new(Box::new(tls), true)))
-  }
+  Ok((tls, is_h2))
 }
 
-/// `CONNECT host:port` through the proxy on `tcp` (RFC 9110 §9.3.6). A 2xx gives the raw
+/// `CONNECT host:port` through the HTTP proxy on `conn` (RFC 9110 §9.3.6). A 2xx gives the raw
 /// stream to the origin; a 407 goes back to the loader (`'login'`, then a new tunnel with
 /// `Proxy-Authorization`); any other answer is `ERR_TUNNEL_CONNECTION_FAILED` (reference §9),
 /// as Chromium never shows a proxy's page for an https URL.
 async fn open_tunnel(
-  tcp: TcpStream,
+  mut conn: http1::Connection,
   origin: &Origin,
   tunnel: TunnelRequest<'_>,
 ) -> Result<Box<dyn http1::Io>, ConnectError> {
@@ -315,7 +393,6 @@ async fn open_tunnel(
     tunnel.user_agent,
     tunnel.proxy_authorization,
   )?;
-  let mut conn = http1::Connection::plain(tcp);
   conn.write_all(&head).await?;
   conn.flush().await?;
   let response = conn.read_head().await.map_err(|e| e.error)?;

@@ -1,8 +1,8 @@
 //! One hop on the wire: take a connection from the session's pool, send the head and body over
 //! HTTP/1.1 (our codec) or HTTP/2 (hyper), and return the response head with a reader for its
-//! body. Redirects, auth and delivery to JS are the hop loop's business. Through an http proxy,
+//! body. Redirects, auth and delivery to JS are the hop loop's business. Through an HTTP proxy,
 //! an http URL's request goes to the proxy in absolute form; an https URL's goes through a
-//! CONNECT tunnel the pool opens.
+//! CONNECT tunnel the pool opens. Through SOCKS, requests are as on a direct connection.
 
 use std::sync::Arc;
 
@@ -83,6 +83,24 @@ fn body_size(body: &UploadBody) -> BodySize {
   }
 }
 
+/// Why a hop has no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+  pub error: NetError,
+  /// It failed getting a connection: nothing of the request was sent (the loader may try the
+  /// next proxy of its list, as Chromium reconsiders the proxy only for stream creation).
+  pub connecting: bool,
+}
+
+impl Failure {
+  fn sent(error: NetError) -> Failure {
+    Failure {
+      error,
+      connecting: false,
+    }
+  }
+}
+
 /// Performs one hop and returns once the final (non-1xx) response head has arrived.
 /// `closeAllConnections()` ends it, at any stage, with `net::ERR_ABORTED`; dropping the
 /// exchange drops its connection, which closes the socket.
@@ -92,12 +110,12 @@ pub async fn exchange(
   out: &Outgoing<'_>,
   body: UploadBody,
   events: &Arc<dyn UploadEvents>,
-) -> Result<ResponseStart, NetError> {
+) -> Result<ResponseStart, Failure> {
   let mut closed = pool.watch();
   let watch = closed.clone();
   tokio::select! {
     biased;
-    () = closed.closed() => Err(NetError::ERR_ABORTED),
+    () = closed.closed() => Err(Failure::sent(NetError::ERR_ABORTED)),
     result = exchange_on(pool, target, out, body, events, watch, false) => result,
   }
 }
@@ -136,7 +154,7 @@ async fn exchange_on(
   events: &Arc<dyn UploadEvents>,
   closed: CloseWatch,
   fresh: bool,
-) -> Result<ResponseStart, NetError> {
+) -> Result<ResponseStart, Failure> {
   let conn = if fresh {
     // Boxed, as `checkout` boxes it: connecting is most of a request's task state.
     Box::pin(pool.connect(target, tunnel_request(out))).await
@@ -145,13 +163,20 @@ async fn exchange_on(
   };
   let conn = match conn {
     Ok(conn) => conn,
-    Err(ConnectError::Net(e)) => return Err(e),
+    Err(ConnectError::Net(error)) => {
+      return Err(Failure {
+        error,
+        connecting: true,
+      })
+    }
     Err(ConnectError::TunnelAuth(head)) => return Ok(tunnel_challenge(head, closed)),
   };
   match conn {
     // Boxed, as the retry below: the common exchange, HTTP/1.1 on a pooled connection, then
     // keeps a small task state.
-    Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, events, closed)).await,
+    Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, events, closed))
+      .await
+      .map_err(Failure::sent),
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
       match send_h1(conn, target, out, body, events).await {
@@ -165,7 +190,7 @@ async fn exchange_on(
           let body = replay.unwrap_or(UploadBody::Empty);
           Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
         }
-        Ok((conn, head)) => response_h1(conn, target, out, head, closed),
+        Ok((conn, head)) => response_h1(conn, target, out, head, closed).map_err(Failure::sent),
         // A reused keep-alive connection the server had already closed: retry once on a new
         // one, as hyper and Chromium do, when the body can be sent again.
         Err(SendFailure {
@@ -173,11 +198,11 @@ async fn exchange_on(
           error,
         }) => {
           let Some(body) = replay else {
-            return Err(error);
+            return Err(Failure::sent(error));
           };
           Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
         }
-        Err(failure) => Err(failure.error),
+        Err(failure) => Err(Failure::sent(failure.error)),
       }
     }
   }
