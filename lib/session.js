@@ -164,15 +164,22 @@ class Session {
     } else if (!PROXY_MODES.includes(mode)) {
       return Promise.reject(errors.invalidProxyMode())
     }
-    this[kNative].setProxy(mode, stringField(config, 'proxyRules') || '', stringField(config, 'proxyBypassRules') || '')
+    this[kNative].setProxy(mode, stringField(config, 'proxyRules') || '', stringField(config, 'proxyBypassRules') || '',
+      pacScript)
+    return new Promise((resolve) => setImmediate(resolve))
+  }
+
+  // Electron's forceReloadProxyConfig (reference §10): a PAC script is fetched and evaluated
+  // again (later requests and resolveProxy wait for it). Resolves on a later task.
+  forceReloadProxyConfig () {
+    this[kNative].forceReloadProxyConfig()
     return new Promise((resolve) => setImmediate(resolve))
   }
 
   // PAC-style: 'DIRECT', 'PROXY host:port', ... joined with ';' ('' for a URL that does not
-  // parse), resolved on a later task as Electron's promise is.
+  // parse). Native work off the JS thread: a PAC script may have to load and answer first.
   resolveProxy (url) {
-    const result = this[kNative].resolveProxy(String(url))
-    return new Promise((resolve) => setImmediate(() => resolve(result)))
+    return this[kNative].resolveProxy(String(url))
   }
 
   // Electron's setCertificateVerifyProc (reference §10): null restores the default; anything

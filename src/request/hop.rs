@@ -126,7 +126,7 @@ impl Request<'_> {
       // The route is decided per hop from the session's current config (reference §10).
       let target = Target {
         origin: origin.clone(),
-        proxy: self.session.proxy_for(&url, &failed_proxies)?,
+        proxy: self.session.proxy_for(&url, &failed_proxies).await?,
       };
       // The proxy as an auth protection space: proxy credentials are cached by its address,
       // so they never go to another proxy, whatever a redirect does.

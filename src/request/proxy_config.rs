@@ -37,7 +37,7 @@ pub enum ProxyEntry {
 
 impl ProxyEntry {
   /// The PAC form `resolveProxy` reports (Chromium's `ProxyServerToPacResultElement`).
-  fn pac(&self) -> String {
+  pub fn pac(&self) -> String {
     match self {
       ProxyEntry::Direct => "DIRECT".to_string(),
       ProxyEntry::Server { scheme, host, port } => {
@@ -64,7 +64,9 @@ impl ProxyEntry {
 pub enum Mode {
   Direct,
   FixedServers,
-  /// `pac_script`, `auto_detect`, `system`: not yet implemented, resolved as DIRECT (README).
+  /// The script at `pacScript` decides (request/pac/); none given means DIRECT.
+  PacScript,
+  /// `auto_detect`, `system`: not yet implemented, resolved as DIRECT (README).
   NotYet,
 }
 
@@ -73,6 +75,7 @@ impl Mode {
     match mode {
       "fixed_servers" => Mode::FixedServers,
       "direct" => Mode::Direct,
+      "pac_script" => Mode::PacScript,
       _ => Mode::NotYet,
     }
   }
@@ -123,7 +126,7 @@ fn parse_proxy_uri(uri: &str, default: ProxyScheme) -> Option<ProxyEntry> {
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`; the host lower-cased, IPv6 without brackets.
-fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
+pub(crate) fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
   let (host, port) = if let Some(rest) = s.strip_prefix('[') {
     let (host, after) = rest.split_once(']')?;
     let port = match after {
@@ -321,7 +324,7 @@ impl BypassRule {
 /// Chromium never proxies loopback and link-local destinations unless `<-loopback>` says so
 /// (`ProxyBypassRules::MatchesImplicitRules`; reference §10): `localhost`, `*.localhost`,
 /// `127.0.0.0/8`, `[::1]`, and link-local addresses outside Windows.
-fn implicitly_bypassed(url: &Url) -> bool {
+pub(crate) fn implicitly_bypassed(url: &Url) -> bool {
   let host = host_of(url);
   if host == "localhost" || host.ends_with(".localhost") {
     return true;
@@ -375,6 +378,10 @@ impl ProxyConfig {
       bypass: parsed,
       implicit_bypass,
     }
+  }
+
+  pub fn mode(&self) -> Mode {
+    self.mode
   }
 
   /// The proxies for `url`, in fallback order; `[Direct]` when none applies.

@@ -8,7 +8,8 @@ use crate::request::auth::AuthCache;
 use crate::request::cache::HttpCache;
 use crate::request::cookies::store::CookieStore;
 use crate::request::host_resolver::HostResolver;
-use crate::request::proxy_config::{Mode, ProxyConfig};
+use crate::request::pac::PacResolver;
+use crate::request::proxy_config::{choose, Mode, ProxyConfig, ProxyEntry};
 use crate::request::trust::{SessionTrust, TlsState};
 use crate::wire::origin::ProxyAddr;
 use crate::wire::pool::Pool;
@@ -22,6 +23,8 @@ pub struct SessionInner {
   pub user_agent: RwLock<String>,
   pub accept_languages: RwLock<Option<String>>,
   pub proxy: RwLock<ProxyConfig>,
+  /// The PAC script of a `pac_script` config with a `pacScript` (read only in that mode).
+  pub pac: RwLock<Option<Arc<PacResolver>>>,
   pub cookies: CookieStore,
   /// The HTTP cache (request/cache/): on disk for a persistent session.
   pub http_cache: HttpCache,
@@ -32,17 +35,52 @@ pub struct SessionInner {
 
 impl SessionInner {
   /// The proxy a request to `url` goes through now, if any, passing over the proxies in
-  /// `failed` (read at every hop; see [`ProxyConfig::route`]). `None`: every proxy failed.
-  pub fn proxy_for(
+  /// `failed` (read at every hop; see [`choose`]). Direct and fixed configs answer at once, as
+  /// before PAC existed; a PAC config may wait for its script to load and answer.
+  pub async fn proxy_for(
     &self,
     url: &url::Url,
     failed: &[ProxyAddr],
   ) -> Result<Option<ProxyAddr>, crate::errors::NetError> {
-    self
-      .proxy
-      .read()
-      .unwrap_or_else(|p| p.into_inner())
-      .route(url, failed)
+    let pac = {
+      let config = self.proxy.read().unwrap_or_else(|p| p.into_inner());
+      if config.mode() != Mode::PacScript {
+        return config.route(url, failed);
+      }
+      self.pac()
+    };
+    // Boxed: the PAC wait would otherwise enlarge every request's task state.
+    choose(Box::pin(self.pac_list(pac, url)).await, failed)
+  }
+
+  fn pac(&self) -> Option<Arc<PacResolver>> {
+    self.pac.read().unwrap_or_else(|p| p.into_inner()).clone()
+  }
+
+  async fn pac_list(&self, pac: Option<Arc<PacResolver>>, url: &url::Url) -> Vec<ProxyEntry> {
+    match pac {
+      Some(pac) => pac.find(self, url).await,
+      // `pac_script` without a script: DIRECT (Electron's spec).
+      None => vec![ProxyEntry::Direct],
+    }
+  }
+
+  /// `ses.resolveProxy(url)`: the proxy list as PAC text, entries joined with `;` (Chromium's
+  /// `ProxyList::ToPacString`).
+  pub async fn resolve_proxy(&self, url: &url::Url) -> String {
+    let pac = {
+      let config = self.proxy.read().unwrap_or_else(|p| p.into_inner());
+      if config.mode() != Mode::PacScript {
+        return config.pac_string(url);
+      }
+      self.pac()
+    };
+    let list = self.pac_list(pac, url).await;
+    list
+      .iter()
+      .map(ProxyEntry::pac)
+      .collect::<Vec<_>>()
+      .join(";")
   }
 
   pub fn user_agent(&self) -> String {
@@ -98,14 +136,43 @@ impl SessionInner {
       user_agent: RwLock::new(default_user_agent()),
       accept_languages: RwLock::new(None),
       proxy: RwLock::new(ProxyConfig::default()),
+      pac: RwLock::new(None),
       http_cache: HttpCache::new(storage.as_deref()),
       cookies: CookieStore::new(storage),
     }
   }
 
-  /// `ses.setProxy` with Electron's resolved mode name.
-  pub fn set_proxy(&self, mode: &str, proxy_rules: &str, proxy_bypass_rules: &str) {
-    let config = ProxyConfig::new(Mode::parse(mode), proxy_rules, proxy_bypass_rules);
+  /// `ses.setProxy` with Electron's resolved mode name. Returns the PAC script to load, if the
+  /// config has one (the caller starts loading it: requests would otherwise wait for the first
+  /// of them to fetch it).
+  pub fn set_proxy(
+    &self,
+    mode: &str,
+    proxy_rules: &str,
+    proxy_bypass_rules: &str,
+    pac_script: &str,
+  ) -> Option<Arc<PacResolver>> {
+    let mode = Mode::parse(mode);
+    let config = ProxyConfig::new(mode, proxy_rules, proxy_bypass_rules);
+    let pac = (mode == Mode::PacScript && !pac_script.is_empty())
+      .then(|| Arc::new(PacResolver::new(pac_script.to_string())));
+    // The script first: a request reading the new mode finds its script already there.
+    *self.pac.write().unwrap_or_else(|p| p.into_inner()) = pac.clone();
     *self.proxy.write().unwrap_or_else(|p| p.into_inner()) = config;
+    pac
+  }
+
+  /// `ses.forceReloadProxyConfig()`: a PAC config starts over with a new fetch of its script
+  /// and no remembered answers; other configs have nothing to reload. Returns the script to
+  /// load, as [`SessionInner::set_proxy`].
+  pub fn reload_proxy(&self) -> Option<Arc<PacResolver>> {
+    let mut slot = self.pac.write().unwrap_or_else(|p| p.into_inner());
+    let fresh = slot
+      .as_ref()
+      .map(|old| Arc::new(PacResolver::new(old.url().to_string())));
+    if fresh.is_some() {
+      slot.clone_from(&fresh);
+    }
+    fresh
   }
 }
