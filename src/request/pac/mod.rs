@@ -135,6 +135,7 @@ impl PacResolver {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::request::session::SessionInner;
 
   #[test]
   fn the_cache_is_bounded_and_keeps_the_newest() {
@@ -145,5 +146,60 @@ mod tests {
     assert_eq!(cache.answers.len(), CACHE_ENTRIES);
     assert!(cache.get("k0").is_none());
     assert!(cache.get(&format!("k{}", CACHE_ENTRIES + 9)).is_some());
+  }
+
+  /// The latency a PAC lookup adds to a request (docs/PERFORMANCE.md "PAC scripts"): not a
+  /// check, a measurement. `cargo test --release --lib pac_latency -- --ignored --nocapture`.
+  #[test]
+  #[ignore]
+  fn pac_latency() {
+    use std::time::Instant;
+    let session = SessionInner::new("pac-bench".into(), None, None);
+    let script = "function FindProxyForURL(url, host) {\n\
+      if (isPlainHostName(host) || dnsDomainIs(host, '.corp.example')) return 'DIRECT';\n\
+      if (shExpMatch(host, '*.example.com')) return 'PROXY a:8080; DIRECT';\n\
+      return 'PROXY b:3128';\n}";
+    let url = format!(
+      "data:,{}",
+      percent_encoding::utf8_percent_encode(script, percent_encoding::NON_ALPHANUMERIC)
+    );
+    session.set_proxy("pac_script", "", "", &url);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+      .worker_threads(1)
+      .enable_all()
+      .build()
+      .unwrap();
+    rt.block_on(async {
+      let n = 20_000u32;
+      let failed = [];
+      let first = Url::parse("https://warm.example.com/").unwrap();
+      session.proxy_for(&first, &failed).await.unwrap();
+      let urls: Vec<Url> = (0..n)
+        .map(|i| Url::parse(&format!("https://h{i}.example.com/p?q")).unwrap())
+        .collect();
+      let start = Instant::now();
+      for url in &urls {
+        session.proxy_for(url, &failed).await.unwrap();
+      }
+      let uncached = start.elapsed() / n;
+      // The newest answers are the ones still cached.
+      let recent = &urls[urls.len() - 1000..];
+      let start = Instant::now();
+      for _ in 0..20 {
+        for url in recent {
+          session.proxy_for(url, &failed).await.unwrap();
+        }
+      }
+      let cached = start.elapsed() / n;
+      session.set_proxy("fixed_servers", "http://b:3128", "", "");
+      let start = Instant::now();
+      for url in &urls {
+        session.proxy_for(url, &failed).await.unwrap();
+      }
+      let fixed = start.elapsed() / n;
+      println!(
+        "PAC uncached {uncached:?}, PAC cached {cached:?}, fixed rules {fixed:?} per lookup"
+      );
+    });
   }
 }
