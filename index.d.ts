@@ -138,12 +138,12 @@ export class ClientRequest extends Writable {
 /** Electron's `ProxyConfig` (the argument of `ses.setProxy`). */
 export interface ProxyConfig {
   /**
-   * `direct`, `fixed_servers`, or (accepted, not yet implemented: resolved as direct)
-   * `auto_detect`, `pac_script`, `system`. When absent: `pac_script` if `pacScript` is
+   * `direct`, `fixed_servers`, `pac_script`, or (accepted, not yet implemented: resolved as
+   * direct) `auto_detect`, `system`. When absent: `pac_script` if `pacScript` is
    * non-empty, otherwise `fixed_servers`.
    */
   mode?: 'direct' | 'auto_detect' | 'pac_script' | 'fixed_servers' | 'system'
-  /** The URL of a PAC file (not yet fetched). */
+  /** The URL of a PAC file: `http:`, `https:`, `file:` or `data:`. */
   pacScript?: string
   /** `[<urlScheme>=]<proxy>[,<proxy>...][;...]`, e.g. `http=proxy:3128;https=proxy:3129`. */
   proxyRules?: string
@@ -309,6 +309,8 @@ export class Session {
   setProxy(config: ProxyConfig): Promise<void>
   /** `DIRECT`, `PROXY host:port`, ... joined with `;`, as a PAC script would answer. */
   resolveProxy(url: string): Promise<string>
+  /** Fetches and evaluates the PAC script again (a PAC config); later lookups wait for it. */
+  forceReloadProxyConfig(): Promise<void>
   /** Closes every connection of this session; requests in flight fail with `net::ERR_ABORTED`. */
   closeAllConnections(): Promise<void>
   /** Deletes every entry of this session's HTTP cache. */

@@ -46,6 +46,23 @@ function flushAtExit () {
   process.once('exit', bridge.binding().cookiesFlushAll.bind(null))
 }
 
+const kSystemProxy = Symbol('systemProxy')
+
+// The variables Chromium's Linux proxy service reads (src/request/system_proxy.rs), each looked
+// up as its base::Environment does: as written, then in the other case (http_proxy, then
+// HTTP_PROXY). From this thread's process.env, which a worker may have of its own.
+const SYSTEM_PROXY_VARIABLES = ['auto_proxy', 'all_proxy', 'http_proxy', 'https_proxy', 'ftp_proxy',
+  'SOCKS_SERVER', 'SOCKS_VERSION', 'no_proxy']
+function systemProxyEnv () {
+  const found = []
+  for (const name of SYSTEM_PROXY_VARIABLES) {
+    const other = name[0] === name[0].toLowerCase() ? name.toUpperCase() : name.toLowerCase()
+    const value = process.env[name] ?? process.env[other]
+    if (value !== undefined) found.push(name, value)
+  }
+  return found
+}
+
 const PROXY_MODES = ['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system']
 
 // A ProxyConfig field as Electron's gin dictionary reads it: only a string counts.
@@ -70,6 +87,9 @@ class Session {
     this[kNativeId] = this[kNative].id
     byNativeId.set(this[kNativeId], this)
     if (storagePath !== null) flushAtExit()
+    // Electron's sessions use the system's proxy settings until setProxy says otherwise.
+    this[kSystemProxy] = true
+    this[kNative].setProxy('system', '', '', '', systemProxyEnv())
   }
 
   // The default session, `persist:` partitions and fromPath sessions are on disk (reference §10).
@@ -164,15 +184,25 @@ class Session {
     } else if (!PROXY_MODES.includes(mode)) {
       return Promise.reject(errors.invalidProxyMode())
     }
-    this[kNative].setProxy(mode, stringField(config, 'proxyRules') || '', stringField(config, 'proxyBypassRules') || '')
+    this[kSystemProxy] = mode === 'system'
+    this[kNative].setProxy(mode, stringField(config, 'proxyRules') || '', stringField(config, 'proxyBypassRules') || '',
+      pacScript, mode === 'system' ? systemProxyEnv() : undefined)
+    return new Promise((resolve) => setImmediate(resolve))
+  }
+
+  // Electron's forceReloadProxyConfig (reference §10): a PAC script is fetched and evaluated
+  // again (later requests and resolveProxy wait for it). Resolves on a later task.
+  forceReloadProxyConfig () {
+    // The system's settings are read again (this thread's process.env, as it is now).
+    if (this[kSystemProxy]) this[kNative].setProxy('system', '', '', '', systemProxyEnv())
+    else this[kNative].forceReloadProxyConfig()
     return new Promise((resolve) => setImmediate(resolve))
   }
 
   // PAC-style: 'DIRECT', 'PROXY host:port', ... joined with ';' ('' for a URL that does not
-  // parse), resolved on a later task as Electron's promise is.
+  // parse). Native work off the JS thread: a PAC script may have to load and answer first.
   resolveProxy (url) {
-    const result = this[kNative].resolveProxy(String(url))
-    return new Promise((resolve) => setImmediate(() => resolve(result)))
+    return this[kNative].resolveProxy(String(url))
   }
 
   // Electron's setCertificateVerifyProc (reference §10): null restores the default; anything

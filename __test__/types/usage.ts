@@ -52,6 +52,7 @@ const cacheSize: Promise<number> = ses.getCacheSize()
 const proxyConfig: ProxyConfig = { proxyRules: 'http=proxy:3128', proxyBypassRules: '<-loopback>' }
 const proxied: Promise<void> = ses.setProxy(proxyConfig)
 const route: Promise<string> = ses.resolveProxy('http://example.com/')
+const reloaded: Promise<void> = ses.forceReloadProxyConfig()
 const cookieList: Promise<Cookie[]> = ses.cookies.get({ url: 'http://127.0.0.1/' })
 const cookieSet: Promise<void> = ses.cookies.set({ url: 'http://127.0.0.1/', name: 'a', value: 'b', sameSite: 'strict' })
 ses.cookies.on('changed', (_event: object, cookie: Cookie, cause: string, removed: boolean) => cookie.name + cause + String(removed))
@@ -91,4 +92,4 @@ async function readFetched (): Promise<string> {
 net.fetch('https://example.com/', { priority: 'urgent' })
 
 export { cookieList, cookieSet, flushed, wiped, onDisk, resolved, addresses, dnsCleared, online, viaSession, viaRequest, readFetched }
-export { value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, n, viaString }
+export { value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, reloaded, n, viaString }

@@ -11,6 +11,7 @@ mod js_chunk;
 mod pool_work;
 pub mod requests;
 pub mod resolve_host;
+pub mod resolve_proxy;
 pub mod session;
 mod weak_dispatch;
 

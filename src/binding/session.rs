@@ -10,6 +10,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
 use crate::binding::resolve_host::ResolveHost;
+use crate::binding::resolve_proxy::{self, ResolveProxy};
 use crate::request::host_resolver::Params;
 use crate::request::session::SessionInner;
 
@@ -117,27 +118,44 @@ impl NativeSession {
 
   /// `ses.setProxy`: `mode` is already Electron's resolved mode name (`lib/session.js` applies
   /// the default and refuses unknown ones). Requests started from now on use it; pooled
-  /// connections keep their route (reference §10).
+  /// connections keep their route (reference §10). A PAC script starts loading at once.
   #[napi(catch_unwind)]
-  pub fn set_proxy(&self, mode: String, proxy_rules: String, proxy_bypass_rules: String) {
-    self
+  pub fn set_proxy(
+    &self,
+    mode: String,
+    proxy_rules: String,
+    proxy_bypass_rules: String,
+    pac_script: String,
+    system_env: Option<Vec<String>>,
+  ) {
+    // `[name, value, ...]` of the proxy variables JS found in its process.env.
+    let mut pairs = system_env.unwrap_or_default().into_iter();
+    let mut env = Vec::new();
+    while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {
+      env.push((name, value));
+    }
+    let pac = self
       .inner
-      .set_proxy(&mode, &proxy_rules, &proxy_bypass_rules);
+      .set_proxy(&mode, &proxy_rules, &proxy_bypass_rules, &pac_script, &env);
+    resolve_proxy::preload(&self.inner, pac);
+  }
+
+  /// `ses.forceReloadProxyConfig()`: a PAC script is fetched and evaluated again, and its
+  /// remembered answers forgotten.
+  #[napi(catch_unwind)]
+  pub fn force_reload_proxy_config(&self) {
+    let pac = self.inner.reload_proxy();
+    resolve_proxy::preload(&self.inner, pac);
   }
 
   /// `ses.resolveProxy`: `DIRECT`, `PROXY host:port`, ... joined with `;`; `''` for a URL that
-  /// does not parse (reference §10).
+  /// does not parse (reference §10). Resolves once a PAC script, if any, has answered.
   #[napi(catch_unwind)]
-  pub fn resolve_proxy(&self, url: String) -> String {
-    match url::Url::parse(&url) {
-      Ok(url) => self
-        .inner
-        .proxy
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .pac_string(&url),
-      Err(_) => String::new(),
-    }
+  pub fn resolve_proxy(&self, url: String) -> AsyncTask<ResolveProxy> {
+    AsyncTask::new(ResolveProxy {
+      session: self.inner.clone(),
+      url,
+    })
   }
 
   #[napi(catch_unwind)]

@@ -128,7 +128,7 @@ impl Request<'_> {
     loop {
       let origin = origin::origin_of(&url)?;
       // The route is decided per hop from the session's current config (reference §10).
-      let proxy = match self.session.proxy_for(&url, &failed_proxies) {
+      let proxy = match self.session.proxy_for(&url, &failed_proxies).await {
         Ok(proxy) => proxy,
         Err(e) => return Err(last_proxy_error.unwrap_or(e)),
       };

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod hop;
 pub mod host_cache;
 pub mod host_resolver;
+pub mod pac;
 pub mod proxy_config;
 pub mod proxy_retry;
 pub mod redirect;

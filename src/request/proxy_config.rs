@@ -37,7 +37,7 @@ pub enum ProxyEntry {
 
 impl ProxyEntry {
   /// The PAC form `resolveProxy` reports (Chromium's `ProxyServerToPacResultElement`).
-  fn pac(&self) -> String {
+  pub fn pac(&self) -> String {
     match self {
       ProxyEntry::Direct => "DIRECT".to_string(),
       ProxyEntry::Server { scheme, host, port } => {
@@ -64,8 +64,8 @@ impl ProxyEntry {
 pub enum Mode {
   Direct,
   FixedServers,
-  /// `pac_script`, `auto_detect`, `system`: not yet implemented, resolved as DIRECT (README).
-  NotYet,
+  /// The script at `pacScript` decides (request/pac/); none given means DIRECT.
+  PacScript,
 }
 
 impl Mode {
@@ -73,7 +73,10 @@ impl Mode {
     match mode {
       "fixed_servers" => Mode::FixedServers,
       "direct" => Mode::Direct,
-      _ => Mode::NotYet,
+      "pac_script" => Mode::PacScript,
+      // `system` and `auto_detect` are settled by the session (system_proxy.rs, WPAD); JS
+      // refuses any other name.
+      _ => Mode::Direct,
     }
   }
 }
@@ -123,7 +126,7 @@ pub fn parse_proxy_uri(uri: &str, default: ProxyScheme) -> Option<ProxyEntry> {
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`; the host lower-cased, IPv6 without brackets.
-fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
+pub(crate) fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
   let (host, port) = if let Some(rest) = s.strip_prefix('[') {
     let (host, after) = rest.split_once(']')?;
     let port = match after {
@@ -321,7 +324,7 @@ impl BypassRule {
 /// Chromium never proxies loopback and link-local destinations unless `<-loopback>` says so
 /// (`ProxyBypassRules::MatchesImplicitRules`; reference §10): `localhost`, `*.localhost`,
 /// `127.0.0.0/8`, `[::1]`, and link-local addresses outside Windows.
-fn implicitly_bypassed(url: &Url) -> bool {
+pub(crate) fn implicitly_bypassed(url: &Url) -> bool {
   let host = host_of(url);
   if host == "localhost" || host.ends_with(".localhost") {
     return true;
@@ -408,6 +411,10 @@ impl ProxyConfig {
   /// An environment that sets only `no_proxy`: explicitly direct.
   pub fn direct_by_environment() -> ProxyConfig {
     ProxyConfig::new(Mode::Direct, "", "")
+  }
+
+  pub fn mode(&self) -> Mode {
+    self.mode
   }
 
   /// The proxies for `url`, in fallback order; `[Direct]` when none applies.
@@ -618,7 +625,6 @@ mod tests {
       Ok(None),
       "direct mode ignores proxyRules"
     );
-    assert_eq!(route(&ProxyConfig::new(Mode::NotYet, "p:8", "")), Ok(None));
   }
 
   #[test]

@@ -9,18 +9,6 @@
 
 use crate::request::proxy_config::{parse_proxy_uri, ProxyConfig, ProxyEntry, ProxyScheme};
 
-/// The variables Chromium reads, in the names it asks for first.
-pub const VARIABLES: [&str; 8] = [
-  "auto_proxy",
-  "all_proxy",
-  "http_proxy",
-  "https_proxy",
-  "ftp_proxy",
-  "SOCKS_SERVER",
-  "SOCKS_VERSION",
-  "no_proxy",
-];
-
 /// What the environment says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SystemProxy {
@@ -35,8 +23,8 @@ pub enum SystemProxy {
   PacUrl(String),
 }
 
-/// The environment's configuration, `vars` being `(name, value)` pairs of [`VARIABLES`] that are
-/// set (under either case).
+/// The environment's configuration, `vars` being the `(name, value)` pairs of the variables
+/// Chromium reads that are set, under the names it asks for (`lib/session.js` finds them).
 pub fn from_env(vars: &[(String, String)]) -> SystemProxy {
   let get = |name: &str| {
     vars
