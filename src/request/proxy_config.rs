@@ -112,6 +112,12 @@ pub fn parse_proxy_uri(uri: &str, default: ProxyScheme) -> Option<ProxyEntry> {
     }
     None => (default, uri),
   };
+  server_entry(scheme, rest)
+}
+
+/// A server entry from its scheme and `host[:port]`, the port defaulting by scheme (Chromium's
+/// `ProxyServer::GetDefaultPortForScheme`); `None` when `rest` does not parse.
+pub fn server_entry(scheme: ProxyScheme, rest: &str) -> Option<ProxyEntry> {
   let default_port = match scheme {
     ProxyScheme::Http => 80,
     ProxyScheme::Https | ProxyScheme::Quic => 443,

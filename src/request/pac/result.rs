@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use crate::request::proxy_config::{split_host_port, ProxyEntry, ProxyScheme};
+use crate::request::proxy_config::{server_entry, ProxyEntry, ProxyScheme};
 
 /// The `url` and `host` arguments of `FindProxyForURL`. Credentials and fragment are always
 /// removed; for https and wss the path and query too (`https://host:port/`), so a PAC script
@@ -47,17 +47,7 @@ fn parse_element(element: &str) -> Option<ProxyEntry> {
     "quic" => ProxyScheme::Quic,
     _ => return None,
   };
-  let default_port = match scheme {
-    ProxyScheme::Http => 80,
-    ProxyScheme::Https | ProxyScheme::Quic => 443,
-    ProxyScheme::Socks4 | ProxyScheme::Socks5 => 1080,
-  };
-  let (host, port) = split_host_port(rest)?;
-  Some(ProxyEntry::Server {
-    scheme,
-    host,
-    port: port.unwrap_or(default_port),
-  })
+  server_entry(scheme, rest)
 }
 
 /// A PAC answer as a proxy list: elements separated by `;`, unparseable ones skipped. An answer
