@@ -1,11 +1,10 @@
 'use strict'
 
-const { certs, serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
-const https = require('node:https')
+const { certs, serveHttp2, serveHttps } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const test = require('ava')
 const { net, session } = require('..')
-const { serve, recordingServer, collect } = require('./helpers/listen')
-const { startForwardProxy } = require('./helpers/forward-proxy')
+const { recordingServer, collect } = require('./helpers/listen')
+const { startForwardProxy, answerLogins } = require('./helpers/forward-proxy')
 
 const USER = 'user'
 const PASS = 'pass'
@@ -17,23 +16,6 @@ async function throughHttpsProxy (t, partition, options = {}) {
   const ses = session.fromPartition(partition)
   await ses.setProxy({ proxyRules: `https://127.0.0.1:${proxy.port}`, proxyBypassRules: '<-loopback>' })
   return { proxy, ses }
-}
-
-function httpsServer (t, handler) {
-  return serve(t, https.createServer({ ...certs.valid }, handler), 'secureConnection')
-}
-
-function answerLogins (request, answers) {
-  const logins = []
-  const events = []
-  request.on('login', (authInfo, respond) => {
-    events.push('R:login')
-    logins.push(authInfo)
-    const answer = answers[logins.length - 1]
-    if (answer) respond(answer[0], answer[1])
-    else respond()
-  })
-  return { logins, events }
 }
 
 test('resolveProxy reports an https:// proxy as HTTPS', async (t) => {
@@ -55,7 +37,7 @@ test('http origin: the request in absolute form inside TLS to the proxy', async 
 
 test('https origin: CONNECT inside TLS to the proxy, TLS to the origin inside that', async (t) => {
   const seen = []
-  const origin = await httpsServer(t, (req, res) => { seen.push(req.headers); res.end(`tls ${req.httpVersion}`) })
+  const origin = await serveHttps(t, (req, res) => { seen.push(req.headers); res.end(`tls ${req.httpVersion}`) })
   const { proxy, ses } = await throughHttpsProxy(t, 'https-proxy-connect')
   const r = await collect(net.request({ url: `https://127.0.0.1:${origin.port}/`, session: ses }))
   t.is(r.error, null)
@@ -88,7 +70,7 @@ test('proxy auth through an HTTPS proxy: login with isProxy, then the credential
 
 test('proxy auth through an HTTPS proxy: a 407 to CONNECT, then the tunnel with credentials', async (t) => {
   const seen = []
-  const origin = await httpsServer(t, (req, res) => { seen.push(req.headers); res.end('secure') })
+  const origin = await serveHttps(t, (req, res) => { seen.push(req.headers); res.end('secure') })
   const { proxy, ses } = await throughHttpsProxy(t, 'https-proxy-auth-connect', { user: USER, pass: PASS, scheme: 'Digest' })
   const request = net.request({ url: `https://127.0.0.1:${origin.port}/`, session: ses })
   const { logins, events } = answerLogins(request, [[USER, PASS]])

@@ -1,10 +1,9 @@
 'use strict'
 
-const { certs, serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
-const https = require('node:https')
+const { serveHttp2, serveHttps } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const test = require('ava')
 const { net, session } = require('..')
-const { serve, recordingServer, collect } = require('./helpers/listen')
+const { recordingServer, collect } = require('./helpers/listen')
 const { startSocksServer } = require('./helpers/socks-server')
 const { freePort } = require('./helpers/forward-proxy')
 
@@ -14,10 +13,6 @@ async function withRules (partition, proxyRules) {
   const ses = session.fromPartition(partition)
   await ses.setProxy({ proxyRules, proxyBypassRules: '<-loopback>' })
   return ses
-}
-
-function httpsServer (t, handler) {
-  return serve(t, https.createServer({ ...certs.valid }, handler), 'secureConnection')
 }
 
 const fetchBody = (url, ses) => collect(net.request({ url, session: ses }))
@@ -66,7 +61,7 @@ test('`socks=` rules mean SOCKS v4', async (t) => {
 
 for (const version of [4, 5]) {
   test(`SOCKS${version}: TLS to an https origin through the relay`, async (t) => {
-    const origin = await httpsServer(t, (req, res) => res.end(`tls ${req.httpVersion} ${req.url}`))
+    const origin = await serveHttps(t, (req, res) => res.end(`tls ${req.httpVersion} ${req.url}`))
     const socks = await startSocksServer(t)
     const ses = await withRules(`socks${version}-https`, `socks${version}://127.0.0.1:${socks.port}`)
     const r = await fetchBody(`https://localhost:${origin.port}/s`, ses)

@@ -1,12 +1,11 @@
 'use strict'
 
-const { certs, serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
-const https = require('node:https')
+const { serveHttp2, serveHttps } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const nodeNet = require('node:net')
 const test = require('ava')
 const { net, session } = require('..')
-const { serve, listen, collect } = require('./helpers/listen')
-const { startForwardProxy, freePort } = require('./helpers/forward-proxy')
+const { listen, collect } = require('./helpers/listen')
+const { startForwardProxy, freePort, answerLogins } = require('./helpers/forward-proxy')
 
 const USER = 'user'
 const PASS = 'pass'
@@ -34,24 +33,6 @@ async function recordingServer (t) {
     res.end('from origin')
   })
   return { ...srv, seen }
-}
-
-function httpsServer (t, handler) {
-  return serve(t, https.createServer({ ...certs.valid }, handler), 'secureConnection')
-}
-
-// Answers 'login' with each credential pair in turn (`null`: callback()), recording authInfo.
-function answerLogins (request, answers) {
-  const logins = []
-  const events = []
-  request.on('login', (authInfo, respond) => {
-    events.push('R:login')
-    logins.push(authInfo)
-    const answer = answers[logins.length - 1]
-    if (answer) respond(answer[0], answer[1])
-    else respond()
-  })
-  return { logins, events }
 }
 
 test('should send an http request through the proxy', async (t) => {
@@ -90,7 +71,7 @@ test('should send absolute-form targets and Proxy-Connection to an http proxy', 
 
 test('should reach an https server through a CONNECT tunnel', async (t) => {
   const seen = []
-  const origin = await httpsServer(t, (req, res) => { seen.push(req.headers); res.end(`tls ${req.httpVersion}`) })
+  const origin = await serveHttps(t, (req, res) => { seen.push(req.headers); res.end(`tls ${req.httpVersion}`) })
   const { proxy, ses } = await throughProxy(t, 'proxy-connect', { connectPorts: [origin.port] })
   const r = await collect(net.request({ url: `https://127.0.0.1:${origin.port}/secure`, session: ses }))
   t.is(r.error, null)
@@ -123,7 +104,7 @@ test('should emit login for a proxy 407 and retry with the credentials', async (
 
 test('should emit login for a 407 to CONNECT and retry the tunnel with the credentials', async (t) => {
   const seen = []
-  const origin = await httpsServer(t, (req, res) => { seen.push(req.headers); res.end('secure') })
+  const origin = await serveHttps(t, (req, res) => { seen.push(req.headers); res.end('secure') })
   const { proxy, ses } = await throughProxy(t, 'proxy-auth-connect', { user: USER, pass: PASS, connectPorts: [origin.port] })
   const request = net.request({ url: `https://127.0.0.1:${origin.port}/`, session: ses })
   const { logins, events } = answerLogins(request, [[USER, PASS]])
@@ -158,7 +139,7 @@ test('should emit login again when the proxy rejects the credentials', async (t)
 for (const tunnel of [false, true]) {
   test(`should answer a proxy's Digest challenge ${tunnel ? 'on CONNECT' : 'for plain http'}`, async (t) => {
     const origin = tunnel
-      ? await httpsServer(t, (req, res) => res.end('from origin'))
+      ? await serveHttps(t, (req, res) => res.end('from origin'))
       : await recordingServer(t)
     const url = tunnel ? `https://127.0.0.1:${origin.port}/d?x=1` : `${origin.url}/d?x=1`
     const { proxy, ses } = await throughProxy(t, `proxy-digest-${tunnel}`, { user: USER, pass: PASS, scheme: 'Digest', keepAlive: true })
@@ -186,7 +167,7 @@ test('should deliver the proxy 407 when login is cancelled', async (t) => {
 })
 
 test('should fail with net::ERR_TUNNEL_CONNECTION_FAILED when login for a tunnel is cancelled', async (t) => {
-  const origin = await httpsServer(t, (req, res) => res.end('secure'))
+  const origin = await serveHttps(t, (req, res) => res.end('secure'))
   const { ses } = await throughProxy(t, 'proxy-auth-connect-cancel', { user: USER, pass: PASS, connectPorts: [origin.port] })
   const request = net.request({ url: `https://127.0.0.1:${origin.port}/`, session: ses })
   const { events } = answerLogins(request, [null])
@@ -223,7 +204,7 @@ test('should send cached proxy credentials pre-emptively until clearAuthCache()'
 })
 
 test('should not send one proxy\'s credentials to another proxy after a redirect', async (t) => {
-  const origin = await httpsServer(t, (req, res) => res.end(`secure ${req.headers['proxy-authorization']}`))
+  const origin = await serveHttps(t, (req, res) => res.end(`secure ${req.headers['proxy-authorization']}`))
   const start = await listen(t, (req, res) => { res.writeHead(302, { Location: `https://127.0.0.1:${origin.port}/next` }); res.end() })
   const authProxy = await startForwardProxy(t, { user: USER, pass: PASS })
   const otherProxy = await startForwardProxy(t)
@@ -269,7 +250,7 @@ test('should fall back to the next proxy of the list when one is unreachable', a
 })
 
 test('should fail with net::ERR_TUNNEL_CONNECTION_FAILED when the proxy refuses CONNECT', async (t) => {
-  const origin = await httpsServer(t, (req, res) => res.end('secure'))
+  const origin = await serveHttps(t, (req, res) => res.end('secure'))
   // Only another port may be reached through the tunnel: the proxy answers 403.
   const { proxy, ses } = await throughProxy(t, 'proxy-connect-refused', { connectPorts: [origin.port === 1 ? 2 : 1] })
   const r = await collect(net.request({ url: `https://127.0.0.1:${origin.port}/`, session: ses }))
@@ -334,7 +315,7 @@ test('should resolve proxies as Electron\'s spec does', async (t) => {
 test('should not let an https origin behind a tunnel ask for proxy credentials (net::ERR_UNEXPECTED_PROXY_AUTH)', async (t) => {
   // A site that answers 407 inside the tunnel would otherwise get a proxy-password prompt of
   // its own making; Chromium has no proxy auth for tunnelled requests.
-  const origin = await httpsServer(t, (req, res) => {
+  const origin = await serveHttps(t, (req, res) => {
     res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="fake proxy"' })
     res.end('give me your proxy password')
   })

@@ -138,4 +138,19 @@ function freePort () {
   })
 }
 
-module.exports = { startForwardProxy, freePort }
+// Answers a request's 'login' events with each credential pair of `answers` in turn (`null`:
+// callback() without credentials), recording each authInfo and the event.
+function answerLogins (request, answers) {
+  const logins = []
+  const events = []
+  request.on('login', (authInfo, respond) => {
+    events.push('R:login')
+    logins.push(authInfo)
+    const answer = answers[logins.length - 1]
+    if (answer) respond(answer[0], answer[1])
+    else respond()
+  })
+  return { logins, events }
+}
+
+module.exports = { startForwardProxy, freePort, answerLogins }

@@ -79,4 +79,11 @@ async function serveHttp2 (t, handler) {
   return { server, port, url: `https://127.0.0.1:${port}` }
 }
 
-module.exports = { certs, serveHttp2 }
+// A node:https server on 127.0.0.1 with the test CA's valid certificate.
+function serveHttps (t, handler) {
+  const https = require('node:https')
+  const { serve } = require('./listen')
+  return serve(t, https.createServer({ ...certs.valid }, handler), 'secureConnection')
+}
+
+module.exports = { certs, serveHttp2, serveHttps }
