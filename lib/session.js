@@ -12,6 +12,7 @@ const { Cookies } = require('./cookies')
 const { userDataRoot, partitionDirectory } = require('./storage-path')
 const certificate = require('./certificate')
 const { fetchWithSession } = require('./fetch')
+const commandLine = require('./command-line')
 
 const kNative = Symbol('native')
 const kPartition = Symbol('partition')
@@ -47,6 +48,21 @@ function flushAtExit () {
 }
 
 const kSystemProxy = Symbol('systemProxy')
+
+// The host-resolver-rules switch (lib/command-line.js) applies to every session of this load,
+// for their later connections. Rules that do not parse are skipped with a warning, once per
+// rule string (Chromium logs "Failed parsing rule").
+let warnedRules = null
+function applyHostResolverRules (native, rules) {
+  const rejected = native.setHostResolverRules(rules)
+  if (rejected.length > 0 && warnedRules !== rules) {
+    warnedRules = rules
+    for (const rule of rejected) process.emitWarning(`Failed parsing rule: ${rule}`, 'HostResolverRulesWarning')
+  }
+}
+commandLine.onHostResolverRules((rules) => {
+  for (const session of sessions.values()) applyHostResolverRules(session[kNative], rules)
+})
 
 // The variables Chromium's Linux proxy service reads (src/request/system_proxy.rs), each looked
 // up as its base::Environment does: as written, then in the other case (http_proxy, then
@@ -90,6 +106,8 @@ class Session {
     // Electron's sessions use the system's proxy settings until setProxy says otherwise.
     this[kSystemProxy] = true
     this[kNative].setProxy('system', '', '', '', systemProxyEnv())
+    const rules = commandLine.hostResolverRules()
+    if (rules !== '') applyHostResolverRules(this[kNative], rules)
   }
 
   // The default session, `persist:` partitions and fromPath sessions are on disk (reference §10).

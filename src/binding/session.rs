@@ -11,6 +11,7 @@ use napi_derive::napi;
 
 use crate::binding::resolve_host::ResolveHost;
 use crate::binding::resolve_proxy::{self, ResolveProxy};
+use crate::request::host_mapping::HostMappingRules;
 use crate::request::host_resolver::Params;
 use crate::request::session::SessionInner;
 
@@ -190,6 +191,15 @@ impl NativeSession {
         cache_usage.as_deref(),
       ),
     })
+  }
+
+  /// The `host-resolver-rules` switch (`lib/app.js`) for this session's later connections and
+  /// `resolveHost`. Returns the rules that did not parse (skipped, as Chromium skips them).
+  #[napi(catch_unwind)]
+  pub fn set_host_resolver_rules(&self, rules: String) -> Vec<String> {
+    let parsed = HostMappingRules::parse(&rules);
+    self.inner.resolver.set_rules(parsed.rules);
+    parsed.rejected
   }
 
   /// `ses.clearHostResolverCache()`: forgets every cached name (requests and `resolveHost`).

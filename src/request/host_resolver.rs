@@ -18,14 +18,19 @@
 //!    `host_cache_negative_ttl` (0 s: not at all), whatever `cacheUsage` was.
 //!
 //! Literals and `localhost` never enter the cache, as in Chromium.
+//!
+//! Before all of it, the host mapping rules (`--host-resolver-rules`, request/host_mapping.rs)
+//! may send the name elsewhere, as Chromium's `MappedHostResolver` wraps its resolver: the cache
+//! then holds the mapped name.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use crate::config::TUNING;
 use crate::errors::NetError;
 use crate::request::host_cache::HostCache;
+use crate::request::host_mapping::HostMappingRules;
 use crate::wire::resolve::{system_lookup_blocking, Addrs, Family, HostResolve};
 
 /// `resolveHost`'s `source`. Every source but `LocalOnly` asks the system resolver.
@@ -97,6 +102,8 @@ impl Params {
 
 pub struct HostResolver {
   cache: Mutex<HostCache>,
+  /// Swapped whole by `set_rules`; read once per new connection.
+  rules: RwLock<Arc<HostMappingRules>>,
 }
 
 impl Default for HostResolver {
@@ -109,7 +116,17 @@ impl HostResolver {
   pub fn new() -> HostResolver {
     HostResolver {
       cache: Mutex::new(HostCache::new(TUNING.host_cache_entries)),
+      rules: RwLock::new(Arc::new(HostMappingRules::default())),
     }
+  }
+
+  /// New host mapping rules, for the connections opened from now on (those already open stay).
+  pub fn set_rules(&self, rules: HostMappingRules) {
+    *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rules);
+  }
+
+  fn rules(&self) -> Arc<HostMappingRules> {
+    self.rules.read().unwrap_or_else(|p| p.into_inner()).clone()
   }
 
   fn cache(&self) -> std::sync::MutexGuard<'_, HostCache> {
@@ -157,6 +174,9 @@ impl HostResolver {
   /// `ses.resolveHost`: the whole of the module's comment, blocking the calling thread while the
   /// system resolver works (run it where that is allowed: libuv's pool).
   pub fn resolve_blocking(&self, host: &str, params: &Params) -> Result<Addrs, NetError> {
+    // Electron's `ResolveHost` asks for port 0; only the host of a mapping matters here.
+    let mapped = self.rules().rewrite(host, 0)?;
+    let host = mapped.as_ref().map_or(host, |(mapped, _)| mapped.as_str());
     if let Some(answer) = self.resolve_locally(host, params, Instant::now()) {
       return answer;
     }
@@ -188,6 +208,14 @@ impl HostResolver {
 }
 
 impl HostResolve for HostResolver {
+  fn map_endpoint(&self, host: &str, port: u16) -> Result<Option<(String, u16)>, NetError> {
+    let rules = self.rules.read().unwrap_or_else(|p| p.into_inner());
+    if rules.is_empty() {
+      return Ok(None);
+    }
+    rules.rewrite(host, port)
+  }
+
   fn known(&self, host: &str) -> Option<Result<Addrs, NetError>> {
     self.resolve_locally(host, &Params::default(), Instant::now())
   }

@@ -12,6 +12,7 @@ pub mod fetch_metadata;
 pub mod headers;
 pub mod hop;
 pub mod host_cache;
+pub mod host_mapping;
 pub mod host_resolver;
 pub mod pac;
 pub mod proxy_config;

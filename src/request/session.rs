@@ -9,13 +9,11 @@ use crate::request::auth::AuthCache;
 use crate::request::cache::HttpCache;
 use crate::request::cookies::store::CookieStore;
 use crate::request::host_resolver::HostResolver;
+use crate::request::pac::fetch::WPAD_URL;
 use crate::request::pac::PacResolver;
 use crate::request::proxy_config::{choose, Mode, ProxyConfig, ProxyEntry};
 use crate::request::proxy_retry::ProxyRetryInfo;
 use crate::request::system_proxy::{self, SystemProxy};
-
-/// Where auto-detection looks for a PAC script (Chromium's `PacFileDecider`, DNS variant).
-const WPAD_URL: &str = "http://wpad/wpad.dat";
 use crate::request::trust::{SessionTrust, TlsState};
 use crate::wire::origin::ProxyAddr;
 use crate::wire::pool::Pool;

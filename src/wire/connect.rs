@@ -32,6 +32,10 @@ pub async fn connect_tcp(
   host: &str,
   port: u16,
 ) -> Result<TcpStream, NetError> {
+  let mapped = resolver.map_endpoint(host, port)?;
+  let (host, port) = mapped
+    .as_ref()
+    .map_or((host, port), |(host, port)| (host.as_str(), *port));
   let resolved = resolve(resolver, host).await?;
   // set_port keeps an IPv6 address's scope (a link-local answer).
   let with_port = |&addr: &SocketAddr| {

@@ -64,6 +64,12 @@ impl Family {
 
 /// How a connection's host becomes addresses (the session's resolver and its host cache).
 pub trait HostResolve: Send + Sync {
+  /// Where a connection to `host:port` really goes (the session's host mapping rules):
+  /// `Ok(None)` as asked, else the host and port to resolve and connect to instead; an error
+  /// fails the connection as a failed lookup would.
+  fn map_endpoint(&self, _host: &str, _port: u16) -> Result<Option<(String, u16)>, NetError> {
+    Ok(None)
+  }
   /// The answer that needs no lookup (an IP literal, `localhost`, a name that cannot resolve,
   /// a fresh cache entry); `None`: ask the system. Called once per new connection: cheap.
   fn known(&self, host: &str) -> Option<Result<Addrs, NetError>>;

@@ -64,7 +64,13 @@ async fn socks4_target(
   resolver: &dyn HostResolve,
   origin: &Origin,
 ) -> Result<TargetAddr<'static>, NetError> {
-  let addrs = resolve(resolver, &origin.host).await?;
+  // The host mapping rules change only the address: the port sent stays the origin's, as
+  // Chromium's SOCKS4 socket writes its destination's port.
+  let mapped = resolver.map_endpoint(&origin.host, origin.port)?;
+  let host = mapped
+    .as_ref()
+    .map_or(origin.host.as_str(), |(host, _)| host);
+  let addrs = resolve(resolver, host).await?;
   let v4 = addrs
     .as_slice()
     .iter()

@@ -14,6 +14,7 @@ use crate::request::pac::engine::PacError;
 use crate::request::session::SessionInner;
 use crate::wire::headers::EngineHeaders;
 use crate::wire::origin::{self, Target};
+use crate::wire::resolve::{resolve, HostResolve};
 use crate::wire::transport::{self, Outgoing};
 use crate::wire::upload::{UploadBody, UploadEvents};
 
@@ -22,6 +23,10 @@ pub const MAX_BYTES: usize = 10 << 20;
 /// Chromium's `kDefaultMaxDuration` (30 s), for the whole fetch, redirects included.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 20;
+/// Where auto-detection looks for a PAC script (Chromium's `PacFileDecider`, DNS variant).
+pub const WPAD_URL: &str = "http://wpad/wpad.dat";
+/// How long the WPAD quick check waits for `wpad` to resolve (`kQuickCheckDelayMs`).
+pub const QUICK_CHECK: Duration = Duration::from_secs(1);
 
 fn net(error: NetError) -> PacError {
   PacError(format!("fetching the PAC script failed: {error}"))
@@ -33,10 +38,33 @@ pub async fn script(session: &SessionInner, url: &str) -> Result<String, PacErro
   match url.scheme() {
     "data" => data_url(&url),
     "file" => file_url(&url).await,
-    "http" | "https" => tokio::time::timeout(TIMEOUT, http(session, url))
-      .await
-      .map_err(|_| net(NetError::ERR_TIMED_OUT))?,
+    "http" | "https" => {
+      if url.as_str() == WPAD_URL {
+        wpad_quick_check(session).await?;
+      }
+      tokio::time::timeout(TIMEOUT, http(session, url))
+        .await
+        .map_err(|_| net(NetError::ERR_TIMED_OUT))?
+    }
     other => Err(PacError(format!("PAC URL scheme not allowed: {other}"))),
+  }
+}
+
+/// Chromium's `PacFileDecider::DoQuickCheck`: auto-detection fetches its script only if the
+/// name `wpad` resolves within [`QUICK_CHECK`] (through the session's resolver, host mapping
+/// rules included), so a resolver that is slow to say "no such name" does not hold up the
+/// session's first requests for long; they then go direct.
+async fn wpad_quick_check(session: &SessionInner) -> Result<(), PacError> {
+  let resolver = session.resolver.as_ref();
+  let lookup = async {
+    let mapped = resolver.map_endpoint("wpad", 80)?;
+    let host = mapped.as_ref().map_or("wpad", |(host, _)| host.as_str());
+    resolve(resolver, host).await
+  };
+  match tokio::time::timeout(QUICK_CHECK, lookup).await {
+    Ok(Ok(_)) => Ok(()),
+    Ok(Err(error)) => Err(net(error)),
+    Err(_) => Err(net(NetError::ERR_NAME_NOT_RESOLVED)),
   }
 }
 

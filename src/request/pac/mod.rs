@@ -14,7 +14,7 @@
 //! `http://wpad/wpad.dat`.
 
 mod engine;
-mod fetch;
+pub mod fetch;
 mod library;
 mod natives;
 mod result;
