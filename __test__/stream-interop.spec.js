@@ -3,6 +3,7 @@
 // ClientRequest (a Writable) and IncomingMessage (a Readable) with Node's stream tools:
 // stream.pipeline, stream/promises, events.once, for await.
 
+const { serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const crypto = require('node:crypto')
 const events = require('node:events')
 const fs = require('node:fs')
@@ -208,6 +209,33 @@ test.serial('should cancel the request when the pipeline\'s destination fails, a
   await t.throwsAsync(pipeline(response, failing), { message: 'disk full' })
   t.deepEqual(await within(srv.closed, 2000), { finished: false }, 'the server saw the connection close mid-body')
   t.true(await waitFor(() => inflightCount() === 0), `still in flight: ${inflightCount()}`)
+})
+
+// Over HTTP/2 a response can come while the request body is still being sent.
+test.serial('should cancel a chunked upload still going when the app destroys its early response (HTTP/2)', async (t) => {
+  let arrived
+  const streamClosed = new Promise((resolve) => { arrived = resolve })
+  const { url } = await serveHttp2(t, (req, res) => {
+    req.stream.once('close', () => arrived(true))
+    res.writeHead(200)
+    res.write(Buffer.alloc(1024 * 1024))
+  })
+  const request = net.request({ method: 'POST', url: `${url}/` })
+  request.chunkedEncoding = true
+  const seen = []
+  for (const name of ['finish', 'abort', 'error', 'close']) request.on(name, () => seen.push(`R:${name}`))
+  request.write('first chunk')
+  const [response] = await events.once(request, 'response')
+  t.false(request.destroyed, 'the upload is still going')
+  response.on('close', () => seen.push('S:close'))
+  await events.once(response, 'data')
+  response.destroy()
+  const writeError = await new Promise((resolve) => request.write('too late', resolve))
+  t.is(writeError.code, 'ERR_STREAM_DESTROYED')
+  t.true(await within(streamClosed, 2000), 'the server saw the stream end')
+  t.true(await waitFor(() => inflightCount() === 0), `still in flight: ${inflightCount()}`)
+  await sleep(50)
+  t.deepEqual(seen, ['R:close', 'S:close'])
 })
 
 test('should reject a stream/promises pipeline with the net::ERR_* Error of a body cut off mid-way', async (t) => {
