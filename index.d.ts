@@ -39,6 +39,14 @@ export interface ClientRequestConstructorOptions {
   bypassCustomProtocolHandlers?: boolean
   /** electron-net-rs extension (Node's option): milliseconds without network activity before 'timeout'. */
   timeout?: number
+  /**
+   * electron-net-rs extension (Node's `http.request` option): aborting the signal is
+   * `request.abort()` — `'abort'` and `'close'`, no `'error'`; a live response only closes. The
+   * signal's `reason` is not surfaced. An already-aborted signal aborts the request at once; the
+   * request stops listening to the signal once it is over. Anything but an `AbortSignal` (or a
+   * falsy value, ignored) throws Node's `ERR_INVALID_ARG_TYPE` TypeError.
+   */
+  signal?: AbortSignal
 }
 
 /**

@@ -27,6 +27,8 @@ const kPendingWrite = Symbol('pendingWrite')
 const kUploadProgress = Symbol('uploadProgress')
 const kFollowRedirect = Symbol('followRedirect')
 const kTimeout = Symbol('timeout')
+const kSignal = Symbol('signal')
+const kSettled = Symbol('settled')
 
 // Chromium refuses these `Sec-Fetch-Dest` values unless the mode is `navigate` (reference §8.1).
 const NAVIGATION_DESTS = ['document', 'frame', 'iframe', 'fencedframe']
@@ -49,10 +51,40 @@ class ClientRequest extends Writable {
     this[kUploadProgress] = null
     this[kFollowRedirect] = null
     this[kTimeout] = null
+    this[kSignal] = null
+    // The engine is done with the request (its end or error delivered, or cancelled from JS).
+    this[kSettled] = false
     if (callback) this.once('response', callback)
     if (typeof options === 'object' && options !== null && options.timeout > 0) {
       this.setTimeout(options.timeout)
     }
+    if (parsed.signal !== null) this._followSignal(parsed.signal)
+  }
+
+  // Node's `signal` option (an extension Electron lacks): its abort is abort(), so 'abort' and
+  // 'close' fire and no 'error' (the signal's reason is not surfaced). Followed until the
+  // request is over: aborted, failed, or its response closed (read to the end or destroyed).
+  _followSignal (signal) {
+    if (signal.aborted) {
+      // As abort() before end(): the events come on the next ticks, nothing is sent.
+      this.abort()
+      return
+    }
+    const onAbort = () => {
+      this[kSignal] = null
+      this.abort()
+    }
+    this[kSignal] = { signal, onAbort }
+    signal.addEventListener('abort', onAbort, { once: true })
+  }
+
+  // Many requests may share one long-lived signal: each must take its listener away when it is
+  // over, or the signal would keep them all (and their responses) alive.
+  _unfollowSignal () {
+    const followed = this[kSignal]
+    if (followed === null) return
+    this[kSignal] = null
+    followed.signal.removeEventListener('abort', followed.onAbort)
   }
 
   get chunkedEncoding () {
@@ -175,6 +207,7 @@ class ClientRequest extends Writable {
 
   _onNativeEvent (kind, a, b, c, d) {
     if (kind === EventKind.END || kind === EventKind.ERROR) {
+      this[kSettled] = true
       this._clearTimeout()
     } else {
       this._armTimeout()
@@ -278,11 +311,28 @@ class ClientRequest extends Writable {
     if (this.destroyed && error) this.emit('error', error)
     this.destroy(error)
     this._clearTimeout()
+    this._unfollowSignal()
     if (this[kNative]) {
+      this[kSettled] = true
       bridge.unregister(this[kId])
       this[kNative].requestAbort(this[kId])
       if (this[kResponse]) this[kResponse].destroy(error)
     }
+  }
+
+  // The response was destroyed: read to its end (autoDestroy), or by the app before that (a
+  // `for await` loop's break, a failing pipeline). Nobody will read the rest, so a request still
+  // in flight is cancelled, closing its connection as abort() does, but quietly: no 'abort'
+  // (the app did not call it) and no 'error', as node:http's request after `res.destroy()`.
+  _responseDestroyed () {
+    this._unfollowSignal()
+    if (this[kSettled]) return
+    this[kSettled] = true
+    this._clearTimeout()
+    bridge.unregister(this[kId])
+    this[kNative].requestAbort(this[kId])
+    // A chunked upload still going (the server answered early) cannot go on either.
+    if (!this.destroyed) this.destroy()
   }
 
   getUploadProgress () {

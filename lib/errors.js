@@ -3,6 +3,8 @@
 // Every error text users see, in one place. Electron's texts are matched exactly (reference §1-§3,
 // §9; Electron's spec files assert them), so they are never written anywhere else in lib/.
 
+const util = require('node:util')
+
 // A network failure: a plain Error whose message is `net::ERR_<NAME>`, no `code` (reference §9).
 // `name` is Chromium's name, as the engine reports it.
 function netError (name) {
@@ -42,6 +44,38 @@ const notASession = () => new TypeError('`session` should be an instance of the 
 const partitionNotString = () => new TypeError('`partition` should be a string')
 const unsupportedProtocol = () => new Error('ClientRequest only supports http: and https: protocols')
 const sameOriginNeedsOrigin = () => new Error('credentials: same-origin requires origin to be set')
+
+// The `signal` option is Node's (http.request), so a wrong one fails as Node's does: its
+// ERR_INVALID_ARG_TYPE TypeError, text and code (lib/internal/errors.js).
+function signalNotAbortSignal (value) {
+  const error = new TypeError(`The "signal" argument must be an instance of AbortSignal. Received ${describeReceived(value)}`)
+  error.code = 'ERR_INVALID_ARG_TYPE'
+  return error
+}
+
+// Node's determineSpecificType (lib/internal/errors.js, as in Node 20.20): how its argument
+// errors name the value they got.
+function describeReceived (value) {
+  if (value === null || value === undefined) return String(value)
+  switch (typeof value) {
+    case 'bigint':
+      return `type bigint (${value}n)`
+    case 'number':
+      return `type number (${Object.is(value, -0) ? '-0' : String(value)})`
+    case 'boolean':
+    case 'symbol':
+      return `type ${typeof value} (${String(value)})`
+    case 'function':
+      return `function ${value.name}`
+    case 'object':
+      if (value.constructor && 'name' in value.constructor) return `an instance of ${value.constructor.name}`
+      return util.inspect(value, { depth: -1 })
+    default: {
+      const text = value.length > 28 ? `${value.slice(0, 25)}...` : value
+      return `type string (${text.includes("'") ? JSON.stringify(text) : `'${text}'`})`
+    }
+  }
+}
 
 // ses.cookies (reference §7.2). A rejected set carries Electron's text as the cookie store
 // builds it ('Failed to set cookie - ' + reasons + Chromium's status), src/request/cookies.
@@ -98,6 +132,7 @@ module.exports = {
   partitionNotString,
   unsupportedProtocol,
   sameOriginNeedsOrigin,
+  signalNotAbortSignal,
   sessionConstructor,
   invalidProxyMode,
   partitionArgumentNotString,

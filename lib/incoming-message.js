@@ -120,6 +120,13 @@ class IncomingMessage extends Readable {
     this[kShouldPush] = true
     this._pushInternalData()
   }
+
+  _destroy (error, callback) {
+    // What is still queued will never be read.
+    this[kQueue] = []
+    this[kRequest]._responseDestroyed()
+    callback(error)
+  }
 }
 
 // The engine joins rawHeaders with NUL, which no header name or value can contain.

@@ -75,6 +75,18 @@ function parseUrlString (text) {
   return lastUrl
 }
 
+// Node's `signal` option (http.request): ignored when falsy, as Node does; otherwise it must
+// look like an AbortSignal. Node's own check (validateAbortSignal) only wants `aborted`, and a
+// value without the listener methods then throws later, from inside Node; we refuse it here.
+function abortSignalOf (signal) {
+  if (!signal) return null
+  if (typeof signal !== 'object' || !('aborted' in signal) ||
+    typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function') {
+    throw errors.signalNotAbortSignal(signal)
+  }
+  return signal
+}
+
 // Returns everything ClientRequest needs; throws Electron's errors in Electron's order (§1.3).
 function parseOptions (optionsIn, isSession) {
   // §1.2: a string is parsed with `new URL` (Node's 'Invalid URL' TypeError) and the URL's own
@@ -142,6 +154,7 @@ function parseOptions (optionsIn, isSession) {
     options.useSessionCookies ? 'true' : undefined
   ]
   return {
+    signal: abortSignalOf(options.signal),
     method: String(options.method || 'GET').toUpperCase(),
     url: urlStr,
     headers,

@@ -13,7 +13,8 @@ const options: ClientRequestConstructorOptions = {
   cache: 'no-store',
   priority: 'highest',
   priorityIncremental: false,
-  timeout: 5000
+  timeout: 5000,
+  signal: new AbortController().signal
 }
 
 const request: ClientRequest = net.request(options, (response: IncomingMessage) => {
