@@ -367,3 +367,69 @@ export const net: Net
 export const session: SessionModule
 /** Requests started and not yet finished (diagnostics). */
 export function inflightCount(): number
+
+/**
+ * `net.request` options applied to every request an adapter or `request()` sends. The URL,
+ * method and headers come from each call.
+ */
+export type AdapterRequestOptions = Omit<ClientRequestConstructorOptions, 'url' | 'method' | 'headers' | 'protocol' | 'host' | 'hostname' | 'port' | 'path'>
+
+export interface AxiosAdapterOptions extends AdapterRequestOptions {
+  /**
+   * The axios module (or an instance) whose `AxiosError`, `CanceledError`, `AxiosHeaders` and
+   * `getUri` the adapter uses, so that `error instanceof AxiosError` holds for your copy.
+   * Default: `require('axios')` at the first request (pass it from ESM: an `import` of axios
+   * is another copy than `require`'s).
+   */
+  axios?: unknown
+}
+
+/**
+ * An axios adapter sending every request through this package: `axios.create({ adapter:
+ * axiosAdapter({ session }) })`. Network failures reject with an AxiosError whose `message` is
+ * the `net::ERR_*` name, `code` `ERR_NETWORK` and `cause` the original Error.
+ */
+export function axiosAdapter(options?: AxiosAdapterOptions): (config: any) => Promise<any>
+
+/**
+ * got's `request` option: `got.extend({ request: gotRequest({ session }) })`. Takes
+ * `http.request`'s arguments; the request it returns has the members of node:http's
+ * ClientRequest that got uses (typed as one so that it fits got's option).
+ */
+export function gotRequest(options?: AdapterRequestOptions): {
+  (url: string | URL, options?: Record<string, any>, callback?: (response: IncomingMessage) => void): import('node:http').ClientRequest
+  (options: Record<string, any>, callback?: (response: IncomingMessage) => void): import('node:http').ClientRequest
+}
+
+export interface RequestHelperOptions extends AdapterRequestOptions {
+  /** Default GET. */
+  method?: string
+  headers?: Record<string, string | string[] | number | undefined>
+  /** Sent with Content-Length when it is at most 64 KiB long, chunked otherwise. */
+  body?: string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string> | null
+  /** Aborting rejects with the signal's reason (and destroys a body being read). */
+  signal?: AbortSignal
+}
+
+/** The response body of `request()`: the IncomingMessage, with undici's one-shot readers. */
+export interface ResponseBody extends IncomingMessage {
+  text(): Promise<string>
+  json(): Promise<unknown>
+  arrayBuffer(): Promise<ArrayBuffer>
+  bytes(): Promise<Uint8Array>
+  blob(): Promise<Blob>
+  /** The URL the response came from, after the redirects the engine followed. */
+  readonly responseUrl: string
+}
+
+export interface ResponseData {
+  statusCode: number
+  headers: Record<string, string | string[]>
+  body: ResponseBody
+}
+
+/**
+ * undici-style `request(url, options)`: resolves once the response head has arrived, whatever
+ * its status; rejects with the request's `net::ERR_*` Error or the signal's reason.
+ */
+export function request(url: string | URL, options?: RequestHelperOptions): Promise<ResponseData>

@@ -10,7 +10,17 @@ const { commandLine } = require('./lib/command-line')
 // Electron's `app`, with only what the network stack reads: `app.commandLine` (its
 // host-resolver-rules switch).
 const app = { commandLine }
+// Transports for other HTTP libraries; none of them loads axios or got (README "Use with axios
+// and got").
+const { axiosAdapter } = require('./lib/adapters/axios')
+const { gotRequest } = require('./lib/adapters/got')
+const { request } = require('./lib/adapters/request')
 
+// Requests started and not yet finished, for diagnostics and leak checks.
+const inflightCount = () => bridge.binding().inflightCount()
+
+// Shorthand names only: Node finds an ESM import's named exports (`import { net } from ...`) by
+// reading this literal, and stops at the first entry of another form.
 module.exports = {
   app,
   net,
@@ -18,6 +28,8 @@ module.exports = {
   Session,
   ClientRequest,
   IncomingMessage,
-  // Requests started and not yet finished, for diagnostics and leak checks.
-  inflightCount: () => bridge.binding().inflightCount()
+  inflightCount,
+  axiosAdapter,
+  gotRequest,
+  request
 }
