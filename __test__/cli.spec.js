@@ -3,7 +3,7 @@
 // The `electron-net` command (bin/electron-net.js), run as a child process against servers on
 // 127.0.0.1: what it prints, what it writes, how it exits and what the servers received.
 
-const { certs, serveHttps } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS for the children
+const { certs, serveHttps, serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS for the children
 const { spawn, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const https = require('node:https')
@@ -395,8 +395,26 @@ test.serial('should fetch https URLs with certificates the system trusts', async
   t.is(r.stdout.toString(), 'over tls')
 })
 
+test.serial('should name HTTP/2 in the -i status line and the -v request line', async (t) => {
+  const srv = await serveHttp2(t, (req, res) => {
+    res.setHeader('x-over', 'h2')
+    res.end('two')
+  })
+  const r = await cli(['-i', '-v', `${srv.url}/h2`])
+  t.is(r.code, 0, r.stderr)
+  const [head, body] = r.stdout.toString().split('\r\n\r\n')
+  t.is(head.split('\r\n')[0], 'HTTP/2 200')
+  t.true(head.split('\r\n').includes('x-over: h2'))
+  t.is(body, 'two')
+  t.true(r.stderr.includes('> GET /h2 HTTP/2\n'), r.stderr)
+  t.true(r.stderr.includes('< HTTP/2 200\n'), r.stderr)
+})
+
 test.serial('should print the request head as sent and the response head as received with -v', async (t) => {
+  let received = null
   const srv = await listen(t, (req, res) => {
+    received = { line: `${req.method} ${req.url} HTTP/${req.httpVersion}`, raw: req.rawHeaders }
+    req.resume()
     res.writeHead(200, 'Fine', [['X-Served', 'yes'], ['Content-Length', '2']])
     res.end('ok')
   })
@@ -415,11 +433,17 @@ test.serial('should print the request head as sent and the response head as rece
     '> Content-Type: application/x-www-form-urlencoded',
     '>'
   ])
-  const received = lines.filter((l) => l.startsWith('<'))
-  t.is(received[0], '< HTTP/1.1 200 Fine')
-  t.true(received.includes('< X-Served: yes'))
-  t.true(received.includes('< Content-Length: 2'))
-  t.is(received.at(-1), '<')
+  // What -v shows was sent: the request line, and its headers in the order the server got them.
+  t.is(sent[0], `> ${received.line}`)
+  const wire = []
+  for (let i = 0; i < received.raw.length; i += 2) wire.push(`> ${received.raw[i]}: ${received.raw[i + 1]}`)
+  const shown = sent.slice(1, -1)
+  t.deepEqual(wire.filter((l) => shown.includes(l)), shown, 'each shown header was on the wire, in that order')
+  const answer = lines.filter((l) => l.startsWith('<'))
+  t.is(answer[0], '< HTTP/1.1 200 Fine')
+  t.true(answer.includes('< X-Served: yes'))
+  t.true(answer.includes('< Content-Length: 2'))
+  t.is(answer.at(-1), '<')
   t.true(lines.some((l) => l.startsWith('* the engine also sends')), 'says which headers it cannot show')
 })
 

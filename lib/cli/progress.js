@@ -2,7 +2,8 @@
 
 // The progress bar on stderr for uploads and downloads (cli-progress). Only on a terminal:
 // `createProgress` returns a bar that does nothing when it is not wanted, so the caller never
-// checks.
+// checks. Cursor and line wrapping are left alone: a bar interrupted by Ctrl-C leaves the
+// terminal as it was.
 
 const cliProgress = require('cli-progress')
 
@@ -38,7 +39,7 @@ function createProgress (stream, wanted) {
     if (label !== which) {
       if (bar) bar.stop()
       label = which
-      bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, barsize: 30, fps: 10 }, cliProgress.Presets.shades_classic)
+      bar = new cliProgress.SingleBar({ stream, format, barsize: 30, fps: 10, linewrap: true }, cliProgress.Presets.shades_classic)
       bar.start(total || 0, current, { label: which, known: total > 0 })
       return
     }
