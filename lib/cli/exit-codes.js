@@ -1,0 +1,100 @@
+'use strict'
+
+// The CLI's exit codes by failure class, in one table. Numbers are curl's (its man page,
+// "EXIT CODES") wherever a class maps onto one of curl's, so scripts written for curl keep
+// working; the README's "Command line" section repeats this table.
+
+const EXIT = Object.freeze({
+  OK: 0,
+  OTHER: 1, // also curl's "unsupported protocol"
+  USAGE: 2,
+  BAD_URL: 3,
+  PROXY: 5,
+  RESOLVE_HOST: 6,
+  CONNECT: 7,
+  WEIRD_REPLY: 8,
+  PARTIAL: 18,
+  HTTP_ERROR: 22,
+  WRITE: 23,
+  READ: 26,
+  TIMEOUT: 28,
+  TLS_HANDSHAKE: 35,
+  TOO_MANY_REDIRECTS: 47,
+  EMPTY_REPLY: 52,
+  RECEIVE: 56,
+  TLS_CERTIFICATE: 60,
+  BAD_ENCODING: 61,
+  PROXY_HANDSHAKE: 97
+})
+
+// Chromium's error name (without `net::`) -> exit code. A name that is not listed here falls
+// back to a pattern below, then to OTHER.
+const BY_NAME = {
+  ERR_NAME_NOT_RESOLVED: EXIT.RESOLVE_HOST,
+
+  // Chromium reports a proxy it cannot reach (unresolvable or refusing) with one name.
+  ERR_PROXY_CONNECTION_FAILED: EXIT.PROXY,
+  ERR_NO_SUPPORTED_PROXIES: EXIT.PROXY,
+  ERR_SOCKS_CONNECTION_FAILED: EXIT.PROXY_HANDSHAKE,
+  ERR_SOCKS_CONNECTION_HOST_UNREACHABLE: EXIT.PROXY_HANDSHAKE,
+  ERR_UNEXPECTED_PROXY_AUTH: EXIT.PROXY_HANDSHAKE,
+  // curl: "CONNECT tunnel failed" is a receive error (56).
+  ERR_TUNNEL_CONNECTION_FAILED: EXIT.RECEIVE,
+
+  ERR_CONNECTION_REFUSED: EXIT.CONNECT,
+  ERR_CONNECTION_FAILED: EXIT.CONNECT,
+  ERR_ADDRESS_INVALID: EXIT.CONNECT,
+  ERR_ADDRESS_UNREACHABLE: EXIT.CONNECT,
+  ERR_INTERNET_DISCONNECTED: EXIT.CONNECT,
+
+  ERR_TIMED_OUT: EXIT.TIMEOUT,
+  ERR_CONNECTION_TIMED_OUT: EXIT.TIMEOUT,
+
+  ERR_EMPTY_RESPONSE: EXIT.EMPTY_REPLY,
+
+  ERR_CONNECTION_RESET: EXIT.RECEIVE,
+  ERR_CONNECTION_CLOSED: EXIT.RECEIVE,
+  ERR_CONNECTION_ABORTED: EXIT.RECEIVE,
+  ERR_HTTP2_SERVER_REFUSED_STREAM: EXIT.RECEIVE,
+
+  // The body ended before the length the server announced: curl's "partial file".
+  ERR_CONTENT_LENGTH_MISMATCH: EXIT.PARTIAL,
+  ERR_INCOMPLETE_CHUNKED_ENCODING: EXIT.PARTIAL,
+
+  ERR_INVALID_HTTP_RESPONSE: EXIT.WEIRD_REPLY,
+  ERR_INVALID_RESPONSE: EXIT.WEIRD_REPLY,
+  ERR_INVALID_CHUNKED_ENCODING: EXIT.WEIRD_REPLY,
+  ERR_RESPONSE_HEADERS_TOO_BIG: EXIT.WEIRD_REPLY,
+  ERR_RESPONSE_HEADERS_TRUNCATED: EXIT.WEIRD_REPLY,
+  ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH: EXIT.WEIRD_REPLY,
+  ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION: EXIT.WEIRD_REPLY,
+  ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION: EXIT.WEIRD_REPLY,
+  ERR_HTTP2_PROTOCOL_ERROR: EXIT.WEIRD_REPLY,
+
+  ERR_CONTENT_DECODING_FAILED: EXIT.BAD_ENCODING,
+
+  ERR_TOO_MANY_REDIRECTS: EXIT.TOO_MANY_REDIRECTS,
+
+  ERR_INVALID_URL: EXIT.BAD_URL,
+
+  // Certificate problems reported outside the ERR_CERT_ range.
+  ERR_CERTIFICATE_TRANSPARENCY_REQUIRED: EXIT.TLS_CERTIFICATE,
+  ERR_PROXY_CERTIFICATE_INVALID: EXIT.TLS_CERTIFICATE,
+  ERR_SSL_PINNED_KEY_NOT_IN_CERT_CHAIN: EXIT.TLS_CERTIFICATE,
+  ERR_SSL_SERVER_CERT_BAD_FORMAT: EXIT.TLS_CERTIFICATE,
+  ERR_SSL_KEY_USAGE_INCOMPATIBLE: EXIT.TLS_CERTIFICATE
+}
+
+// The exit code for an error's message: `net::ERR_*` names by the table, every ERR_CERT_* a
+// certificate failure (60), every other ERR_SSL_* a handshake failure (35); anything else 1.
+function exitCodeFor (message) {
+  const match = /^net::(ERR_[A-Z0-9_]+)$/.exec(String(message))
+  if (!match) return EXIT.OTHER
+  const name = match[1]
+  if (Object.prototype.hasOwnProperty.call(BY_NAME, name)) return BY_NAME[name]
+  if (name.startsWith('ERR_CERT_')) return EXIT.TLS_CERTIFICATE
+  if (name.startsWith('ERR_SSL_')) return EXIT.TLS_HANDSHAKE
+  return EXIT.OTHER
+}
+
+module.exports = { EXIT, BY_NAME, exitCodeFor }
