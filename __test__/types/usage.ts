@@ -1,6 +1,13 @@
-// Compiled by `npm run typecheck`: the public surface as an Electron user writes against it.
+// Compiled by `npm run typecheck`: the whole public surface, extensions included (electron-style.ts keeps to Electron's).
 import { net, session, ClientRequest, IncomingMessage, Session, inflightCount } from '../..'
-import type { AuthInfo, ClientRequestConstructorOptions, Cookie, FetchInit, ProxyConfig, ResolvedEndpoint, ResolvedHost, ResolveHostOptions, UploadProgress } from '../..'
+import type { AuthInfo, ClientRequestConstructorOptions, Cookie, FetchInit, ProxyConfig, ResolvedEndpoint, ResolvedHost, ResolveHostOptions, SSLConfig, UploadProgress } from '../..'
+import * as mapped from 'electron'
+import { once } from 'node:events'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+// tsconfig's `paths` sends 'electron' to this package (what electron-style.ts relies on).
+const samePackage: typeof import('../..') = mapped
 
 const options: ClientRequestConstructorOptions = {
   method: 'POST',
@@ -37,6 +44,9 @@ request.on('redirect', (statusCode: number, method: string, redirectUrl: string,
 })
 request.on('upload-progress', (position: number, total: number) => position / total)
 request.on('error', (error: Error) => error.message)
+request.on('timeout', () => request.abort())
+request.once('drain', () => undefined)
+request.on('pipe', (source: Readable) => source.readableLength)
 const progress: UploadProgress = request.getUploadProgress()
 request.write(Buffer.from('chunk'))
 request.end('last', 'utf8', () => undefined)
@@ -61,7 +71,8 @@ const flushed: Promise<void> = ses.cookies.flushStore()
 const wiped: Promise<void> = ses.clearStorageData({ storages: ['cookies'] })
 ses.setCertificateVerifyProc((request, callback) => callback(request.hostname === 'localhost' ? 0 : -3))
 ses.setCertificateVerifyProc(null)
-ses.setSSLConfig({ minVersion: 'tls1.2', disabledCipherSuites: [0xc02f] })
+const sslConfig: SSLConfig = { minVersion: 'tls1.2', disabledCipherSuites: [0xc02f] }
+ses.setSSLConfig(sslConfig)
 const onDisk: Session = session.fromPath('/tmp/typed-session')
 const hostOptions: ResolveHostOptions = { queryType: 'AAAA', source: 'localOnly', cacheUsage: 'staleAllowed', secureDnsPolicy: 'disable' }
 const resolved: Promise<ResolvedHost> = ses.resolveHost('localhost', hostOptions)
@@ -71,6 +82,18 @@ const dnsCleared: Promise<void> = ses.clearHostResolverCache()
 const online: boolean = net.online && net.isOnline()
 const n: number = inflightCount()
 const viaString: ClientRequest = new ClientRequest('http://127.0.0.1/')
+
+// The objects are Node streams and emitters: Node's helpers take them.
+async function piped (): Promise<number> {
+  const upload = net.request({ method: 'PUT', url: 'http://127.0.0.1/' }, (response) => response.on('close', () => response.statusCode))
+  await pipeline(Readable.from(['a', 'b']), upload)
+  const [response] = await once(upload, 'response') as [IncomingMessage]
+  let length = 0
+  for await (const chunk of response) length += (chunk as Buffer).length
+  return length
+}
+// @ts-expect-error 'timeout' listeners take no arguments
+request.on('timeout', (ms: number) => ms)
 
 const fetched: Promise<Response> = net.fetch('https://example.com/', {
   method: 'POST',
@@ -93,4 +116,4 @@ async function readFetched (): Promise<string> {
 net.fetch('https://example.com/', { priority: 'urgent' })
 
 export { cookieList, cookieSet, flushed, wiped, onDisk, resolved, addresses, dnsCleared, online, viaSession, viaRequest, readFetched }
-export { value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, reloaded, n, viaString }
+export { samePackage, piped, value, progress, ua, stored, cleared, closed, cacheCleared, cacheSize, proxied, route, reloaded, n, viaString }
