@@ -13,7 +13,8 @@ function draw (results, file) {
   const clients = Object.keys(COLORS)
   const max = Math.max(1.5, ...workloads.flatMap(([, w]) => clients.map((c) => w.clients[c]?.ratio || 0)))
   const scale = Math.ceil(max)
-  const W = 900
+  // Wide enough for every workload's group of bars (W1-W11 and the cache ones).
+  const W = Math.max(900, 80 + workloads.length * 75)
   const H = 420
   const left = 60
   const top = 40

@@ -2,12 +2,21 @@
 
 // Runs one workload with one client in this process and prints {"value": ...}.
 // Usage: node client.js <client> <workload> <base-url> <upload-url> <n>
-// Each client checks it got the right bytes before its time counts.
+// Each client checks it got the right bytes before its time counts. For an https base (W6-W11)
+// it also checks, after its warm-up, the protocol the server spoke (HTTP/1.1, or HTTP/2.0 for
+// W8 and W10) and, for W8, that 64 requests at once went over one connection.
+
+const fs = require('node:fs')
 
 const [clientName, workload, base, uploadUrl, nArg] = process.argv.slice(2)
 const client = require(`./clients/${clientName}`)
 const n = Number(nArg)
 const MiB = 1024 * 1024
+const tls = base.startsWith('https:')
+const h2 = workload === 'W8' || workload === 'W10'
+// The bench CA, for clients that take it as an option (run.js sets NODE_EXTRA_CA_CERTS for the
+// others, which read it themselves).
+if (tls && client.setup) client.setup({ ca: fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS), h2, origin: base })
 
 function check (got, want, what) {
   if (got !== want) throw new Error(`${clientName} ${what}: got ${got}, want ${want}`)
@@ -22,10 +31,21 @@ async function many (url, total, concurrency, expect) {
   return Number(process.hrtime.bigint() - start) / 1e9
 }
 
+async function checkProtocol () {
+  const want = h2 ? 'HTTP/2.0' : 'HTTP/1.1'
+  check(await client.text(`${base}/proto`), want, 'protocol')
+  if (workload !== 'W8') return
+  const ids = await Promise.all(Array.from({ length: 64 }, () => client.text(`${base}/conn`)))
+  check(new Set(ids).size, 1, 'connections used by 64 requests at once')
+}
+
 async function main () {
   const url1k = `${base}/1k`
-  // Node clients keep speeding up for the first few thousand requests: warm up first.
-  await many(url1k, workload === 'W1' || workload === 'W2' ? 3000 : 1000, 8, 1024)
+  // Node clients keep speeding up for the first few thousand requests: warm up first. W11 warms
+  // up on connections the server closes, as the timed part (so no connection is left to reuse).
+  if (workload === 'W11') await many(`${base}/fresh/1k?warm`, 32, 8, 1024)
+  else await many(url1k, ['W1', 'W2', 'W6', 'W7', 'W8'].includes(workload) ? 3000 : 1000, 8, 1024)
+  if (tls) await checkProtocol()
   let value
   switch (workload) {
     case 'W1': value = n / await many(url1k, n, 1, 1024); break
@@ -50,6 +70,19 @@ async function main () {
     case 'W1c': value = n / await many(`${base}/cached/1k`, n, 1, 1024); break
     case 'W1v': value = n / await many(`${base}/revalidate/1k`, n, 1, 1024); break
     case 'W5': value = (await many(`${base}/64k`, 1000, 1000, 65536)) * 1000; break
+    // The TLS workloads: base is the https origin (HTTP/1.1 only) or, for W8 and W10, the h2 one.
+    case 'W6': value = n / await many(url1k, n, 1, 1024); break
+    case 'W7':
+    case 'W8': value = n / await many(url1k, n, 64, 1024); break
+    case 'W9':
+    case 'W10': {
+      const start = process.hrtime.bigint()
+      check(await client.get(`${base}/256m`), 256 * MiB, '/256m')
+      value = (256 * MiB) / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9)
+      break
+    }
+    // n requests, 16 at a time, each on a new connection (the server closes it after answering).
+    case 'W11': value = (await many(`${base}/fresh/1k`, n, 16, 1024)) * 1000; break
     default: throw new Error(`unknown workload ${workload}`)
   }
   console.log(JSON.stringify({ value }))

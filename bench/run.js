@@ -4,6 +4,8 @@
 // (A B C, A B C, ...) so machine drift hits all alike. Reports medians, each as a ratio to
 // undici in the same run, and each client's peak RSS (read from /proc, outside the process).
 // Writes results/latest.json and results/latest.md; chart.js draws results/latest.svg.
+// First it prints the machine's first-touch cost (lib/first-touch.js), which large downloads
+// depend on, so runs on different machines can be told apart.
 
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
@@ -11,6 +13,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { startServers, RUST_BIN } = require('./lib/servers')
 const { watchPeakRss } = require('./lib/rss')
+const { firstTouch } = require('./lib/first-touch')
 
 const quick = process.argv.includes('--quick')
 // --only=W1,W3 runs a subset (for quick iterations; docs/PERFORMANCE.md's table uses every workload).
@@ -28,7 +31,19 @@ const WORKLOADS = {
   // each time; undici has no cache, so its figure is the uncached one. Needs nginx (/cached/,
   // /revalidate/); only the clients named run them.
   W1c: { title: 'W1c GET 1 KiB, fresh in the HTTP cache, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true, clients: ['undici', 'electron-net-rs', 'baseline'] },
-  W1v: { title: 'W1v GET 1 KiB, revalidated (304) each time, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true, clients: ['undici', 'electron-net-rs', 'baseline'] }
+  W1v: { title: 'W1v GET 1 KiB, revalidated (304) each time, concurrency 1', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true, clients: ['undici', 'electron-net-rs', 'baseline'] },
+  // TLS (issue 23): `origin` names the server (lib/servers.js): 'https' speaks HTTP/1.1 only,
+  // 'h2' lets ALPN pick h2. node-http is node:https there, and node:http2 on 'h2'; Node's fetch
+  // has no h2, so it sits W8 and W10 out.
+  W6: { title: 'W6 HTTPS GET 1 KiB, concurrency 1, keep-alive', unit: 'req/s', n: quick ? 4000 : 20000, higherIsBetter: true, origin: 'https' },
+  W7: { title: 'W7 HTTPS GET 1 KiB, concurrency 64, HTTP/1.1', unit: 'req/s', n: quick ? 10000 : 50000, higherIsBetter: true, origin: 'https' },
+  W8: { title: 'W8 HTTP/2 GET 1 KiB, 64 streams on one connection', unit: 'req/s', n: quick ? 10000 : 50000, higherIsBetter: true, origin: 'h2', without: ['fetch'] },
+  W9: { title: 'W9 HTTPS GET 256 MiB, body discarded', unit: 'MB/s', n: 1, higherIsBetter: true, origin: 'https' },
+  W10: { title: 'W10 HTTP/2 GET 256 MiB, body discarded', unit: 'MB/s', n: 1, higherIsBetter: true, origin: 'h2', without: ['fetch'] },
+  // Every request on a new connection: the server closes each after answering (nginx's
+  // keepalive_timeout 0 there), the same for every client, and logs whether the TLS session was
+  // resumed (reported below the table).
+  W11: { title: 'W11 200 new HTTPS connections (no reuse), concurrency 16', unit: 'ms', n: 200, higherIsBetter: false, origin: 'https' }
 }
 // --clients=undici,electron-net-rs runs only those clients (undici is always kept: the ratios
 // are to it). --baseline=DIR adds 'baseline': electron-net-rs as built in DIR (a checkout of an
@@ -45,8 +60,26 @@ const CLIENTS = ['undici', 'electron-net-rs', 'electron-net-rs-cookies', 'electr
     : !NAMED_ONLY.includes(c))
   .concat(baseline ? ['baseline'] : [])
 
+const runs = (workload, client) => (!WORKLOADS[workload].clients || WORKLOADS[workload].clients.includes(client)) &&
+  !(WORKLOADS[workload].without || []).includes(client)
+
+// The lines the server's resumption log (W11) got since `offset`, warm-up requests left out:
+// one per connection, 'r' when its TLS session was resumed.
+function resumption (file, offset) {
+  let text = ''
+  try { text = fs.readFileSync(file, 'utf8').slice(offset) } catch {}
+  const lines = text.split('\n').filter((l) => l && !l.includes('warm'))
+  return { resumed: lines.filter((l) => l.startsWith('r')).length, connections: lines.length }
+}
+
+function logSize (file) {
+  try { return fs.statSync(file).size } catch { return 0 }
+}
+
 function runOne (client, workload, servers) {
-  const args = [workload, servers.base, servers.upload, String(WORKLOADS[workload].n)]
+  const spec = WORKLOADS[workload]
+  const base = spec.origin ? servers[spec.origin] : servers.base
+  const args = [workload, base, servers.upload, String(spec.n)]
   const [cmd, argv] = client === 'reqwest'
     ? [path.join(RUST_BIN, 'reqwest-client'), args]
     : [process.execPath, [path.join(__dirname, 'client.js'), client === 'baseline' ? 'electron-net-rs' : client, ...args]]
@@ -54,6 +87,11 @@ function runOne (client, workload, servers) {
   // never in the user's.
   const env = { ...process.env, ELECTRON_NET_RS_USER_DATA: servers.userData }
   if (client === 'baseline') env.ELECTRON_NET_RS_BENCH_PACKAGE = baseline
+  // Over TLS every client trusts the bench CA. This project's sessions, Node's fetch and reqwest
+  // take it from here (Node's variable, as the tests use it); undici and node:https get its
+  // contents as `ca` (client.js).
+  if (spec.origin) env.NODE_EXTRA_CA_CERTS = servers.caFile
+  const logOffset = workload === 'W11' ? logSize(servers.freshLog) : 0
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
     const peak = watchPeakRss(child.pid)
@@ -62,12 +100,22 @@ function runOne (client, workload, servers) {
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { err += d })
     const timer = setTimeout(() => child.kill('SIGKILL'), 120000)
-    child.on('exit', (code) => {
+    child.on('exit', async (code) => {
       clearTimeout(timer)
       const rssMiB = peak()
       const line = out.trim().split('\n').at(-1)
       if (code !== 0 || !line) return resolve({ error: (err || `exit ${code}`).trim().split('\n').slice(-3).join(' ') })
-      resolve({ value: JSON.parse(line).value, rssMiB })
+      // The server logs a request after sending its response, so the client may be gone before
+      // the last lines are written: wait for them (up to a second), or they count for the next.
+      let tls = null
+      if (workload === 'W11') {
+        for (let waited = 0; waited <= 1000; waited += 20) {
+          tls = resumption(servers.freshLog, logOffset)
+          if (tls.connections >= spec.n) break
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+      }
+      resolve({ value: JSON.parse(line).value, rssMiB, tls })
     })
   })
 }
@@ -83,20 +131,30 @@ function fmt (value, unit) {
 
 async function main () {
   const started = Date.now()
+  // Before the servers start, so nothing else of ours is running.
+  const touch = firstTouch()
+  console.log(`first touch: ${touch.usPerPage.toFixed(3)} us per fresh 4 KiB page (Buffer.allocUnsafeSlow of 256 MiB, one byte written per page; median of ${touch.runs.length})`)
   const servers = await startServers()
   servers.userData = fs.mkdtempSync(path.join(os.tmpdir(), 'enrs-bench-user-data-'))
   console.log(`server: ${servers.kind}; ${ROUNDS} rounds${quick ? ' (quick)' : ''}; ${os.cpus().length} cores; Node ${process.version}`)
+  let selected = Object.keys(WORKLOADS).filter((w) => !only || only.includes(w))
+  if (servers.tlsMissing) {
+    const skipped = selected.filter((w) => WORKLOADS[w].origin)
+    if (skipped.length) console.log(`${skipped.join(', ')} skipped: ${servers.tlsMissing}`)
+    selected = selected.filter((w) => !WORKLOADS[w].origin)
+  }
   const samples = {}
   try {
-    for (const workload of Object.keys(WORKLOADS).filter((w) => !only || only.includes(w))) {
+    for (const workload of selected) {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const client of CLIENTS) {
-          if (WORKLOADS[workload].clients && !WORKLOADS[workload].clients.includes(client)) continue
+          if (!runs(workload, client)) continue
           const r = await runOne(client, workload, servers)
           const key = `${workload}/${client}`
-          samples[key] = samples[key] || { values: [], rss: [], errors: [] }
+          samples[key] = samples[key] || { values: [], rss: [], errors: [], resumed: 0, connections: 0 }
           if (r.error) samples[key].errors.push(r.error)
           else { samples[key].values.push(r.value); samples[key].rss.push(r.rssMiB) }
+          if (r.tls) { samples[key].resumed += r.tls.resumed; samples[key].connections += r.tls.connections }
           process.stdout.write(`\r${workload} round ${round}/${ROUNDS} ${client.padEnd(16)}`)
         }
       }
@@ -107,8 +165,8 @@ async function main () {
   }
   process.stdout.write('\n')
 
-  const results = { date: new Date().toISOString(), server: servers.kind, rounds: ROUNDS, quick, node: process.version, cores: os.cpus().length, workloads: {} }
-  for (const [workload, spec] of Object.entries(WORKLOADS).filter(([w]) => !only || only.includes(w))) {
+  const results = { date: new Date().toISOString(), server: servers.kind, rounds: ROUNDS, quick, node: process.version, cores: os.cpus().length, firstTouchUsPerPage: touch.usPerPage, workloads: {} }
+  for (const [workload, spec] of Object.entries(WORKLOADS).filter(([w]) => selected.includes(w))) {
     const base = median(samples[`${workload}/undici`].values)
     results.workloads[workload] = { title: spec.title, unit: spec.unit, higherIsBetter: spec.higherIsBetter, clients: {} }
     for (const client of CLIENTS) {
@@ -125,6 +183,8 @@ async function main () {
       // A ratio above 1 is always better than undici: for times it is undici's time / ours.
       const ratio = spec.higherIsBetter ? value / base : base / value
       results.workloads[workload].clients[client] = { value, ratio, peakRssMiB: Math.max(...s.rss), errors: s.errors.length }
+      // W11: of the timed connections (all rounds), how many resumed a TLS session.
+      if (s.connections) Object.assign(results.workloads[workload].clients[client], { tlsResumed: s.resumed, tlsConnections: s.connections })
     }
   }
 
@@ -140,7 +200,16 @@ async function main () {
     return `| ${w.title} | ${cells.join(' | ')} |`
   })
   const table = [header, ...rows].join('\n')
-  const note = `undici: absolute median; others: ratio to undici in the same run (>1 is better; for W5, undici's time / the client's). Peak RSS in parentheses. Server: ${results.server}. ${ROUNDS} interleaved rounds, medians.`
+  // W11's resumption, from the server's log: it changes what a new connection costs.
+  const resumed = Object.entries(results.workloads).filter(([, w]) => Object.values(w.clients).some((r) => r.tlsConnections))
+    .map(([name, w]) => `${name} TLS sessions resumed (timed connections, all rounds): ` +
+      Object.entries(w.clients).filter(([, r]) => r.tlsConnections).map(([c, r]) => `${c} ${r.tlsResumed}/${r.tlsConnections}`).join(', ') + '.')
+  const note = [
+    `undici: absolute median; others: ratio to undici in the same run (>1 is better; for W5 and W11, undici's time / the client's). Peak RSS in parentheses. Server: ${results.server}. ${ROUNDS} interleaved rounds, medians.`,
+    ...(selected.some((w) => WORKLOADS[w].origin) ? ['W6-W11: node-http is node:https (node:http2 for W8 and W10).'] : []),
+    ...resumed,
+    `First touch: ${touch.usPerPage.toFixed(3)} us per fresh 4 KiB page.`
+  ].join('\n')
   console.log(`\n${table}\n\n${note}`)
   if (only || clientsArg || baseline) return console.log('\n(--only, --clients or --baseline: results/ left as they were)')
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })

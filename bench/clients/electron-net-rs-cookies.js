@@ -38,4 +38,4 @@ async function get (url) {
   return request(url)
 }
 
-module.exports = { get, upload: require('./electron-net-rs').upload }
+module.exports = { get, text: require('./electron-net-rs').text, upload: require('./electron-net-rs').upload }

@@ -10,6 +10,10 @@ async function get (url) {
   return n
 }
 
+async function text (url) {
+  return (await net.fetch(url)).text()
+}
+
 async function upload (url, chunk, count) {
   let i = 0
   const body = new ReadableStream({
@@ -22,4 +26,4 @@ async function upload (url, chunk, count) {
   return response.text()
 }
 
-module.exports = { get, upload }
+module.exports = { get, text, upload }

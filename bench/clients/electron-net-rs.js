@@ -1,6 +1,8 @@
 'use strict'
 
-// This project's net.request (or, for run.js --baseline, the build in that directory).
+// This project's net.request (or, for run.js --baseline, the build in that directory). Over TLS
+// the session trusts the bench CA through NODE_EXTRA_CA_CERTS (run.js sets it; the session reads
+// it when first used, as the tests do), and h2 is what ALPN picks.
 const { net } = require(process.env.ELECTRON_NET_RS_BENCH_PACKAGE || '../..')
 
 function get (url) {
@@ -11,6 +13,20 @@ function get (url) {
       let n = 0
       response.on('data', (chunk) => { n += chunk.length })
       response.on('end', () => resolve(n))
+      response.on('error', reject)
+    })
+    request.end()
+  })
+}
+
+function text (url) {
+  return new Promise((resolve, reject) => {
+    const request = net.request(url)
+    request.on('error', reject)
+    request.on('response', (response) => {
+      let s = ''
+      response.on('data', (chunk) => { s += chunk })
+      response.on('end', () => resolve(s))
       response.on('error', reject)
     })
     request.end()
@@ -39,4 +55,4 @@ function upload (url, chunk, count) {
   })
 }
 
-module.exports = { get, upload }
+module.exports = { get, text, upload }

@@ -1,11 +1,16 @@
 'use strict'
 
-// Node's global fetch (undici inside Node).
+// Node's global fetch (undici inside Node). Over TLS it trusts the bench CA through
+// NODE_EXTRA_CA_CERTS (run.js sets it: Node's own fetch takes no `ca`); it has no h2 (W8, W10).
 async function get (url) {
   const response = await fetch(url)
   let n = 0
   for await (const chunk of response.body) n += chunk.length
   return n
+}
+
+async function text (url) {
+  return (await fetch(url)).text()
 }
 
 async function upload (url, chunk, count) {
@@ -20,4 +25,4 @@ async function upload (url, chunk, count) {
   return response.text()
 }
 
-module.exports = { get, upload }
+module.exports = { get, text, upload }

@@ -1,18 +1,54 @@
 'use strict'
 
-// node:http with a keep-alive agent.
+// node:http with a keep-alive agent; over TLS node:https with a keep-alive agent trusting the
+// bench CA, and for h2 (W8, W10) node:http2: one session (`connect(origin, { ca })`), a stream
+// per request, Node's default settings.
 const http = require('node:http')
+const https = require('node:https')
+const http2 = require('node:http2')
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
+let agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
+let module_ = http
+let session = null
 
-function get (url) {
+function setup ({ ca, h2, origin }) {
+  if (h2) {
+    session = http2.connect(origin, { ca })
+    session.on('error', (error) => { console.error(error); process.exit(1) })
+  } else {
+    module_ = https
+    agent = new https.Agent({ keepAlive: true, maxSockets: Infinity, ca })
+  }
+}
+
+function read (url, onData) {
+  if (session) {
+    return new Promise((resolve, reject) => {
+      const { pathname, search } = new URL(url)
+      const stream = session.request({ ':path': pathname + search })
+      stream.on('data', onData)
+      stream.on('end', resolve)
+      stream.on('error', reject)
+    })
+  }
   return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (response) => {
-      let n = 0
-      response.on('data', (chunk) => { n += chunk.length })
-      response.on('end', () => resolve(n))
+    module_.get(url, { agent }, (response) => {
+      response.on('data', onData)
+      response.on('end', resolve)
     }).on('error', reject)
   })
+}
+
+async function get (url) {
+  let n = 0
+  await read(url, (chunk) => { n += chunk.length })
+  return n
+}
+
+async function text (url) {
+  let s = ''
+  await read(url, (chunk) => { s += chunk })
+  return s
 }
 
 function upload (url, chunk, count) {
@@ -35,4 +71,4 @@ function upload (url, chunk, count) {
   })
 }
 
-module.exports = { get, upload }
+module.exports = { setup, get, text, upload }
