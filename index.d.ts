@@ -1355,6 +1355,52 @@ export interface SessionModule {
   setUserDataPath(path: string): void
 }
 
+// Types from Electron's electron.d.ts (MIT), with its doc comments.
+export declare class CommandLine {
+  /**
+   * Append an argument to Chromium's command line. The argument will be quoted
+   * correctly. Switches will precede arguments regardless of appending order.
+   *
+   * @remarks electron-net-rs: kept, with no effect.
+   */
+  appendArgument(value: string): void
+  /**
+   * Append a switch (with optional `value`) to Chromium's command line.
+   *
+   * @remarks electron-net-rs: only `host-resolver-rules` has an effect, on every session of
+   * this thread from their next connection on (Electron reads it once at startup).
+   */
+  appendSwitch(the_switch: string, value?: string): void
+  /**
+   * The command-line switch value.
+   *
+   * When the switch is not present or has no value, it returns empty string.
+   */
+  getSwitchValue(the_switch: string): string
+  /**
+   * Whether the command-line switch is present.
+   */
+  hasSwitch(the_switch: string): boolean
+  /**
+   * Removes the specified switch from Chromium's command line.
+   */
+  removeSwitch(the_switch: string): void
+}
+
+/**
+ * Electron's `app`, with only what the network stack reads.
+ *
+ * @remarks electron-net-rs: only `commandLine` exists.
+ */
+export interface App {
+  /**
+   * A `CommandLine` object that allows you to read and manipulate the command line
+   * arguments that Chromium uses. It starts with the process's own `--switch=value` arguments.
+   */
+  readonly commandLine: CommandLine
+}
+
+export const app: App
 export const net: Net
 export const session: SessionModule
 /** Requests started and not yet finished (diagnostics). @remarks electron-net-rs extension. */

@@ -4,7 +4,7 @@
 // Electron's `net` and `session` compiles against ours. Nothing here may use an electron-net-rs
 // extension: those belong in usage.ts. The `@ts-expect-error` lines are mistakes Electron's types
 // reject; each must stay an error here too, or the check fails (types grown too loose).
-import { net, session } from 'electron'
+import { app, net, session } from 'electron'
 import type {
   AuthInfo, Certificate, ClearDataOptions, ClearStorageDataOptions, ClientRequest,
   ClientRequestConstructorOptions, Config, Cookie, CookiesGetFilter, CookiesSetDetails,
@@ -214,4 +214,13 @@ export function mistakes (request: ClientRequest, response: IncomingMessage): vo
   void net.resolveHost('example.com', { queryType: 'MX' })
   // @ts-expect-error statusCode is read-only data, not a method
   response.statusCode()
+}
+
+// Tests point names at local servers as Electron apps do, before any request.
+export function mapHosts (port: number): boolean {
+  app.commandLine.appendSwitch('host-resolver-rules', `MAP *.example.test 127.0.0.1:${port}`)
+  app.commandLine.appendArgument('ignored')
+  const rules: string = app.commandLine.getSwitchValue('host-resolver-rules')
+  app.commandLine.removeSwitch('host-resolver-rules')
+  return app.commandLine.hasSwitch('host-resolver-rules') || rules === ''
 }
