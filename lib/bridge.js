@@ -1,6 +1,6 @@
 'use strict'
 
-const { netError } = require('./errors')
+const { netError, addonMissing } = require('./errors')
 
 // Routes engine events to the JS objects they belong to. The native side delivers every event
 // queued since the last delivery at once, six slots per event, [id, kind, a, b, c, d]
@@ -137,11 +137,21 @@ function rethrow (failure) {
   process.nextTick(() => { throw failure.err })
 }
 
+// binding.js is napi-rs's generated loader: a local build, else the prebuilt platform package.
+// Its own message when neither loads blames an npm bug; ours names what is missing.
+function loadAddon () {
+  try {
+    return require('../binding.js')
+  } catch (err) {
+    throw addonMissing(err)
+  }
+}
+
 // Loaded lazily so that option validation works (and fails with Electron's messages) even
 // before anything touches the network.
 function binding () {
   if (native === null) {
-    const loaded = require('../binding.js')
+    const loaded = loadAddon()
     load = loaded.init(dispatch)
     native = loaded
   }

@@ -1,5 +1,7 @@
 'use strict'
 
+const { missingAddonMessage } = require('./native-target')
+
 // Every error text users see, in one place. Electron's texts are matched exactly (reference §1-§3,
 // §9; Electron's spec files assert them), so they are never written anywhere else in lib/.
 
@@ -103,8 +105,13 @@ const conversionFailure = (index, value) => new TypeError(`Error processing argu
   value === undefined ? 'undefined' : value === null ? 'null' : typeof value === 'string' ? value : ''}`)
 const oneTimeCallbackCalledTwice = () => new TypeError('One-time callback was called more than once')
 
+// The package itself is incomplete: no native addon for this platform loaded (the texts name the
+// missing prebuilt package and local build, lib/native-target.js). `cause` is the loader's error.
+const addonMissing = (cause) => new Error(missingAddonMessage(), { cause })
+
 module.exports = {
   netError,
+  addonMissing,
   mustPassNullOrFunction,
   insufficientArguments,
   conversionFailure,

@@ -193,7 +193,7 @@ impl NativeSession {
     })
   }
 
-  /// The `host-resolver-rules` switch (`lib/app.js`) for this session's later connections and
+  /// The `host-resolver-rules` switch (`lib/command-line.js`) for this session's later connections and
   /// `resolveHost`. Returns the rules that did not parse (skipped, as Chromium skips them).
   #[napi(catch_unwind)]
   pub fn set_host_resolver_rules(&self, rules: String) -> Vec<String> {
