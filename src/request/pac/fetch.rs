@@ -56,11 +56,19 @@ pub async fn script(session: &SessionInner, url: &str) -> Result<String, PacErro
 /// session's first requests for long; they then go direct.
 async fn wpad_quick_check(session: &SessionInner) -> Result<(), PacError> {
   let resolver = session.resolver.as_ref();
-  let lookup = async {
+  within_quick_check(async {
     let mapped = resolver.map_endpoint("wpad", 80)?;
     let host = mapped.as_ref().map_or("wpad", |(host, _)| host.as_str());
     resolve(resolver, host).await
-  };
+  })
+  .await
+}
+
+/// The quick check's verdict on a lookup: its own failure, or `ERR_NAME_NOT_RESOLVED` when it
+/// takes longer than [`QUICK_CHECK`] (Chromium's `DoQuickCheckComplete` after its timer fires).
+async fn within_quick_check<T>(
+  lookup: impl std::future::Future<Output = Result<T, NetError>>,
+) -> Result<(), PacError> {
   match tokio::time::timeout(QUICK_CHECK, lookup).await {
     Ok(Ok(_)) => Ok(()),
     Ok(Err(error)) => Err(net(error)),
@@ -255,6 +263,24 @@ pub fn decode(bytes: &[u8], charset: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[tokio::test(start_paused = true)]
+  async fn the_wpad_quick_check_gives_up_after_one_second() {
+    let started = tokio::time::Instant::now();
+    let stalled = within_quick_check(std::future::pending::<Result<(), NetError>>()).await;
+    assert_eq!(
+      stalled.unwrap_err().0,
+      "fetching the PAC script failed: net::ERR_NAME_NOT_RESOLVED"
+    );
+    assert_eq!(started.elapsed(), QUICK_CHECK);
+    let slow_but_in_time = async {
+      tokio::time::sleep(QUICK_CHECK - Duration::from_millis(1)).await;
+      Ok::<_, NetError>(())
+    };
+    assert!(within_quick_check(slow_but_in_time).await.is_ok());
+    let failed = within_quick_check(async { Err::<(), _>(NetError::ERR_NAME_NOT_RESOLVED) }).await;
+    assert!(failed.is_err());
+  }
 
   #[test]
   fn data_urls_decode_base64_and_percent_encoding() {
