@@ -86,6 +86,9 @@ export declare function certVerifyDone(id: number, code: number): void
 /** `clearStorageData` / `clearData` for cookies: every one, or those of `origin_host`. */
 export declare function cookiesClear(sessionId: number, originHost?: string | undefined | null): void
 
+/** `clearData({ excludeOrigins })` for cookies: all but those of `kept_hosts`. */
+export declare function cookiesClearExcept(sessionId: number, keptHosts: Array<string>): void
+
 /** `flushStore()`: resolves once everything earlier is on disk; rejects with why it is not. */
 export declare function cookiesFlush(sessionId: number): Promise<unknown>
 

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.certVerifyDone = nativeBinding.certVerifyDone
 module.exports.cookiesClear = nativeBinding.cookiesClear
+module.exports.cookiesClearExcept = nativeBinding.cookiesClearExcept
 module.exports.cookiesFlush = nativeBinding.cookiesFlush
 module.exports.cookiesFlushAll = nativeBinding.cookiesFlushAll
 module.exports.cookiesGet = nativeBinding.cookiesGet

@@ -958,6 +958,13 @@ export interface ClearDataOptions {
    * HTTP cache is cleared whole.
    */
   origins?: string[]
+  /**
+   * Clear data for all origins except these ones. Cannot be used with `origins`.
+   *
+   * @remarks electron-net-rs: the cookies of these origins are kept (matched as for `origins`);
+   * the HTTP cache is cleared whole.
+   */
+  excludeOrigins?: string[]
 }
 
 export interface ResolveHostOptions {

@@ -252,3 +252,14 @@ test('should clear cookies with clearData(), and with dataTypes only when cookie
   await other.ses.clearData({ dataTypes: ['cache'] })
   t.is((await other.left()).length, 4)
 })
+
+test('should keep the cookies of excludeOrigins with clearData, and refuse it beside origins', async (t) => {
+  const { ses, local, left } = await twoOriginsOfCookies('exclude-origins')
+  await ses.clearData({ excludeOrigins: [local] })
+  t.deepEqual(await left(), ['localhost a', 'localhost b'])
+  const other = await twoOriginsOfCookies('exclude-origins-data-types')
+  await other.ses.clearData({ dataTypes: ['cache'], excludeOrigins: [other.local] })
+  t.is((await other.left()).length, 4)
+  t.throws(() => ses.clearData({ origins: [local], excludeOrigins: [local] }),
+    { instanceOf: Error, message: "Cannot provide both 'origins' and 'excludeOrigins'" })
+})

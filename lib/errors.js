@@ -103,6 +103,8 @@ const insufficientArguments = () => new TypeError('Insufficient number of argume
 // gin names the value only when it is a string (V8TypeAsString): '' for objects and numbers.
 const conversionFailure = (index, value) => new TypeError(`Error processing argument at index ${index}, conversion failure from ${
   value === undefined ? 'undefined' : value === null ? 'null' : typeof value === 'string' ? value : ''}`)
+// Electron's ClearData when both filters are given.
+const originsAndExcludeOrigins = () => new Error("Cannot provide both 'origins' and 'excludeOrigins'")
 const oneTimeCallbackCalledTwice = () => new TypeError('One-time callback was called more than once')
 
 // The package itself is incomplete: no native addon for this platform loaded (the texts name the
@@ -116,6 +118,7 @@ module.exports = {
   insufficientArguments,
   conversionFailure,
   oneTimeCallbackCalledTwice,
+  originsAndExcludeOrigins,
   chunkedEncodingAfterStart,
   chunkedEncodingTwice,
   setHeaderAfterSent,

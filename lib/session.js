@@ -138,15 +138,25 @@ class Session {
   // Electron's clearData: `dataTypes` absent means all of them; `origins` are matched by
   // registrable domain for cookies (reference §10). Of the data types, cookies and the HTTP
   // cache exist here; the cache is cleared whole even when `origins` names some (README).
+  // `excludeOrigins` keeps those origins' cookies and clears the rest (Chromium's preserve mode);
+  // giving it with `origins` throws Electron's error.
   clearData (options) {
     const dataTypes = options && Array.isArray(options.dataTypes) ? options.dataTypes : null
     const origins = options && Array.isArray(options.origins) ? options.origins : null
+    const excluded = options && Array.isArray(options.excludeOrigins) ? options.excludeOrigins : null
+    if (origins !== null && excluded !== null) throw errors.originsAndExcludeOrigins()
     const clearCookies = dataTypes === null || dataTypes.includes('cookies')
     const clearCache = dataTypes === null || dataTypes.includes('cache')
     // Resolves on a later task, with nothing to clear too, as Electron's promise does.
     const work = [new Promise((resolve) => setImmediate(resolve))]
     if (clearCache) work.push(this.clearCache())
-    if (clearCookies) {
+    if (clearCookies && excluded !== null && excluded.length > 0) {
+      const kept = excluded.map((o) => originHost(String(o)))
+      work.push(new Promise((resolve) => setImmediate(() => {
+        bridge.binding().cookiesClearExcept(this[kNativeId], kept)
+        resolve()
+      })))
+    } else if (clearCookies) {
       const hosts = origins === null ? [undefined] : origins.map((o) => originHost(String(o)))
       for (const host of hosts) work.push(this._clearCookies(true, host))
     }

@@ -169,6 +169,16 @@ pub fn cookies_clear(session_id: u32, origin_host: Option<String>) -> napi::Resu
   Ok(())
 }
 
+/// `clearData({ excludeOrigins })` for cookies: all but those of `kept_hosts`.
+#[napi(catch_unwind)]
+pub fn cookies_clear_except(session_id: u32, kept_hosts: Vec<String>) -> napi::Result<()> {
+  let session = session(session_id)?;
+  session
+    .cookies
+    .with_jar(|jar, changes| jar.clear_except(&kept_hosts, changes));
+  Ok(())
+}
+
 /// Whether `'changed'` has listeners: changes are queued only then.
 #[napi(catch_unwind)]
 pub fn cookies_listen(session_id: u32, listening: bool) -> napi::Result<()> {

@@ -447,10 +447,22 @@ impl CookieJar {
   pub fn clear(&mut self, origin_host: Option<&str>, changes: &mut Vec<Change>) {
     match origin_host {
       None => self.delete_matching(|_| true, changes),
-      Some(host) => self.delete_matching(
-        |cc| cc.host_only() && rules::is_domain_match(&cc.domain, host),
-        changes,
-      ),
+      Some(host) => self.delete_matching(|cc| belongs_to(cc, host), changes),
     }
   }
+
+  /// `clearData({ excludeOrigins })`: every cookie but those `clear(Some(host))` would delete
+  /// for one of `kept_hosts` (Chromium's filter in its preserve mode).
+  pub fn clear_except(&mut self, kept_hosts: &[String], changes: &mut Vec<Change>) {
+    self.delete_matching(
+      |cc| !kept_hosts.iter().any(|host| belongs_to(cc, host)),
+      changes,
+    );
+  }
+}
+
+/// Whether clearing the data of `host` takes `cc` (`clearStorageData({ origin })`,
+/// `clearData({ origins })`).
+fn belongs_to(cc: &CanonicalCookie, host: &str) -> bool {
+  cc.host_only() && rules::is_domain_match(&cc.domain, host)
 }
