@@ -83,6 +83,15 @@ function sentByEngine (t, headers) {
   t.is(headers['sec-fetch-site'], 'none')
 }
 
+// The server got `payload` POSTed as JSON, exactly those bytes, through the engine.
+function sentAsJson (t, seen, payload) {
+  t.is(seen.method, 'POST')
+  t.is(seen.body.toString('utf8'), JSON.stringify(payload))
+  t.is(seen.headers['content-type'], 'application/json')
+  t.is(seen.headers['content-length'], String(Buffer.byteLength(JSON.stringify(payload))))
+  sentByEngine(t, seen.headers)
+}
+
 // Requests end asynchronously in the engine after their last event; waits (bounded) for none
 // to be left in flight. The count is the process's: tests that check it are serial (ava runs
 // those before the others, one at a time).
@@ -124,12 +133,7 @@ test('axios: should POST a JSON body as exactly those bytes with its Content-Typ
   const payload = { name: 'électron', list: [1, 2, 3] }
   const response = await axiosClient().post(`${srv.url}/echo`, payload)
   t.deepEqual(response.data, { ok: true }, 'the JSON answer is parsed')
-  const [seen] = srv.seen
-  t.is(seen.method, 'POST')
-  t.is(seen.body.toString('utf8'), JSON.stringify(payload))
-  t.is(seen.headers['content-type'], 'application/json')
-  t.is(seen.headers['content-length'], String(Buffer.byteLength(JSON.stringify(payload))))
-  sentByEngine(t, seen.headers)
+  sentAsJson(t, srv.seen[0], payload)
 })
 
 test('axios: should send a FormData body as multipart with its boundary', async (t) => {
@@ -290,12 +294,7 @@ test('got: should POST a JSON body as exactly those bytes with its Content-Type'
   const payload = { name: 'électron', nested: { a: [true, null] } }
   const answer = await got.post(`${srv.url}/echo`, { json: payload }).json()
   t.deepEqual(answer, { ok: true })
-  const [seen] = srv.seen
-  t.is(seen.method, 'POST')
-  t.is(seen.body.toString('utf8'), JSON.stringify(payload))
-  t.is(seen.headers['content-type'], 'application/json')
-  t.is(seen.headers['content-length'], String(Buffer.byteLength(JSON.stringify(payload))))
-  sentByEngine(t, seen.headers)
+  sentAsJson(t, srv.seen[0], payload)
 })
 
 test.serial('got: should fail a refused connection with a RequestError whose message is net::ERR_CONNECTION_REFUSED', async (t) => {

@@ -62,6 +62,18 @@ function firstRequest (t) {
   return { seen, handler: (req, res, closed) => arrived({ req, res, closed }) }
 }
 
+// A server that sends the head of a 1 MiB body and its first bytes, then holds the rest; `seen`
+// as firstRequest's.
+async function midBodyServer (t) {
+  const { seen, handler } = firstRequest(t)
+  const srv = await watchedServer(t, (req, res, closed) => {
+    res.writeHead(200, { 'content-length': 1024 * 1024 })
+    res.write('first part')
+    handler(req, res, closed)
+  })
+  return { seen, srv }
+}
+
 test('should abort before end() when the signal aborts: abort, close, nothing sent', async (t) => {
   const srv = await watchedServer(t, (req, res) => res.end('never asked'))
   const controller = new AbortController()
@@ -97,12 +109,7 @@ test.serial('should close the connection when the signal aborts after the reques
 })
 
 test('should abort a response mid-body as abort() does: abort, then the response only closes', async (t) => {
-  const { seen, handler } = firstRequest(t)
-  const srv = await watchedServer(t, (req, res, closed) => {
-    res.writeHead(200, { 'content-length': 1024 * 1024 })
-    res.write('first part')
-    handler(req, res, closed)
-  })
+  const { seen, srv } = await midBodyServer(t)
   const controller = new AbortController()
   const request = net.request({ url: srv.url, signal: controller.signal })
   const events = record(request)
@@ -229,12 +236,7 @@ test('should take its listener off the signal on abort() and when a body fails m
 })
 
 test.serial('should take its listener off the signal when the app destroys the response', async (t) => {
-  const { seen, handler } = firstRequest(t)
-  const srv = await watchedServer(t, (req, res, closed) => {
-    res.writeHead(200, { 'content-length': 1024 * 1024 })
-    res.write('first part')
-    handler(req, res, closed)
-  })
+  const { seen, srv } = await midBodyServer(t)
   const controller = new AbortController()
   const request = net.request({ url: srv.url, signal: controller.signal })
   const events = record(request)

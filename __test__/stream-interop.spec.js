@@ -13,7 +13,7 @@ const stream = require('node:stream')
 const { pipeline } = require('node:stream/promises')
 const test = require('ava')
 const { net, inflightCount } = require('..')
-const { listen } = require('./helpers/listen')
+const { listen, recordingServer } = require('./helpers/listen')
 const { writeBlocks } = require('./helpers/write-blocks')
 const { pattern } = require('./helpers/bodies')
 const { runNode } = require('./helpers/child')
@@ -28,19 +28,10 @@ function tempDir (t) {
   return dir
 }
 
-// A server that keeps every request body and answers with its size and hash.
+// A server that keeps every request body (`received`) and answers with its size and hash.
 async function uploadServer (t) {
-  const received = []
-  const srv = await listen(t, (req, res) => {
-    const chunks = []
-    req.on('data', (c) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      received.push({ headers: req.headers, body })
-      res.end(JSON.stringify({ size: body.length, sha256: sha256(body) }))
-    })
-  })
-  return { ...srv, received }
+  const srv = await recordingServer(t, (req, res, body) => res.end(JSON.stringify({ size: body.length, sha256: sha256(body) })))
+  return { ...srv, received: srv.seen }
 }
 
 // Resolves once `predicate()` holds (checked every 10 ms), false if it does not within ~2 s.

@@ -143,14 +143,10 @@ class TransportRequest extends Writable {
     const response = nodeResponse(message, this[kMethod], this[kInner].getHeader('accept-encoding') !== undefined,
       this.urlList[this.urlList.length - 1])
     this.res = response
-    let ended = false
-    response.once('end', () => { ended = true })
+    // The body has ended, failed or been destroyed (which cancels the request in flight,
+    // lib/client-request.js): the request is over, as node:http's closes then.
     response.once('close', () => {
-      // A response destroyed before its end (a consumer gave up on the body) would leave the
-      // request in flight, holding its connection: abort it.
-      if (!ended && !this[kDone]) this[kInner].abort()
       this[kDone] = true
-      // The body has ended or failed: the request is over, as node:http's closes then.
       if (!this.destroyed) this.destroy()
     })
     this.emit('response', response)

@@ -84,7 +84,7 @@ impl HostMappingRules {
   /// in brackets (as URLs write it); patterns see it without them, `host:port` with them, as
   /// Chromium's `HostPortPair` shows it.
   pub fn rewrite(&self, host: &str, port: u16) -> Result<Option<(String, u16)>, NetError> {
-    if self.maps.is_empty() {
+    if self.is_empty() {
       return Ok(None);
     }
     let bare = host

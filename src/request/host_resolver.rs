@@ -24,7 +24,7 @@
 //! then holds the mapped name.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
 use crate::config::TUNING;
@@ -103,7 +103,7 @@ impl Params {
 pub struct HostResolver {
   cache: Mutex<HostCache>,
   /// Swapped whole by `set_rules`; read once per new connection.
-  rules: RwLock<Arc<HostMappingRules>>,
+  rules: RwLock<HostMappingRules>,
 }
 
 impl Default for HostResolver {
@@ -116,17 +116,13 @@ impl HostResolver {
   pub fn new() -> HostResolver {
     HostResolver {
       cache: Mutex::new(HostCache::new(TUNING.host_cache_entries)),
-      rules: RwLock::new(Arc::new(HostMappingRules::default())),
+      rules: RwLock::new(HostMappingRules::default()),
     }
   }
 
   /// New host mapping rules, for the connections opened from now on (those already open stay).
   pub fn set_rules(&self, rules: HostMappingRules) {
-    *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rules);
-  }
-
-  fn rules(&self) -> Arc<HostMappingRules> {
-    self.rules.read().unwrap_or_else(|p| p.into_inner()).clone()
+    *self.rules.write().unwrap_or_else(|p| p.into_inner()) = rules;
   }
 
   fn cache(&self) -> std::sync::MutexGuard<'_, HostCache> {
@@ -175,7 +171,7 @@ impl HostResolver {
   /// system resolver works (run it where that is allowed: libuv's pool).
   pub fn resolve_blocking(&self, host: &str, params: &Params) -> Result<Addrs, NetError> {
     // Electron's `ResolveHost` asks for port 0; only the host of a mapping matters here.
-    let mapped = self.rules().rewrite(host, 0)?;
+    let mapped = self.map_endpoint(host, 0)?;
     let host = mapped.as_ref().map_or(host, |(mapped, _)| mapped.as_str());
     if let Some(answer) = self.resolve_locally(host, params, Instant::now()) {
       return answer;
@@ -209,10 +205,8 @@ impl HostResolver {
 
 impl HostResolve for HostResolver {
   fn map_endpoint(&self, host: &str, port: u16) -> Result<Option<(String, u16)>, NetError> {
+    // `rewrite` returns at once when there are no rules (the common case).
     let rules = self.rules.read().unwrap_or_else(|p| p.into_inner());
-    if rules.is_empty() {
-      return Ok(None);
-    }
     rules.rewrite(host, port)
   }
 

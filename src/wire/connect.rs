@@ -19,7 +19,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::net::TcpStream;
 
 use crate::errors::{classify_io, NetError, Stage};
-use crate::wire::resolve::{resolve, HostResolve};
+use crate::wire::resolve::{resolve_endpoint, HostResolve};
 
 /// How long an attempt runs alone before the next address is tried beside it (Chromium's
 /// `TransportConnectJob::kIPv6FallbackTime`; RFC 8305 §5 recommends 250 ms).
@@ -32,11 +32,7 @@ pub async fn connect_tcp(
   host: &str,
   port: u16,
 ) -> Result<TcpStream, NetError> {
-  let mapped = resolver.map_endpoint(host, port)?;
-  let (host, port) = mapped
-    .as_ref()
-    .map_or((host, port), |(host, port)| (host.as_str(), *port));
-  let resolved = resolve(resolver, host).await?;
+  let (resolved, port) = resolve_endpoint(resolver, host, port).await?;
   // set_port keeps an IPv6 address's scope (a link-local answer).
   let with_port = |&addr: &SocketAddr| {
     let mut addr = addr;

@@ -78,6 +78,20 @@ pub trait HostResolve: Send + Sync {
   fn learned(&self, host: &str, answer: &Result<Addrs, NetError>);
 }
 
+/// Where a connection to `host:port` goes: the host mapping rules applied
+/// ([`HostResolve::map_endpoint`]), then the addresses of the host they name and the port to
+/// connect to.
+pub async fn resolve_endpoint(
+  resolver: &dyn HostResolve,
+  host: &str,
+  port: u16,
+) -> Result<(Addrs, u16), NetError> {
+  match resolver.map_endpoint(host, port)? {
+    Some((mapped, port)) => Ok((resolve(resolver, &mapped).await?, port)),
+    None => Ok((resolve(resolver, host).await?, port)),
+  }
+}
+
 /// The addresses of `host` for a connection: `resolver`'s answer, else the system's (both
 /// families), which `resolver` is told.
 pub async fn resolve(resolver: &dyn HostResolve, host: &str) -> Result<Addrs, NetError> {

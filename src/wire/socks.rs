@@ -23,7 +23,7 @@ use tokio_socks::{Error as SocksError, TargetAddr};
 
 use crate::errors::{classify_io, NetError, Stage};
 use crate::wire::origin::{Origin, ProxyKind};
-use crate::wire::resolve::{resolve, HostResolve};
+use crate::wire::resolve::{resolve_endpoint, HostResolve};
 
 /// Chromium's `kSOCKSConnectJobTimeout`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -66,11 +66,7 @@ async fn socks4_target(
 ) -> Result<TargetAddr<'static>, NetError> {
   // The host mapping rules change only the address: the port sent stays the origin's, as
   // Chromium's SOCKS4 socket writes its destination's port.
-  let mapped = resolver.map_endpoint(&origin.host, origin.port)?;
-  let host = mapped
-    .as_ref()
-    .map_or(origin.host.as_str(), |(host, _)| host);
-  let addrs = resolve(resolver, host).await?;
+  let (addrs, _) = resolve_endpoint(resolver, &origin.host, origin.port).await?;
   let v4 = addrs
     .as_slice()
     .iter()

@@ -14,7 +14,7 @@ use crate::request::pac::engine::PacError;
 use crate::request::session::SessionInner;
 use crate::wire::headers::EngineHeaders;
 use crate::wire::origin::{self, Target};
-use crate::wire::resolve::{resolve, HostResolve};
+use crate::wire::resolve::resolve_endpoint;
 use crate::wire::transport::{self, Outgoing};
 use crate::wire::upload::{UploadBody, UploadEvents};
 
@@ -55,13 +55,7 @@ pub async fn script(session: &SessionInner, url: &str) -> Result<String, PacErro
 /// rules included), so a resolver that is slow to say "no such name" does not hold up the
 /// session's first requests for long; they then go direct.
 async fn wpad_quick_check(session: &SessionInner) -> Result<(), PacError> {
-  let resolver = session.resolver.as_ref();
-  within_quick_check(async {
-    let mapped = resolver.map_endpoint("wpad", 80)?;
-    let host = mapped.as_ref().map_or("wpad", |(host, _)| host.as_str());
-    resolve(resolver, host).await
-  })
-  .await
+  within_quick_check(resolve_endpoint(session.resolver.as_ref(), "wpad", 80)).await
 }
 
 /// The quick check's verdict on a lookup: its own failure, or `ERR_NAME_NOT_RESOLVED` when it
