@@ -268,7 +268,7 @@ async fn over_stream(
   uses: &ConnectUse<'_>,
 ) -> Result<Conn, NetError> {
   if origin.https {
-    handshake_tls(tcp, origin, uses).await
+    handshake_tls(http1::plain_tcp::PlainTcp::new(tcp), origin, uses).await
   } else {
     Ok(Conn::H1(http1::Connection::plain(tcp)))
   }
@@ -313,7 +313,7 @@ async fn proxy_tls(
 
 /// TLS to `origin` over `io` (a socket, a SOCKS relay, or a tunnel through an HTTP proxy), then
 /// HTTP/2 if ALPN chose it.
-async fn handshake_tls<T: http1::Io + 'static>(
+async fn handshake_tls<T: TlsBase>(
   io: T,
   origin: &Origin,
   uses: &ConnectUse<'_>,
@@ -322,7 +322,26 @@ async fn handshake_tls<T: http1::Io + 'static>(
   if is_h2 {
     Ok(Conn::H2(http2::handshake(tls).await?))
   } else {
-    Ok(Conn::H1(http1::Connection::new(Box::new(tls), true)))
+    Ok(Conn::H1(T::h1(tls)))
+  }
+}
+
+/// A stream TLS runs over, and the HTTP/1.1 connection over that TLS: straight over a socket the
+/// JS thread may read the responses itself (`http1::plain_tcp`); through a tunnel the engine
+/// does.
+trait TlsBase: http1::Io + Sized + 'static {
+  fn h1(tls: tokio_rustls::client::TlsStream<Self>) -> http1::Connection;
+}
+
+impl TlsBase for http1::plain_tcp::PlainTcp {
+  fn h1(tls: http1::TlsOverTcp) -> http1::Connection {
+    http1::Connection::tls(tls)
+  }
+}
+
+impl TlsBase for Box<dyn http1::Io> {
+  fn h1(tls: tokio_rustls::client::TlsStream<Self>) -> http1::Connection {
+    http1::Connection::new(Box::new(tls), true)
   }
 }
 

@@ -16,7 +16,6 @@ use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio_util::either::Either;
 
 use self::body::Decoder;
 use self::head_scan::HeadScan;
@@ -48,9 +47,9 @@ pub struct Connection {
   idle_joined: bool,
 }
 
-/// The byte stream under a connection: plain TCP, which the JS thread can read itself
-/// (`socket_watch`), or anything else (TLS).
-type Stream = Either<PlainTcp, Box<dyn Io>>;
+mod stream;
+use self::stream::Stream;
+pub use self::stream::TlsOverTcp;
 
 /// A failure while waiting for the response head.
 #[derive(Debug)]
@@ -62,12 +61,17 @@ pub struct HeadError {
 
 impl Connection {
   pub fn new(io: Box<dyn Io>, secure: bool) -> Connection {
-    Connection::over(Either::Right(io), secure)
+    Connection::over(Stream::Other(io), secure)
   }
 
   /// A connection over plain TCP.
   pub fn plain(tcp: tokio::net::TcpStream) -> Connection {
-    Connection::over(Either::Left(PlainTcp::new(tcp)), false)
+    Connection::over(Stream::Plain(PlainTcp::new(tcp)), false)
+  }
+
+  /// A connection over TLS straight over a socket, which the JS thread can read too.
+  pub fn tls(tls: TlsOverTcp) -> Connection {
+    Connection::over(Stream::Tls(Box::new(tls)), true)
   }
 
   fn over(io: Stream, secure: bool) -> Connection {
@@ -179,24 +183,30 @@ impl Connection {
   }
 
   /// One read into the buffer's spare room: on the JS thread straight from the socket when it
-  /// is plain TCP (`socket_watch::read`), else through tokio.
+  /// is plain TCP or TLS over it (`socket_watch::read`), else through tokio.
   fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-    if let Either::Left(tcp) = &mut self.io {
-      if let Some(fd) = tcp.fd() {
-        match crate::wire::socket_watch::read(fd, &mut self.buf) {
-          // Nothing there yet: the JS thread watches the socket from now on, and only it
-          // should wake for it.
-          Some(Poll::Pending) => {
-            if let Err(e) = tcp.leave_reactor() {
-              return Poll::Ready(Err(e));
+    match &mut self.io {
+      Stream::Plain(tcp) if tcp.may_read_here() => {
+        if let Some(fd) = tcp.fd() {
+          match crate::wire::socket_watch::read(fd, &mut self.buf) {
+            // Nothing there yet: the JS thread watches the socket from now on, and only it
+            // should wake for it.
+            Some(Poll::Pending) => {
+              if let Err(e) = tcp.leave_reactor() {
+                return Poll::Ready(Err(e));
+              }
+              crate::wire::socket_watch::want(fd);
+              return Poll::Pending;
             }
-            crate::wire::socket_watch::want(fd);
-            return Poll::Pending;
+            Some(read) => return read,
+            None => {}
           }
-          Some(read) => return read,
-          None => {}
         }
       }
+      Stream::Tls(tls) if crate::wire::socket_watch::polling_here() => {
+        return poll_fill_tls_here(tls, &mut self.buf, cx);
+      }
+      _ => {}
     }
     let mut read_buf = ReadBuf::uninit(self.buf.spare_capacity_mut());
     ready!(Pin::new(&mut self.io).poll_read(cx, &mut read_buf))?;
@@ -383,10 +393,17 @@ impl Connection {
     if !self.buf.is_empty() {
       return true;
     }
-    if let Either::Left(tcp) = &self.io {
-      if let Some(stale) = tcp.is_stale_bare() {
-        return stale;
+    match &self.io {
+      Stream::Plain(tcp) => {
+        if let Some(stale) = tcp.is_stale_bare() {
+          return stale;
+        }
       }
+      // Out of the reactor with nothing to read: not stale, and the probe below would make the
+      // socket join the reactor only to leave it again. Bytes there may be a TLS record that is
+      // not data (a session ticket): the probe through TLS tells.
+      Stream::Tls(tls) if tls.get_ref().0.is_stale_bare() == Some(false) => return false,
+      _ => {}
     }
     let mut probe = [0u8; 1];
     let mut read_buf = tokio::io::ReadBuf::new(&mut probe);
@@ -405,10 +422,8 @@ impl Connection {
     if !self.buf.is_empty() {
       return Poll::Ready(());
     }
-    if let Either::Left(tcp) = &self.io {
-      if tcp.is_bare() {
-        self.idle_joined = true;
-      }
+    if self.io.tcp().is_some_and(PlainTcp::is_bare) {
+      self.idle_joined = true;
     }
     let mut probe = [0u8; 1];
     let mut read_buf = ReadBuf::new(&mut probe);
@@ -425,19 +440,16 @@ impl Connection {
     if !std::mem::take(&mut self.idle_joined) {
       return true;
     }
-    match &mut self.io {
-      Either::Left(tcp) => tcp.leave_reactor().is_ok(),
-      Either::Right(_) => true,
+    match self.io.tcp_mut() {
+      Some(tcp) => tcp.leave_reactor().is_ok(),
+      None => true,
     }
   }
 
   /// The byte stream underneath, once nothing is left buffered (a CONNECT tunnel that is
   /// established: what follows belongs to the TLS handshake inside it); `None` otherwise.
   pub fn into_io(self) -> Option<Box<dyn Io>> {
-    self.buf.is_empty().then(|| match self.io {
-      Either::Left(tcp) => Box::new(tcp) as Box<dyn Io>,
-      Either::Right(io) => io,
-    })
+    self.buf.is_empty().then(|| self.io.into_io())
   }
 
   /// Called as the connection goes idle: its read buffer is let go of. An idle connection
@@ -473,4 +485,29 @@ fn unclean_tls_close(e: &io::Error) -> bool {
 
 fn read_error(e: &io::Error, stage: Stage) -> NetError {
   crate::errors::classify(e, stage)
+}
+
+/// One read through TLS on the JS thread: the socket under it may be read here (`plain_tcp`), and
+/// a `want` its read left is taken back when TLS returns bytes anyway (already decrypted ones).
+fn poll_fill_tls_here(
+  tls: &mut TlsOverTcp,
+  buf: &mut BytesMut,
+  cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+  let tcp = tls.get_mut().0;
+  let fd = tcp.fd();
+  tcp.set_read_here(true);
+  let mut read_buf = ReadBuf::uninit(buf.spare_capacity_mut());
+  let polled = Pin::new(&mut *tls).poll_read(cx, &mut read_buf);
+  let n = read_buf.filled().len();
+  tls.get_mut().0.set_read_here(false);
+  if polled.is_ready() {
+    if let Some(fd) = fd {
+      crate::wire::socket_watch::unwant(fd);
+    }
+  }
+  ready!(polled)?;
+  // SAFETY: the reader initialised the `n` bytes it filled.
+  unsafe { buf.advance_mut(n) };
+  Poll::Ready(Ok(n))
 }

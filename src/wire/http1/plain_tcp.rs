@@ -16,6 +16,13 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub struct PlainTcp {
   fd: RawFd,
   state: State,
+  /// Set by `http1::Connection` around one read through the TLS stream over this socket: the
+  /// read may then be done on the JS thread (see [`AsyncRead`] below). Never set for HTTP/2,
+  /// whose connection task reads on the engine.
+  read_here: bool,
+  /// A write waits on tokio's reactor: the socket must not leave it (the waker would be lost,
+  /// and libuv watches only for reading).
+  write_waiting: bool,
 }
 
 enum State {
@@ -32,6 +39,8 @@ impl PlainTcp {
     PlainTcp {
       fd: tcp.as_raw_fd(),
       state: State::Reactor(tcp),
+      read_here: false,
+      write_waiting: false,
     }
   }
 
@@ -44,6 +53,17 @@ impl PlainTcp {
   /// Out of tokio's reactor (the JS thread read it last).
   pub fn is_bare(&self) -> bool {
     matches!(self.state, State::Bare(_))
+  }
+
+  /// Whether reads may be done on the JS thread, which takes the socket out of the reactor: not
+  /// while a write waits there.
+  pub fn may_read_here(&self) -> bool {
+    !self.write_waiting
+  }
+
+  /// Lets (or stops letting) the next reads be done on the JS thread (see `read_here`).
+  pub fn set_read_here(&mut self, here: bool) {
+    self.read_here = here;
   }
 
   /// Takes the socket out of tokio's reactor (the JS thread is about to watch it).
@@ -100,14 +120,42 @@ impl PlainTcp {
   }
 }
 
+/// Reads through tokio, except under TLS while `read_here` is set and the task is polled on the
+/// JS thread: then a plain `recv`, and on an empty socket the socket leaves the reactor and the
+/// JS thread watches it (`socket_watch`), as `Connection::poll_fill` does for plain HTTP.
 impl AsyncRead for PlainTcp {
   fn poll_read(
     self: Pin<&mut Self>,
     cx: &mut Context<'_>,
     buf: &mut ReadBuf<'_>,
   ) -> Poll<io::Result<()>> {
-    let tcp = self.get_mut().reactor()?;
-    Pin::new(tcp).poll_read(cx, buf)
+    let me = self.get_mut();
+    if me.read_here && me.may_read_here() {
+      if let Some(fd) = me.fd() {
+        match crate::wire::socket_watch::read_into(fd, buf) {
+          Some(Poll::Pending) => {
+            me.leave_reactor()?;
+            crate::wire::socket_watch::want(fd);
+            return Poll::Pending;
+          }
+          Some(read) => return read,
+          None => {}
+        }
+      }
+    }
+    Pin::new(me.reactor()?).poll_read(cx, buf)
+  }
+}
+
+impl PlainTcp {
+  /// A write through the reactor, remembering whether it waits there.
+  fn write_reactor(
+    &mut self,
+    write: impl FnOnce(Pin<&mut tokio::net::TcpStream>) -> Poll<io::Result<usize>>,
+  ) -> Poll<io::Result<usize>> {
+    let polled = write(Pin::new(self.reactor()?));
+    self.write_waiting = polled.is_pending();
+    polled
   }
 }
 
@@ -121,7 +169,7 @@ impl AsyncWrite for PlainTcp {
     if let Some(done) = me.write_bare(|mut tcp| io::Write::write(&mut tcp, data)) {
       return Poll::Ready(done);
     }
-    Pin::new(me.reactor()?).poll_write(cx, data)
+    me.write_reactor(|tcp| tcp.poll_write(cx, data))
   }
 
   fn poll_write_vectored(
@@ -133,7 +181,7 @@ impl AsyncWrite for PlainTcp {
     if let Some(done) = me.write_bare(|mut tcp| io::Write::write_vectored(&mut tcp, parts)) {
       return Poll::Ready(done);
     }
-    Pin::new(me.reactor()?).poll_write_vectored(cx, parts)
+    me.write_reactor(|tcp| tcp.poll_write_vectored(cx, parts))
   }
 
   fn is_write_vectored(&self) -> bool {

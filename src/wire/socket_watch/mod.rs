@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 
 use bytes::{BufMut, BytesMut};
+use tokio::io::ReadBuf;
 
 /// Reads done on the JS thread, for the tests (`jsThreadReadCount()`), which check that
 /// sequential plain-HTTP requests do take this path.
@@ -91,24 +92,52 @@ fn enabled() -> bool {
 /// returns `Pending` without registering any waker: the caller then hands the socket to the
 /// task's watch with [`want`].
 pub fn read(fd: RawFd, buf: &mut BytesMut) -> Option<Poll<io::Result<usize>>> {
-  if POLLING_HERE.with(|p| p.get().is_none()) {
+  if !polling_here() {
     return None;
   }
   let spare = buf.spare_capacity_mut();
+  let read = recv_into(fd, spare);
+  if let Poll::Ready(Ok(n)) = read {
+    // SAFETY: `recv` initialised the `n` bytes it reported, which is what `advance_mut` needs.
+    unsafe { buf.advance_mut(n) };
+  }
+  Some(read)
+}
+
+/// [`read`] into a `ReadBuf` (what a TLS stream hands the socket under it: see
+/// `http1::plain_tcp`).
+pub fn read_into(fd: RawFd, buf: &mut ReadBuf<'_>) -> Option<Poll<io::Result<()>>> {
+  if !polling_here() {
+    return None;
+  }
+  // SAFETY: `recv` only writes into the unfilled part, and the bytes it reports are initialised
+  // before `assume_init` says so.
+  let read = recv_into(fd, unsafe { buf.unfilled_mut() });
+  Some(read.map_ok(|n| {
+    unsafe { buf.assume_init(n) };
+    buf.advance(n);
+  }))
+}
+
+/// Whether a task is being polled on the JS thread right now (reads may be done here).
+pub fn polling_here() -> bool {
+  POLLING_HERE.with(|p| p.get().is_some())
+}
+
+/// One non-blocking `recv` into `spare`: `Pending` when the socket is empty.
+fn recv_into(fd: RawFd, spare: &mut [std::mem::MaybeUninit<u8>]) -> Poll<io::Result<usize>> {
   loop {
-    // SAFETY: `recv` writes at most `spare.len()` bytes into memory `buf` owns; the bytes it
-    // reports written are initialised, which is what `advance_mut` requires.
+    // SAFETY: `recv` writes at most `spare.len()` bytes into memory the caller lends us.
     let n = unsafe { libc_recv(fd, spare.as_mut_ptr().cast(), spare.len(), 0) };
     if n >= 0 {
-      unsafe { buf.advance_mut(n as usize) };
       JS_THREAD_READS.fetch_add(1, Ordering::Relaxed);
-      return Some(Poll::Ready(Ok(n as usize)));
+      return Poll::Ready(Ok(n as usize));
     }
     let error = io::Error::last_os_error();
     match error.kind() {
       io::ErrorKind::Interrupted => continue,
-      io::ErrorKind::WouldBlock => return Some(Poll::Pending),
-      _ => return Some(Poll::Ready(Err(error))),
+      io::ErrorKind::WouldBlock => return Poll::Pending,
+      _ => return Poll::Ready(Err(error)),
     }
   }
 }
@@ -120,6 +149,18 @@ pub fn want(fd: RawFd) {
   POLLING_HERE.with(|p| {
     if p.get().is_some() {
       p.set(Some(PollHere { wanted: Some(fd) }));
+    }
+  });
+}
+
+/// Takes back a [`want`] for `fd` made during this poll: over TLS a read of the socket can come
+/// back empty and the stream still return bytes it had decrypted already, so the caller goes on
+/// instead of waiting, and must not leave a watch asked for (the socket may be handed on before
+/// the task next parks).
+pub fn unwant(fd: RawFd) {
+  POLLING_HERE.with(|p| {
+    if p.get().and_then(|h| h.wanted) == Some(fd) {
+      p.set(Some(PollHere { wanted: None }));
     }
   });
 }
