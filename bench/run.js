@@ -115,7 +115,8 @@ function runOne (client, workload, servers) {
           await new Promise((resolve) => setTimeout(resolve, 20))
         }
       }
-      resolve({ value: JSON.parse(line).value, rssMiB, tls })
+      const result = JSON.parse(line)
+      resolve({ value: result.value, faultsPerMiB: result.faultsPerMiB, rssMiB, tls })
     })
   })
 }
@@ -151,9 +152,10 @@ async function main () {
           if (!runs(workload, client)) continue
           const r = await runOne(client, workload, servers)
           const key = `${workload}/${client}`
-          samples[key] = samples[key] || { values: [], rss: [], errors: [], resumed: 0, connections: 0 }
+          samples[key] = samples[key] || { values: [], rss: [], faults: [], errors: [], resumed: 0, connections: 0 }
           if (r.error) samples[key].errors.push(r.error)
           else { samples[key].values.push(r.value); samples[key].rss.push(r.rssMiB) }
+          if (r.faultsPerMiB !== undefined) samples[key].faults.push(r.faultsPerMiB)
           if (r.tls) { samples[key].resumed += r.tls.resumed; samples[key].connections += r.tls.connections }
           process.stdout.write(`\r${workload} round ${round}/${ROUNDS} ${client.padEnd(16)}`)
         }
@@ -185,6 +187,8 @@ async function main () {
       results.workloads[workload].clients[client] = { value, ratio, peakRssMiB: Math.max(...s.rss), errors: s.errors.length }
       // W11: of the timed connections (all rounds), how many resumed a TLS session.
       if (s.connections) Object.assign(results.workloads[workload].clients[client], { tlsResumed: s.resumed, tlsConnections: s.connections })
+      // Large transfers: fresh pages faulted in per MiB of body (median).
+      if (s.faults.length) results.workloads[workload].clients[client].faultsPerMiB = median(s.faults)
     }
   }
 
@@ -204,10 +208,17 @@ async function main () {
   const resumed = Object.entries(results.workloads).filter(([, w]) => Object.values(w.clients).some((r) => r.tlsConnections))
     .map(([name, w]) => `${name} TLS sessions resumed (timed connections, all rounds): ` +
       Object.entries(w.clients).filter(([, r]) => r.tlsConnections).map(([c, r]) => `${c} ${r.tlsResumed}/${r.tlsConnections}`).join(', ') + '.')
+  // What the fresh memory of the large transfers would cost on the slow-first-touch machine of
+  // issue 23 (9-14 us per page), per 256 MiB body: machine-independent, unlike the timings.
+  const faultLines = Object.entries(results.workloads).filter(([, w]) => Object.values(w.clients).some((r) => r.faultsPerMiB !== undefined))
+    .map(([name, w]) => `${name} pages faulted in per MiB of body: ` +
+      Object.entries(w.clients).filter(([, r]) => r.faultsPerMiB !== undefined)
+        .map(([c, r]) => `${c} ${r.faultsPerMiB.toFixed(1)} (${Math.round(r.faultsPerMiB * 256 * 12 / 1000)} ms per 256 MiB at 12 us a page)`).join(', ') + '.')
   const note = [
     `undici: absolute median; others: ratio to undici in the same run (>1 is better; for W5 and W11, undici's time / the client's). Peak RSS in parentheses. Server: ${results.server}. ${ROUNDS} interleaved rounds, medians.`,
     ...(selected.some((w) => WORKLOADS[w].origin) ? ['W6-W11: node-http is node:https (node:http2 for W8 and W10).'] : []),
     ...resumed,
+    ...faultLines,
     `First touch: ${touch.usPerPage.toFixed(3)} us per fresh 4 KiB page.`
   ].join('\n')
   console.log(`\n${table}\n\n${note}`)
