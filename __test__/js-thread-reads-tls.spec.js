@@ -11,11 +11,13 @@
 // on the JS thread is per process.
 
 const https = require('node:https')
+const netServer = require('node:net')
+const tls = require('node:tls')
 const path = require('node:path')
 const test = require('ava')
 const { certs, serveHttps, serveHttp2 } = require('./helpers/tls')
 const { net } = require('..')
-const { collect } = require('./helpers/listen')
+const { collect, serve } = require('./helpers/listen')
 const { runNode } = require('./helpers/child')
 const { sleep, pattern, download } = require('./helpers/bodies')
 const { observe, expectEvents, ORDERS } = require('./helpers/raw-server')
@@ -367,4 +369,78 @@ test.serial('should let a process exit by itself after HTTPS requests read on th
   t.deepEqual(r.output.results, ['200 warm', '200 slow a', '200 answered /now', 'aborted', '200 warm', '200 slow b'])
   t.true(r.output.reads >= 3, `${r.output.reads} reads on the child's JS thread`)
   t.true(r.exitedAt - r.output.doneAt < 3000, `exited ${r.exitedAt - r.output.doneAt} ms after the last request`)
+})
+
+// A TLS server over node:net, so a test can reach the TCP socket under the TLS one: `answer(tls,
+// raw, url)` answers each GET (only heads, no bodies, are expected). `connections` counts them.
+async function rawTlsServer (t, answer) {
+  const context = tls.createSecureContext(certs.valid)
+  let connections = 0
+  const { port } = await serve(t, netServer.createServer((raw) => {
+    connections++
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context })
+    raw.on('error', () => {})
+    socket.on('error', () => {})
+    let received = ''
+    socket.on('data', (data) => {
+      received += data
+      let end
+      while ((end = received.indexOf('\r\n\r\n')) >= 0) {
+        const url = received.split(' ')[1]
+        received = received.slice(end + 4)
+        answer(socket, raw, url)
+      }
+    })
+  }))
+  return { url: `https://127.0.0.1:${port}`, connections: () => connections }
+}
+
+// The reset comes in the same turn as the response's last record, so the JS thread finds both on
+// the socket when it reads: the read that takes the record hits the reset too. The response is
+// complete before it (as Chromium sees it, reading no further than the body's end), and must be
+// delivered; the connection must not go back to the pool.
+test.serial('should deliver an HTTPS response whose last record arrives together with a reset', async (t) => {
+  const srv = await rawTlsServer(t, (socket, raw, url) => {
+    if (url === '/reset') {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello')
+      raw.resetAndDestroy()
+      return
+    }
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${url.length}\r\n\r\n${url}`)
+  })
+  for (let round = 0; round < 4; round++) {
+    await expectOk(t, `${srv.url}/warm`, '/warm', `warm-up ${round}`)
+    await expectOk(t, `${srv.url}/reset`, 'hello', `round ${round}`)
+  }
+  await expectOk(t, `${srv.url}/after`, '/after', 'a request afterwards')
+})
+
+// A chunked body cannot be sent again, so a connection the server closed while it sat in the pool
+// must be noticed before the request goes on it (plain HTTP peeks at the socket; over TLS the
+// bytes there, close_notify or the close itself, go through TLS to tell).
+test.serial('should send a chunked upload on a new connection when the server closed the idle HTTPS one', async (t) => {
+  const srv = await tlsServer(t, (req, res) => {
+    const m = /^\/closing\/(end|destroy)\//.exec(req.url)
+    if (m) {
+      res.end('closing')
+      setTimeout(() => m[1] === 'end' ? req.socket.end() : req.socket.destroy(), 5)
+      return true
+    }
+    if (req.method !== 'POST') return false
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => res.end(`got ${body}`))
+    return true
+  })
+  for (const how of ['end', 'destroy']) {
+    for (let round = 0; round < 6; round++) {
+      await expectOk(t, `${srv.url}/closing/${how}/${round}`, 'closing')
+      // Closed well within the idle connection's first 250 ms, before the pool watches it.
+      await sleep(50)
+      const r = await within(collect(net.request({ url: `${srv.url}/upload`, method: 'POST' }), { body: `${how} ${round}`, chunked: true }),
+        10000, `upload ${how} ${round}`)
+      t.is(r.error, null, `${how} ${round}: no error`)
+      t.is(r.body, `got ${how} ${round}`)
+    }
+  }
 })

@@ -313,9 +313,9 @@ impl Connection {
 
   /// Next piece of body, or `None` once the body is complete.
   pub async fn read_body(&mut self, decoder: &mut Decoder) -> Result<Option<Bytes>, NetError> {
-    if let Some(error) = self.failed.take() {
-      return Err(error);
-    }
+    // A read failure kept for later (`failed`) is returned by the next read (`fill`,
+    // `read_direct`), not here: the bytes read before it come first, and may end the body (a
+    // reset right after the last record, read together with it by `top_up`).
     loop {
       if let Some(data) = decoder.decode(&mut self.buf, TUNING.read_chunk)? {
         if self.buf.is_empty() {
@@ -373,6 +373,9 @@ impl Connection {
     decoder: &mut Decoder,
     limit: u64,
   ) -> Result<Option<Bytes>, NetError> {
+    if let Some(error) = self.failed.take() {
+      return Err(error);
+    }
     let mut block = self.spare.take().unwrap_or_else(Block::take);
     let want = limit.min(block.room_len() as u64) as usize;
     let mut n = match self.io.read(&mut block.room()[..want]).await {
@@ -500,10 +503,10 @@ impl Connection {
     self.read_size = TUNING.first_read;
   }
 
-  /// Whether bytes beyond the response are already buffered (a misbehaving server): such a
-  /// connection must not be reused.
+  /// Whether bytes beyond the response are already buffered (a misbehaving server), or a read
+  /// failed after the response's last bytes (`failed`): such a connection must not be reused.
   pub fn has_leftover(&self) -> bool {
-    !self.buf.is_empty()
+    !self.buf.is_empty() || self.failed.is_some()
   }
 }
 

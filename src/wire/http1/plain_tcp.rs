@@ -143,7 +143,27 @@ impl AsyncRead for PlainTcp {
         }
       }
     }
+    // Out of the reactor, a plain `recv` first, on whatever thread: a socket that joins the
+    // reactor knows of no readiness until the reactor's next turn, so a read there at once says
+    // `Pending` even with bytes or the peer's close already there. The idle probe over TLS
+    // (`Connection::is_stale`) then took a connection the server had closed for a live one, and
+    // a chunked upload, which cannot be sent again, failed on it.
+    if let State::Bare(_) = me.state {
+      if let Poll::Ready(read) = crate::wire::socket_watch::recv_read_buf(me.fd, buf) {
+        return Poll::Ready(read);
+      }
+    }
     Pin::new(me.reactor()?).poll_read(cx, buf)
+  }
+}
+
+/// A socket that goes away during a poll on the JS thread must not leave a watch asked for on
+/// its number (`socket_watch::want`), which the next socket opened may take: a read that found
+/// it empty may be dropped in the same poll (a timeout that ends it, say) without the task
+/// parking on it.
+impl Drop for PlainTcp {
+  fn drop(&mut self) {
+    crate::wire::socket_watch::unwant(self.fd);
   }
 }
 

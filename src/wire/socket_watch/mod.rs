@@ -98,6 +98,7 @@ pub fn read(fd: RawFd, buf: &mut BytesMut) -> Option<Poll<io::Result<usize>>> {
   let spare = buf.spare_capacity_mut();
   let read = recv_into(fd, spare);
   if let Poll::Ready(Ok(n)) = read {
+    JS_THREAD_READS.fetch_add(1, Ordering::Relaxed);
     // SAFETY: `recv` initialised the `n` bytes it reported, which is what `advance_mut` needs.
     unsafe { buf.advance_mut(n) };
   }
@@ -110,13 +111,23 @@ pub fn read_into(fd: RawFd, buf: &mut ReadBuf<'_>) -> Option<Poll<io::Result<()>
   if !polling_here() {
     return None;
   }
+  let read = recv_read_buf(fd, buf);
+  if let Poll::Ready(Ok(())) = read {
+    JS_THREAD_READS.fetch_add(1, Ordering::Relaxed);
+  }
+  Some(read)
+}
+
+/// One non-blocking `recv` into a `ReadBuf`, on whatever thread (a socket out of tokio's
+/// reactor: `http1::plain_tcp`); `Pending` when the socket is empty.
+pub fn recv_read_buf(fd: RawFd, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
   // SAFETY: `recv` only writes into the unfilled part, and the bytes it reports are initialised
   // before `assume_init` says so.
   let read = recv_into(fd, unsafe { buf.unfilled_mut() });
-  Some(read.map_ok(|n| {
+  read.map_ok(|n| {
     unsafe { buf.assume_init(n) };
     buf.advance(n);
-  }))
+  })
 }
 
 /// Whether a task is being polled on the JS thread right now (reads may be done here).
@@ -130,7 +141,6 @@ fn recv_into(fd: RawFd, spare: &mut [std::mem::MaybeUninit<u8>]) -> Poll<io::Res
     // SAFETY: `recv` writes at most `spare.len()` bytes into memory the caller lends us.
     let n = unsafe { libc_recv(fd, spare.as_mut_ptr().cast(), spare.len(), 0) };
     if n >= 0 {
-      JS_THREAD_READS.fetch_add(1, Ordering::Relaxed);
       return Poll::Ready(Ok(n as usize));
     }
     let error = io::Error::last_os_error();
