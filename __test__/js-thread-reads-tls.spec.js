@@ -13,6 +13,7 @@
 const https = require('node:https')
 const netServer = require('node:net')
 const tls = require('node:tls')
+const { Duplex } = require('node:stream')
 const path = require('node:path')
 const test = require('ava')
 const { certs, serveHttps, serveHttp2 } = require('./helpers/tls')
@@ -372,13 +373,34 @@ test.serial('should let a process exit by itself after HTTPS requests read on th
 })
 
 // A TLS server over node:net, so a test can reach the TCP socket under the TLS one: `answer(tls,
-// raw, url)` answers each GET (only heads, no bodies, are expected). `connections` counts them.
-async function rawTlsServer (t, answer) {
+// raw, url, held)` answers each GET (only heads, no bodies, are expected). `connections` counts
+// them. With `hold`, TLS runs over a stream of the test's own: what TLS writes while `held.on` is
+// set is kept back until `held.release()` writes it to the socket at once, and ending TLS (its
+// close_notify) leaves the TCP connection open.
+async function rawTlsServer (t, answer, { hold = false } = {}) {
   const context = tls.createSecureContext(certs.valid)
   let connections = 0
   const { port } = await serve(t, netServer.createServer((raw) => {
     connections++
-    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context })
+    const held = { on: false, kept: [], release: () => { held.on = false; raw.write(Buffer.concat(held.kept.splice(0))) } }
+    let under = raw
+    if (hold) {
+      under = new Duplex({
+        write (chunk, encoding, done) {
+          if (held.on) {
+            held.kept.push(chunk)
+            done()
+          } else {
+            raw.write(chunk, done)
+          }
+        },
+        final (done) { done() },
+        read () {}
+      })
+      raw.on('data', (data) => under.push(data))
+      raw.on('end', () => under.push(null))
+    }
+    const socket = new tls.TLSSocket(under, { isServer: true, secureContext: context })
     raw.on('error', () => {})
     socket.on('error', () => {})
     let received = ''
@@ -388,7 +410,7 @@ async function rawTlsServer (t, answer) {
       while ((end = received.indexOf('\r\n\r\n')) >= 0) {
         const url = received.split(' ')[1]
         received = received.slice(end + 4)
-        answer(socket, raw, url)
+        answer(socket, raw, url, held)
       }
     })
   }))
@@ -443,4 +465,35 @@ test.serial('should send a chunked upload on a new connection when the server cl
       t.is(r.body, `got ${how} ${round}`)
     }
   }
+})
+
+// close_notify read together with the response's last record, the TCP connection left open: the
+// socket has nothing more to read, but TLS knows the server is done with the connection (as it
+// knows of plaintext it holds). The pool must not send the next request on it, where the server
+// would receive it without being able to answer.
+test.serial('should not send the next request on an HTTPS connection whose server sent close_notify with its last response', async (t) => {
+  let afterNotify = 0
+  const srv = await rawTlsServer(t, (socket, raw, url, held) => {
+    if (socket.notified) {
+      afterNotify++
+      return
+    }
+    if (url.startsWith('/notify/')) {
+      held.on = true
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${url.length}\r\n\r\n${url}`)
+      socket.end()
+      socket.notified = true
+      // Once TLS has written its close_notify too: both reach the client in one write.
+      setTimeout(() => held.release(), 50)
+      return
+    }
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${url.length}\r\n\r\n${url}`)
+  }, { hold: true })
+  for (let round = 0; round < 4; round++) {
+    await expectOk(t, `${srv.url}/notify/${round}`, `/notify/${round}`)
+    await expectOk(t, `${srv.url}/next/${round}`, `/next/${round}`)
+  }
+  t.is(afterNotify, 0, 'no request went on a connection after its close_notify')
+  // Each /next on a new connection, which the next /notify reuses.
+  t.is(srv.connections(), 5)
 })

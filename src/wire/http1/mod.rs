@@ -429,16 +429,22 @@ impl Connection {
     if !self.buf.is_empty() {
       return true;
     }
-    match &self.io {
+    match &mut self.io {
       Stream::Plain(tcp) => {
         if let Some(stale) = tcp.is_stale_bare() {
           return stale;
         }
       }
-      // Out of the reactor with nothing to read: not stale, and the probe below would make the
-      // socket join the reactor only to leave it again. Bytes there may be a TLS record that is
-      // not data (a session ticket): the probe through TLS tells.
-      Stream::Tls(tls) if tls.get_ref().0.is_stale_bare() == Some(false) => return false,
+      // Out of the reactor with nothing to read: stale only if TLS already read the end (the
+      // server's close_notify, read together with its last response) or bytes nobody asked for,
+      // which the socket no longer shows. The probe below would make the socket join the reactor
+      // only to leave it again. Bytes there may be a TLS record that is not data (a session
+      // ticket): the probe through TLS tells.
+      Stream::Tls(tls) if tls.get_ref().0.is_stale_bare() == Some(false) => {
+        // Nothing new to process: this only reports what TLS holds.
+        let state = tls.get_mut().1.process_new_packets();
+        return !state.is_ok_and(|s| s.plaintext_bytes_to_read() == 0 && !s.peer_has_closed());
+      }
       _ => {}
     }
     let mut probe = [0u8; 1];
