@@ -120,7 +120,8 @@ function deliver (event) {
 // full mark-compact (bench W3: peak RSS 185 MiB; overstating the chunks' size to V8 instead
 // got it to 85 MiB with a mark-compact every 13 MiB, at ~40 % of the JS thread). So each chunk
 // allocates young garbage in proportion to its size, so that a scavenge follows every
-// SCAVENGE_EVERY bytes of body (W3: 66-80 MiB, no mark-compact at all).
+// SCAVENGE_EVERY bytes of body (W3: 66-80 MiB, no mark-compact at all): as many as the engine's
+// pool of recycled 1 MiB read blocks holds (16), so a download runs on warm blocks.
 // The share is the young generation's size over SCAVENGE_EVERY (1/8 at V8's 2 MiB): V8 grows
 // the young generation (up to 16 MiB) when much of it survives, as it does under a stream of
 // fetch() calls (their Responses and promises), and a fixed share then let 25 MiB of chunks

@@ -2,17 +2,21 @@
 
 // net.fetch / ses.fetch (reference §11) over ClientRequest, built as Electron's
 // lib/browser/api/net-fetch.ts builds it: a WHATWG Request normalises the arguments, its fields
-// become ClientRequest options and headers, and the IncomingMessage becomes a WHATWG Response
-// (Node's global Request, Response and Headers). Where we go further than Electron (the request
-// body streamed, Response.url and redirected set, the response body pulled with backpressure)
-// the README's "Differences from Electron" says so.
+// become ClientRequest options and headers, and the response becomes a WHATWG Response (Node's
+// global Request, Response and Headers). Where we go further than Electron (the request body
+// streamed, Response.url and redirected set, the response body pulled with backpressure) the
+// README's "Differences from Electron" says so.
+// The response skips IncomingMessage: the ClientRequest hands its head, body chunks and end to
+// the FetchJob (kResponseFactory), which puts them straight into the Response's body stream.
+// A Node Readable between the two cost a stream, listeners and a pause/resume round per chunk
+// (docs/PERFORMANCE.md, "net.fetch speed").
 
 const errors = require('./errors')
 const { splitRawHeaders, DISCARD_DUPLICATES } = require('./incoming-message')
 const { parseUrlString } = require('./options')
 
 // What the response body stream queues ahead of its reader, in bytes. Once the queue is full the
-// IncomingMessage is paused, so the engine stops reading the socket (reference §5).
+// engine gets no credit for the next chunk, so it stops reading the socket (reference §5).
 const BODY_STRATEGY = { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength }
 // Fetch standard: a response with one of these statuses has a null body.
 const NULL_BODY_STATUSES = [101, 204, 205, 304]
