@@ -272,8 +272,9 @@ class FetchJob {
       return
     }
     if (controller === null) return
-    // The engine sends the next chunk only once given credit for it: here, or in pull() when
-    // enqueue() makes the stream ask for more.
+    // The engine sends the next chunk only once given credit for it, which pull() gives when the
+    // stream asks for more: inside enqueue() (or right after it) while the queue has room, else
+    // once the reader has taken enough of it.
     this.owed = true
     controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     if (this.owed && controller.desiredSize <= 0) {
