@@ -93,6 +93,29 @@ test('should resolve with a Response carrying the status, reason, headers, URL a
   t.is(srv.seen[0].url, '/path?q=1')
 })
 
+test('should keep only the first value of a repeated header that Chromium keeps once, as IncomingMessage.headers does', async (t) => {
+  const srv = await recordingServer(t, (req, res) => {
+    res.writeHead(200, [
+      'Content-Type', 'text/plain', 'X-Other', 'one', 'Content-Type', 'text/html',
+      'ETag', '"first"', 'X-Other', 'two', 'ETag', '"second"'
+    ])
+    res.end('ok')
+  })
+  const response = await net.fetch(srv.url)
+  const seen = await new Promise((resolve, reject) => {
+    const request = net.request(srv.url)
+    request.on('response', (message) => { message.resume(); resolve(message.headers) })
+    request.on('error', reject)
+    request.end()
+  })
+  t.is(response.headers.get('content-type'), 'text/plain')
+  t.is(response.headers.get('etag'), '"first"')
+  t.is(response.headers.get('x-other'), 'one, two')
+  // The same values as net.request's response gives.
+  for (const name of ['content-type', 'etag', 'x-other']) t.is(response.headers.get(name), seen[name])
+  t.is(await response.text(), 'ok')
+})
+
 test('should send a plain GET without a body, with Sec-Fetch-Mode no-cors', async (t) => {
   const srv = await recordingServer(t)
   await (await net.fetch(srv.url)).text()

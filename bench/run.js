@@ -47,7 +47,8 @@ const WORKLOADS = {
 }
 // --clients=undici,electron-net-rs runs only those clients (undici is always kept: the ratios
 // are to it). --baseline=DIR adds 'baseline': electron-net-rs as built in DIR (a checkout of an
-// earlier commit, `npm install`ed), to compare a change with what it changes, interleaved.
+// earlier commit, `npm install`ed), to compare a change with what it changes, interleaved; with
+// electron-net-rs-fetch among the clients, also 'baseline-fetch' (DIR's net.fetch).
 const clientsArg = process.argv.find((a) => a.startsWith('--clients='))
 const baselineArg = process.argv.find((a) => a.startsWith('--baseline='))
 const baseline = baselineArg ? path.resolve(baselineArg.slice('--baseline='.length)) : null
@@ -59,6 +60,9 @@ const CLIENTS = ['undici', 'electron-net-rs', 'electron-net-rs-cookies', 'electr
     ? c === 'undici' || clientsArg.slice('--clients='.length).split(',').includes(c)
     : !NAMED_ONLY.includes(c))
   .concat(baseline ? ['baseline'] : [])
+  .concat(baseline && clientsArg && clientsArg.split(/[=,]/).includes('electron-net-rs-fetch') ? ['baseline-fetch'] : [])
+// What a client name runs: the baselines are this project's clients loaded from DIR.
+const BASELINES = { baseline: 'electron-net-rs', 'baseline-fetch': 'electron-net-rs-fetch' }
 
 const runs = (workload, client) => (!WORKLOADS[workload].clients || WORKLOADS[workload].clients.includes(client)) &&
   !(WORKLOADS[workload].without || []).includes(client)
@@ -82,11 +86,11 @@ function runOne (client, workload, servers) {
   const args = [workload, base, servers.upload, String(spec.n)]
   const [cmd, argv] = client === 'reqwest'
     ? [path.join(RUST_BIN, 'reqwest-client'), args]
-    : [process.execPath, [path.join(__dirname, 'client.js'), client === 'baseline' ? 'electron-net-rs' : client, ...args]]
+    : [process.execPath, [path.join(__dirname, 'client.js'), BASELINES[client] || client, ...args]]
   // Persistent sessions (the default one, with its HTTP cache) live in a directory of the run's,
   // never in the user's.
   const env = { ...process.env, ELECTRON_NET_RS_USER_DATA: servers.userData }
-  if (client === 'baseline') env.ELECTRON_NET_RS_BENCH_PACKAGE = baseline
+  if (BASELINES[client]) env.ELECTRON_NET_RS_BENCH_PACKAGE = baseline
   // Over TLS every client trusts the bench CA. This project's sessions, Node's fetch and reqwest
   // take it from here (Node's variable, as the tests use it); undici and node:https get its
   // contents as `ca` (client.js).

@@ -29,6 +29,12 @@ const kFollowRedirect = Symbol('followRedirect')
 const kTimeout = Symbol('timeout')
 const kSignal = Symbol('signal')
 const kSettled = Symbol('settled')
+// lib/fetch.js reads a response without an IncomingMessage: a function (statusCode,
+// statusMessage, httpVersion, joinedHeaders, request) making the object that stands in for it.
+// That object has IncomingMessage's side of the bargain with ClientRequest:
+// `_storeInternalData(chunk, received)` for every body chunk (null at the end), `destroy(error)`,
+// and `_readMore()` / `_park()` called back on the request for backpressure.
+const kResponseFactory = Symbol('responseFactory')
 
 // Chromium refuses these `Sec-Fetch-Dest` values unless the mode is `navigate` (reference §8.1).
 const NAVIGATION_DESTS = ['document', 'frame', 'iframe', 'fencedframe']
@@ -54,6 +60,7 @@ class ClientRequest extends Writable {
     this[kSignal] = null
     // The engine is done with the request (its end or error delivered, or cancelled from JS).
     this[kSettled] = false
+    this[kResponseFactory] = null
     if (callback) this.once('response', callback)
     if (typeof options === 'object' && options !== null && options.timeout > 0) {
       this.setTimeout(options.timeout)
@@ -214,16 +221,14 @@ class ClientRequest extends Writable {
     }
     switch (kind) {
       case EventKind.RESPONSE: {
-        const response = new IncomingMessage(a, b, c, d, this)
+        const factory = this[kResponseFactory]
+        const response = factory === null ? new IncomingMessage(a, b, c, d, this) : factory(a, b, c, d, this)
         this[kResponse] = response
         this.emit('response', response)
         break
       }
       case EventKind.DATA:
-        if (this[kResponse]) {
-          this[kResponse].emit('download-progress', b)
-          this[kResponse]._storeInternalData(a)
-        }
+        if (this[kResponse]) this[kResponse]._storeInternalData(a, b)
         break
       case EventKind.END:
         if (this[kResponse]) this[kResponse]._storeInternalData(null)
@@ -382,4 +387,4 @@ function redirectHeaders (rawHeaders) {
   return sorted
 }
 
-module.exports = { ClientRequest }
+module.exports = { ClientRequest, kResponseFactory }

@@ -2,29 +2,39 @@
 
 // net.fetch / ses.fetch (reference §11) over ClientRequest, built as Electron's
 // lib/browser/api/net-fetch.ts builds it: a WHATWG Request normalises the arguments, its fields
-// become ClientRequest options and headers, and the IncomingMessage becomes a WHATWG Response
-// (Node's global Request, Response and Headers). Where we go further than Electron (the request
-// body streamed, Response.url and redirected set, the response body pulled with backpressure)
-// the README's "Differences from Electron" says so.
+// become ClientRequest options and headers, and the response becomes a WHATWG Response (Node's
+// global Request, Response and Headers). Where we go further than Electron (the request body
+// streamed, Response.url and redirected set, the response body pulled with backpressure) the
+// README's "Differences from Electron" says so.
+// The response skips IncomingMessage: the ClientRequest hands its head, body chunks and end to
+// the FetchJob (kResponseFactory), which puts them straight into the Response's body stream.
+// A Node Readable between the two cost a stream, listeners and a pause/resume round per chunk
+// (docs/PERFORMANCE.md, "net.fetch speed").
 
 const errors = require('./errors')
+const { splitRawHeaders, DISCARD_DUPLICATES } = require('./incoming-message')
+const { parseUrlString } = require('./options')
 
 // What the response body stream queues ahead of its reader, in bytes. Once the queue is full the
-// IncomingMessage is paused, so the engine stops reading the socket (reference §5).
+// engine gets no credit for the next chunk, so it stops reading the socket (reference §5).
 const BODY_STRATEGY = { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength }
 // Fetch standard: a response with one of these statuses has a null body.
 const NULL_BODY_STATUSES = [101, 204, 205, 304]
 
 // Loaded on first use: client-request.js requires session.js, which requires this module.
 let ClientRequest = null
+let kResponseFactory = null
 function newClientRequest (options) {
-  if (ClientRequest === null) ClientRequest = require('./client-request').ClientRequest
+  if (ClientRequest === null) ({ ClientRequest, kResponseFactory } = require('./client-request'))
   return new ClientRequest(options)
 }
 
 // A response body nobody can read any more (the stream was garbage-collected while paused, so
 // no read was pending) aborts its request: otherwise the request would stay in flight, holding
-// its connection, for as long as the process lives.
+// its connection, for as long as the process lives. Only a paused body can be collected (the
+// job holds its controller strongly otherwise), so a body is registered when it first pauses:
+// most never do, and a registration per fetch made every scavenge ~5x slower on W1 (V8's weak
+// cells, old-space garbage pointing at young streams).
 const collected = new FinalizationRegistry((job) => job.stop())
 
 function fetchWithSession (input, init, session) {
@@ -38,7 +48,7 @@ function fetchWithSession (input, init, session) {
       reject(error)
       return
     }
-    new FetchJob(request, session, resolve, reject).start(init, streamed)
+    new FetchJob(request, session, resolve, reject).send(init, streamed)
   })
 }
 
@@ -58,14 +68,19 @@ class FetchJob {
     // be pending), only weakly while it is paused with a full queue (nothing can be pending).
     this.controller = null
     this.controllerRef = null
+    // A body chunk has arrived that the engine has not been given credit to follow yet.
+    this.owed = false
+    // A null-body response (HEAD, 204, 304...): its bytes are read to the end and dropped.
+    this.discarding = false
     // Set once nothing more happens: the body ended, failed or was cancelled, or the fetch failed.
     this.done = false
-    this.onAbort = this.onAbort.bind(this)
+    // The signal's listener, made only when there is a signal.
+    this.onAbort = null
   }
 
   // `init` is read here only: a Response can outlive the fetch by far, and must not keep the
   // caller's init (and its body) alive. `streamed`: the body is a stream (hasStreamBody).
-  start (init, streamed) {
+  send (init, streamed) {
     const request = this.request
     const signal = request.signal
     if (signal !== null && signal.aborted) {
@@ -77,7 +92,10 @@ class FetchJob {
     if (!request.url.startsWith('http:') && !request.url.startsWith('https:')) {
       return this.refuse(errors.netError('ERR_UNKNOWN_URL_SCHEME'))
     }
-    if (signal !== null) signal.addEventListener('abort', this.onAbort, { once: true })
+    if (signal !== null) {
+      this.onAbort = () => this.abortBySignal()
+      signal.addEventListener('abort', this.onAbort, { once: true })
+    }
 
     const origin = request.headers.get('origin') ?? undefined
     // `same-origin` needs an origin: without one it becomes `include`, so a plain fetch sends and
@@ -110,7 +128,8 @@ class FetchJob {
     }
     this.client = client
     client.on('redirect', (statusCode, method, url) => { this.urlList.push(url) })
-    client.on('response', (message) => this.onResponse(message))
+    client[kResponseFactory] = (statusCode, statusMessage, httpVersion, joinedHeaders) =>
+      this.onResponse(statusCode, statusMessage, joinedHeaders)
     client.on('error', (error) => this.fail(error))
 
     if (request.body === null) {
@@ -182,82 +201,105 @@ class FetchJob {
     }
   }
 
-  onResponse (message) {
+  // Made by the ClientRequest for the response head instead of an IncomingMessage
+  // (kResponseFactory): the job itself takes the body chunks (`_storeInternalData`) and
+  // failures (`destroy`), and feeds them to the Response's body stream.
+  onResponse (statusCode, statusMessage, joinedHeaders) {
     // Aborted meanwhile: ignored, as Electron ignores it.
-    if (this.done) return
-    const nullBody = NULL_BODY_STATUSES.includes(message.statusCode) || this.request.method === 'HEAD'
+    if (this.done) return this
+    const nullBody = NULL_BODY_STATUSES.includes(statusCode) || this.request.method === 'HEAD'
     let response
     try {
-      // Pairs, which the Response makes its own Headers of (one Headers object, not two).
-      const headers = []
-      for (const [name, value] of Object.entries(message.headers)) {
-        // Several Set-Cookie lines become one string, as in Electron.
-        headers.push([name, Array.isArray(value) ? value.join(', ') : value])
-      }
       // The Response constructor refuses a status outside 200-599 with a RangeError, which
       // the fetch rejects with.
-      response = new Response(nullBody ? null : this.bodyStream(message), {
-        status: message.statusCode,
-        statusText: isomorphic(message.statusMessage),
-        headers
+      response = new Response(nullBody ? null : new ReadableStream(this, BODY_STRATEGY), {
+        status: statusCode,
+        statusText: isomorphic(statusMessage)
       })
+      // Appended to the Response's own Headers: cheaper than passing them to the constructor
+      // (which converts the init to a list first), and still checked by Headers.
+      appendHeaders(response.headers, joinedHeaders)
     } catch (error) {
       this.failAndAbort(error)
-      return
+      return this
     }
     describeResponse(response, responseUrl(this.urlList), this.urlList.length > 1)
     if (nullBody) {
       // Whatever the server sent is not anybody's: read it to the end so that the request
       // finishes (and its connection can be reused).
-      message.resume()
+      this.discarding = true
       this.finish()
     }
     const { resolve } = this.settle
     this.settle = null
     resolve(response)
+    return this
   }
 
-  // The response body: a ReadableStream fed from the IncomingMessage, paused while the stream's
-  // queue is full and resumed when its reader asks for more (pull).
-  bodyStream (message) {
-    message.on('data', (chunk) => {
-      const controller = this.currentController()
-      if (controller === null) return
-      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      if (controller.desiredSize <= 0) {
-        message.pause()
-        this.holdWeakly(controller)
-      }
-    })
-    message.on('end', () => {
-      const controller = this.currentController()
+  // The body stream's underlying source (start, pull, cancel): it gets each chunk as the
+  // engine delivers it, and lets the engine read one more (the request's _readMore) only when
+  // the stream wants more. While its queue is full and nobody reads, the request is parked:
+  // the engine stops reading the socket and the request stops keeping Node alive.
+  start (controller) {
+    this.holdStrongly(controller)
+  }
+
+  pull (controller) {
+    if (this.done) return
+    this.holdStrongly(controller)
+    if (this.owed) {
+      this.owed = false
+      this.client._readMore()
+    }
+  }
+
+  // Fetch standard: cancelling the body terminates the fetch.
+  cancel () {
+    this.stop()
+  }
+
+  // ClientRequest's call for every body chunk (null at the end), IncomingMessage's interface.
+  _storeInternalData (chunk) {
+    if (this.discarding) {
+      if (chunk !== null) this.client._readMore()
+      return
+    }
+    if (this.done) return
+    const controller = this.currentController()
+    if (chunk === null) {
       if (controller !== null) controller.close()
       this.finish()
-    })
-    // A failure mid-body (net::ERR_*): reading the body rejects with it.
-    message.on('error', (error) => this.fail(error))
-    const stream = new ReadableStream({
-      start: (controller) => { this.holdStrongly(controller) },
-      pull: (controller) => {
-        if (this.done) return
-        this.holdStrongly(controller)
-        message.resume()
-      },
-      // Fetch standard: cancelling the body terminates the fetch.
-      cancel: () => this.stop()
-    }, BODY_STRATEGY)
-    collected.register(stream, this, this)
-    return stream
+      return
+    }
+    if (controller === null) return
+    // The engine sends the next chunk only once given credit for it, which pull() gives when the
+    // stream asks for more: inside enqueue() (or right after it) while the queue has room, else
+    // once the reader has taken enough of it.
+    this.owed = true
+    controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+    if (this.owed && controller.desiredSize <= 0) {
+      this.client._park()
+      this.holdWeakly(controller)
+    }
+  }
+
+  // ClientRequest's call when the request fails (with the net::ERR_* error: the body errors
+  // with it) or is aborted (no error: the fetch is over already).
+  destroy (error) {
+    if (error) this.fail(error)
   }
 
   holdStrongly (controller) {
     this.controller = controller
-    this.controllerRef = null
   }
 
   holdWeakly (controller) {
     this.controller = null
-    this.controllerRef = new WeakRef(controller)
+    if (this.controllerRef === null) {
+      this.controllerRef = new WeakRef(controller)
+      // The controller goes with its stream (each holds the other), so it stands for it.
+      collected.register(controller, this, this)
+    }
   }
 
   currentController () {
@@ -275,7 +317,7 @@ class FetchJob {
 
   // The signal fired: the fetch rejects (or its body errors) with the signal's reason, and the
   // request is aborted, at whatever stage it is.
-  onAbort () {
+  abortBySignal () {
     if (!this.done) this.failAndAbort(abortReason(this.request.signal))
   }
 
@@ -314,8 +356,8 @@ class FetchJob {
   finish (reason) {
     this.done = true
     this.controller = null
+    if (this.controllerRef !== null) collected.unregister(this)
     this.controllerRef = null
-    collected.unregister(this)
     const signal = this.request.signal
     if (signal !== null) signal.removeEventListener('abort', this.onAbort)
     this.request = null
@@ -337,11 +379,11 @@ function plainGet (input) {
   const text = String(input)
   let url
   try {
-    url = new URL(text)
+    url = parseUrlString(text)
   } catch (cause) {
     throw new TypeError('Failed to parse URL from ' + text, { cause })
   }
-  if (url.username !== '' || url.password !== '') {
+  if (url.hasCredentials) {
     throw new TypeError('Request cannot be constructed from a URL that includes credentials: ' + text)
   }
   return {
@@ -411,6 +453,32 @@ function responseUrl (urlList) {
   return hash === -1 ? url : url.slice(0, hash)
 }
 
+// The response's header lines, as Electron's net.fetch gives them (from IncomingMessage's
+// `headers`): names lower-case, the first value only of the names Chromium keeps once
+// (DISCARD_DUPLICATES), several Set-Cookie lines as one string, any other repeated name joined
+// with ', ' (which Headers.append does).
+function appendHeaders (headers, joinedHeaders) {
+  if (joinedHeaders === '') return
+  const raw = splitRawHeaders(joinedHeaders)
+  let setCookie = null
+  let seen = null
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase()
+    const value = raw[i + 1]
+    if (name === 'set-cookie') {
+      setCookie = setCookie === null ? value : setCookie + ', ' + value
+      continue
+    }
+    if (DISCARD_DUPLICATES.has(name)) {
+      if (seen === null) seen = []
+      else if (seen.includes(name)) continue
+      seen.push(name)
+    }
+    headers.append(name, value)
+  }
+  if (setCookie !== null) headers.append('set-cookie', setCookie)
+}
+
 // A reason phrase as the Fetch standard exposes it (its bytes, one character per byte).
 function isomorphic (text) {
   // eslint-disable-next-line no-control-regex
@@ -422,15 +490,17 @@ function isomorphic (text) {
 function describeResponse (response, url, redirected) {
   Object.defineProperties(response, {
     url: { value: url, configurable: true },
-    redirected: { value: redirected, configurable: true },
     type: BASIC_TYPE,
     clone: CLONE
   })
+  // Not redirected is what the Response constructor gives already.
+  if (redirected) Object.defineProperty(response, 'redirected', REDIRECTED)
   return response
 }
 
 // A fetch without CORS gives a basic response, as Node's own fetch does.
 const BASIC_TYPE = { value: 'basic', configurable: true }
+const REDIRECTED = { value: true, configurable: true }
 const CLONE = {
   value: function clone () {
     return describeResponse(Response.prototype.clone.call(this), this.url, this.redirected)

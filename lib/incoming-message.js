@@ -91,8 +91,10 @@ class IncomingMessage extends Readable {
     throw errors.trailersUnsupported()
   }
 
-  // Called by ClientRequest for every body chunk (null at the end).
-  _storeInternalData (chunk) {
+  // Called by ClientRequest for every body chunk (null at the end), with the body bytes received
+  // so far.
+  _storeInternalData (chunk, received) {
+    if (chunk !== null) this.emit('download-progress', received)
     this[kQueue].push(chunk)
     if (chunk !== null) this[kResumeArmed] = true
     this._pushInternalData()
@@ -134,4 +136,4 @@ function splitRawHeaders (joined) {
   return joined === '' ? [] : joined.split('\0')
 }
 
-module.exports = { IncomingMessage, splitRawHeaders }
+module.exports = { IncomingMessage, splitRawHeaders, DISCARD_DUPLICATES }

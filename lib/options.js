@@ -60,7 +60,8 @@ function pick (value, allowed) {
   return typeof value === 'string' && allowed.includes(value) ? value : undefined
 }
 
-// `new URL(text)` as far as parseOptions reads it: href, protocol, and origin (the initiator).
+// `new URL(text)` as far as parseOptions (and lib/fetch.js) reads it: href, protocol, origin (the
+// initiator), and whether it carries a user name or password.
 // The last result is kept: an app tends to request the same URL again and again (a polling
 // loop, a retry), and parsing it is ~5 % of the JS thread's time per request at 64 requests in
 // flight (bench W2).
@@ -69,7 +70,12 @@ let lastUrl = null
 function parseUrlString (text) {
   if (text !== lastUrlText) {
     const parsed = new URL(text)
-    lastUrl = Object.freeze({ href: parsed.href, protocol: parsed.protocol, origin: parsed.origin })
+    lastUrl = Object.freeze({
+      href: parsed.href,
+      protocol: parsed.protocol,
+      origin: parsed.origin,
+      hasCredentials: parsed.username !== '' || parsed.password !== ''
+    })
     lastUrlText = text
   }
   return lastUrl
@@ -124,7 +130,7 @@ function parseOptions (optionsIn, isSession) {
     partition = options.partition
   }
 
-  const protocol = typeof optionsIn === 'string' ? options.protocol : new URL(urlStr).protocol
+  const protocol = typeof optionsIn === 'string' ? options.protocol : parseUrlString(urlStr).protocol
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw errors.unsupportedProtocol()
   }
@@ -166,4 +172,4 @@ function parseOptions (optionsIn, isSession) {
   }
 }
 
-module.exports = { parseOptions, validateHeader, buildUrl }
+module.exports = { parseOptions, validateHeader, buildUrl, parseUrlString }
