@@ -69,10 +69,11 @@ function pattern (size, seed) {
 
 test('should deliver large HTTP/2 bodies intact, in order, in chunks of at most 1 MiB', async (t) => {
   const size = 12 * 1024 * 1024
-  const bodies = { '/a': pattern(size, 1), '/b': pattern(size, 7) }
+  // '/c': a smaller body of no declared length, joined into buffers of its own size.
+  const bodies = { '/a': pattern(size, 1), '/b': pattern(size, 7), '/c': pattern(96 * 1024, 3) }
   const { url } = await serveHttp2(t, (req, res) => {
     const body = bodies[req.url]
-    res.writeHead(200, { 'content-length': body.length })
+    res.writeHead(200, req.url === '/c' ? {} : { 'content-length': body.length })
     // 16 KiB writes: DATA frames of at most the default frame size.
     let i = 0
     const slices = Array.from({ length: body.length / 16384 }, () => body.subarray(i, (i += 16384)))
@@ -84,7 +85,8 @@ test('should deliver large HTTP/2 bodies intact, in order, in chunks of at most 
   })
   const first = await get(`${url}/a`)
   const second = await get(`${url}/b`)
-  for (const [name, got] of [['/a', first], ['/b', second]]) {
+  const third = await get(`${url}/c`)
+  for (const [name, got] of [['/a', first], ['/b', second], ['/c', third]]) {
     t.is(got.response.httpVersion, '2.0')
     t.true(Buffer.concat(got.chunks).equals(bodies[name]), name)
     const largest = Math.max(...got.chunks.map((c) => c.length))

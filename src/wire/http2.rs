@@ -89,12 +89,32 @@ pub fn wire_headers<'a>(
   list
 }
 
+/// Names the engine sends on most requests that are not among `http`'s standard headers (which
+/// it matches without an allocation): from here they cost no copy per request.
+static ENGINE_NAMES: [HeaderName; 5] = [
+  HeaderName::from_static("sec-fetch-site"),
+  HeaderName::from_static("sec-fetch-mode"),
+  HeaderName::from_static("sec-fetch-dest"),
+  HeaderName::from_static("sec-fetch-user"),
+  HeaderName::from_static("priority"),
+];
+
+fn header_name(name: &str) -> Result<HeaderName, NetError> {
+  if let Some(known) = ENGINE_NAMES
+    .iter()
+    .find(|known| known.as_str().eq_ignore_ascii_case(name))
+  {
+    return Ok(known.clone());
+  }
+  HeaderName::from_bytes(name.as_bytes()).map_err(|_| NetError::ERR_INVALID_ARGUMENT)
+}
+
 /// The headers as hyper sends them: names lower-cased, values moved rather than copied where
 /// they are already owned (one request's head used to cost two copies of every header).
 pub fn header_map(list: Vec<WireHeader<'_>>) -> Result<HeaderMap, NetError> {
   let mut map = HeaderMap::with_capacity(list.len());
   for (name, value) in list {
-    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| NetError::ERR_INVALID_ARGUMENT)?;
+    let name = header_name(name)?;
     let value = match value {
       Cow::Borrowed(v) => HeaderValue::from_str(v),
       Cow::Owned(v) => HeaderValue::try_from(v),

@@ -7,7 +7,7 @@ use http_body_util::BodyExt;
 
 use crate::config::TUNING;
 use crate::errors::{classify, NetError, Stage};
-use crate::wire::http1::read_block::Block;
+use crate::wire::http1::read_block::{self, Block};
 use crate::wire::http1::{self, body::Decoder};
 use crate::wire::http2::MAX_FRAME_SIZE;
 use crate::wire::origin::Target;
@@ -55,18 +55,19 @@ pub(super) enum Wire {
 pub(super) struct H2Body {
   incoming: hyper::body::Incoming,
   block: Option<Block>,
-  /// A frame taken that did not fit the last block's room: the next chunk starts with it.
-  carried: Option<Bytes>,
+  /// A large body: its length says so, or frames in hand came to 128 KiB at once.
+  large: bool,
   /// An error met after frames already joined into a chunk: the next read returns it.
   failed: Option<NetError>,
 }
 
 impl Wire {
   pub(super) fn h2(incoming: hyper::body::Incoming) -> Wire {
+    let large = incoming.size_hint().lower() >= read_block::BLOCK as u64;
     Wire::H2(Box::new(H2Body {
       incoming,
       block: None,
-      carried: None,
+      large,
       failed: None,
     }))
   }
@@ -123,7 +124,7 @@ impl BodyReader {
   pub fn settle(&mut self) -> Result<bool, NetError> {
     match &mut self.wire {
       Wire::H1 { conn, decoder, .. } => conn.settle(decoder),
-      Wire::H2(body) => Ok(body.carried.is_none() && body.failed.is_none() && body.incoming.is_end_stream()),
+      Wire::H2(body) => Ok(body.failed.is_none() && body.incoming.is_end_stream()),
       Wire::Empty => Ok(true),
       Wire::Stored(body) => Ok(body.is_done()),
     }
@@ -201,54 +202,57 @@ impl Wire {
 impl H2Body {
   /// The next DATA frame, and with it whatever else has already arrived, up to the HTTP/1
   /// read size, as one chunk: HTTP/2 delivers small frames (nginx sends 8 KiB), and each chunk
-  /// costs JS an event. Several frames are copied into a recycled block (`read_block`), as a
-  /// large HTTP/1 download reads into one: a fresh buffer per chunk cost a page fault per
-  /// 4 KiB (~10 % of the engine thread on bench W10). A frame that arrives alone is handed
-  /// over as it is.
+  /// costs JS an event. In a large body (1 MiB or more, or frames in hand that came to
+  /// 128 KiB at once) they are copied into a recycled block (`read_block`), as a large HTTP/1
+  /// download reads into one: a fresh buffer per chunk cost page faults (~10 % of the engine
+  /// thread on bench W10). Elsewhere they go into a buffer of their own size (a 1 MiB block per
+  /// small response would be mostly unused). A frame that arrives alone is handed over as it
+  /// is.
   async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
     if let Some(e) = self.failed.take() {
       return Err(e);
     }
-    let first = match self.carried.take() {
-      Some(frame) => frame,
-      None => match next_h2_data(&mut self.incoming).await? {
-        Some(frame) => frame,
-        None => return Ok(None),
-      },
+    let Some(first) = next_h2_data(&mut self.incoming).await? else {
+      return Ok(None);
     };
-    let second = match next_h2_data(&mut self.incoming).now_or_never() {
-      Some(Ok(Some(frame))) => frame,
-      Some(Err(e)) => return Err(e),
-      Some(Ok(None)) | None => return Ok(Some(first)),
-    };
+    let mut more = Vec::new();
+    let mut total = first.len();
+    // Frames are at most MAX_FRAME_SIZE (h2 refuses larger ones): the chunk fits a block.
+    while total + MAX_FRAME_SIZE <= TUNING.read_chunk {
+      match next_h2_data(&mut self.incoming).now_or_never() {
+        Some(Ok(Some(frame))) => {
+          total += frame.len();
+          more.push(frame);
+        }
+        // After the frames already taken: JS gets them first, then the error.
+        Some(Err(e)) => {
+          self.failed = Some(e);
+          break;
+        }
+        Some(Ok(None)) | None => break,
+      }
+    }
+    if more.is_empty() {
+      return Ok(Some(first));
+    }
+    let frames = std::iter::once(first).chain(more);
+    self.large |= total >= TUNING.block_min_room;
+    if !self.large {
+      let mut joined = bytes::BytesMut::with_capacity(total);
+      for frame in frames {
+        joined.extend_from_slice(&frame);
+      }
+      return Ok(Some(joined.freeze()));
+    }
     let mut block = match self.block.take() {
-      Some(block) if block.room_len() >= first.len() + second.len() => block,
+      Some(block) if block.room_len() >= total => block,
       _ => Block::take(),
     };
+    let room = block.room();
     let mut filled = 0;
-    let mut next = Some(second);
-    let mut frame = first;
-    loop {
-      let room = &mut block.room()[filled..];
-      if frame.len() > room.len() {
-        self.carried = Some(frame);
-        break;
-      }
-      room[..frame.len()].copy_from_slice(&frame);
+    for frame in frames {
+      room[filled..filled + frame.len()].copy_from_slice(&frame);
       filled += frame.len();
-      frame = match next.take() {
-        Some(frame) => frame,
-        None if block.room_len() - filled < MAX_FRAME_SIZE => break,
-        None => match next_h2_data(&mut self.incoming).now_or_never() {
-          Some(Ok(Some(frame))) => frame,
-          // After the frames already copied: JS gets them first, then the error.
-          Some(Err(e)) => {
-            self.failed = Some(e);
-            break;
-          }
-          Some(Ok(None)) | None => break,
-        },
-      };
     }
     let chunk = block.lend(filled);
     if block.room_len() >= TUNING.block_min_room {

@@ -42,10 +42,9 @@ pub(super) async fn exchange_h2(
     .send_request(request)
     .await
     .map_err(|e| classify(&e, Stage::ReadHeaders))?;
-  let (lines, bytes) = response
-    .headers()
-    .iter()
-    .fold((0, 0), |(l, b), (n, v)| (l + 1, b + n.as_str().len() + v.len() + 2));
+  let (lines, bytes) = response.headers().iter().fold((0, 0), |(l, b), (n, v)| {
+    (l + 1, b + n.as_str().len() + v.len() + 2)
+  });
   let mut headers = HeaderBlock::with_capacity(lines, bytes);
   for (name, value) in response.headers() {
     headers.push(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
