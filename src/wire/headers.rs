@@ -201,4 +201,34 @@ mod tests {
       h(&[("content-length", "3"), ("x-a", "1"), ("user-agent", "UA")])
     );
   }
+
+  #[test]
+  fn h2_priority_goes_last_unless_the_caller_set_one_and_names_go_lower_case() {
+    let engine = engine(&[("User-Agent", "UA")]);
+    let as_sent = |user: &[(String, String)]| {
+      let list = http2::wire_headers("POST", BodySize::Known(2), &engine, user, Some("u=4"));
+      let map = http2::header_map(list).unwrap();
+      map
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap().to_string()))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+      as_sent(&h(&[("X-A", "1"), ("Keep-Alive", "5")])),
+      h(&[
+        ("content-length", "2"),
+        ("x-a", "1"),
+        ("user-agent", "UA"),
+        ("priority", "u=4")
+      ])
+    );
+    assert_eq!(
+      as_sent(&h(&[("Priority", "u=1")])),
+      h(&[
+        ("content-length", "2"),
+        ("priority", "u=1"),
+        ("user-agent", "UA")
+      ])
+    );
+  }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::errors::{classify, NetError, Stage};
+use crate::wire::header_block::HeaderBlock;
 use crate::wire::headers::{self};
 use crate::wire::http2::{H2Body, H2Sender};
 use crate::wire::pool::CloseWatch;
@@ -18,22 +19,21 @@ pub(super) async fn exchange_h2(
   events: &Arc<dyn UploadEvents>,
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
-  let mut engine = out.engine.clone();
-  if let Some(priority) = out.h2_priority {
-    engine.last.push(("priority", priority.into()));
-  }
-  let wire = crate::wire::http2::compose(out.method, body_size(&body), &engine, out.user);
+  let wire = crate::wire::http2::wire_headers(
+    out.method,
+    body_size(&body),
+    out.engine,
+    out.user,
+    out.h2_priority,
+  );
   headers::check_wire_safe(&wire)?;
-  let h2_body = h2_body(body, events);
-  let mut builder = http::Request::builder()
-    .method(out.method)
-    .uri(&out.url[..url::Position::AfterQuery]);
-  for (name, value) in &wire {
-    builder = builder.header(name.as_str(), value.as_str());
-  }
-  let request = builder
-    .body(h2_body)
+  let header_map = crate::wire::http2::header_map(wire)?;
+  let mut request = http::Request::new(h2_body(body, events));
+  *request.method_mut() =
+    http::Method::from_bytes(out.method.as_bytes()).map_err(|_| NetError::ERR_INVALID_ARGUMENT)?;
+  *request.uri_mut() = http::Uri::try_from(&out.url[..url::Position::AfterQuery])
     .map_err(|_| NetError::ERR_INVALID_ARGUMENT)?;
+  *request.headers_mut() = header_map;
   sender
     .ready()
     .await
@@ -42,11 +42,13 @@ pub(super) async fn exchange_h2(
     .send_request(request)
     .await
     .map_err(|e| classify(&e, Stage::ReadHeaders))?;
-  let headers = response
-    .headers()
-    .iter()
-    .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes())))
-    .collect();
+  let (lines, bytes) = response.headers().iter().fold((0, 0), |(l, b), (n, v)| {
+    (l + 1, b + n.as_str().len() + v.len() + 2)
+  });
+  let mut headers = HeaderBlock::with_capacity(lines, bytes);
+  for (name, value) in response.headers() {
+    headers.push(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
+  }
   Ok(ResponseStart {
     status: response.status().as_u16(),
     // HTTP/2 has no reason phrase (Chromium reports '').
@@ -54,7 +56,7 @@ pub(super) async fn exchange_h2(
     http_version: "2.0",
     headers,
     body: BodyReader {
-      wire: Wire::H2(response.into_body()),
+      wire: Wire::h2(response.into_body()),
       closed,
     },
     tunnel_challenge: false,
