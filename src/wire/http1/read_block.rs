@@ -13,6 +13,7 @@
 //! body plus at most one block's unfilled room.
 
 use crate::config::TUNING;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,39 @@ use bytes::Bytes;
 /// Size of one block: the largest chunk handed to JS at once.
 pub const BLOCK: usize = TUNING.read_chunk;
 
-static FREE: Mutex<Vec<Box<[u8]>>> = Mutex::new(Vec::new());
+static FREE: Mutex<Vec<Pages>> = Mutex::new(Vec::new());
+
+/// `BLOCK` bytes from the system allocator (glibc's `malloc`, which `mmap`s a block this size),
+/// not the addon's global one: blocks are freed on the JS thread and allocated on the engine's,
+/// mimalloc did not give a freed block's pages to the next one at once, and a W3 download
+/// touched twice the fresh memory it touches with these (docs/PERFORMANCE.md, the allocator).
+struct Pages(NonNull<u8>);
+
+// Safety: plain bytes owned by this value alone.
+unsafe impl Send for Pages {}
+
+impl Pages {
+  const LAYOUT: Layout = match Layout::from_size_align(BLOCK, 64) {
+    Ok(layout) => layout,
+    Err(_) => panic!("BLOCK is a valid allocation size"),
+  };
+
+  fn new() -> Pages {
+    // Safety: `LAYOUT` has a non-zero size.
+    let ptr = unsafe { System.alloc_zeroed(Self::LAYOUT) };
+    match NonNull::new(ptr) {
+      Some(ptr) => Pages(ptr),
+      None => std::alloc::handle_alloc_error(Self::LAYOUT),
+    }
+  }
+}
+
+impl Drop for Pages {
+  fn drop(&mut self) {
+    // Safety: allocated by `System` with `LAYOUT` in `new`, and freed only here.
+    unsafe { System.dealloc(self.0.as_ptr(), Self::LAYOUT) }
+  }
+}
 
 /// Reads that went straight into a block, for the tests (`directReadCount()`), which check that
 /// a large download takes this path at all.
@@ -36,32 +69,42 @@ pub fn direct_reads() -> u64 {
   DIRECT_READS.load(Ordering::Relaxed)
 }
 
-fn free_list() -> std::sync::MutexGuard<'static, Vec<Box<[u8]>>> {
+fn free_list() -> std::sync::MutexGuard<'static, Vec<Pages>> {
   FREE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A block's memory, shared by the [`Block`] that fills it and the chunks lent out of it; back to
 /// the pool once all of them are gone.
 struct Memory {
-  /// From `Box::into_raw`, `BLOCK` bytes. Only ever accessed in disjoint ranges: the filled
-  /// part only through shared slices (the chunks), the room after it only through the one
-  /// `Block`, by `&mut self`.
-  bytes: NonNull<[u8]>,
+  /// `BLOCK` bytes. Only ever accessed in disjoint ranges: the filled part only through shared
+  /// slices (the chunks), the room after it only through the one `Block`, by `&mut self`.
+  /// Always `Some` but in `drop`.
+  pages: Option<Pages>,
 }
 
-// Safety: the bytes are owned by `Memory` (a `Box<[u8]>` in all but name), and the ranges handed
-// out never overlap a range being written (see `bytes`).
+impl Memory {
+  fn start(&self) -> *mut u8 {
+    self
+      .pages
+      .as_ref()
+      .map_or(std::ptr::null_mut(), |p| p.0.as_ptr())
+  }
+}
+
+// Safety: the bytes are owned by `Memory`, and the ranges handed out never overlap a range being
+// written (see `pages`).
 unsafe impl Send for Memory {}
 unsafe impl Sync for Memory {}
 
 impl Drop for Memory {
   fn drop(&mut self) {
-    // Safety: `bytes` came from `Box::into_raw` and every slice of it is gone with the last
-    // reference to this `Memory`.
-    let mem = unsafe { Box::from_raw(self.bytes.as_ptr()) };
+    // Every slice of the pages is gone with the last reference to this `Memory`.
+    let Some(pages) = self.pages.take() else {
+      return;
+    };
     let mut free = free_list();
     if free.len() < TUNING.blocks_kept {
-      free.push(mem);
+      free.push(pages);
     }
   }
 }
@@ -75,19 +118,16 @@ pub struct Block {
 
 impl Block {
   pub fn take() -> Block {
-    let mem = free_list()
-      .pop()
-      .unwrap_or_else(|| vec![0u8; BLOCK].into_boxed_slice());
-    let bytes = NonNull::from(Box::leak(mem));
+    let pages = free_list().pop().unwrap_or_else(Pages::new);
     Block {
-      memory: Arc::new(Memory { bytes }),
+      memory: Arc::new(Memory { pages: Some(pages) }),
       filled: 0,
     }
   }
 
   /// The part not lent out yet, to read into.
   pub fn room(&mut self) -> &mut [u8] {
-    let start = self.memory.bytes.as_ptr() as *mut u8;
+    let start = self.memory.start();
     // Safety: in bounds (`filled <= BLOCK`), and no chunk covers `filled..` (see `Memory`);
     // `&mut self` keeps this the only mutable view.
     unsafe { std::slice::from_raw_parts_mut(start.add(self.filled), BLOCK - self.filled) }
@@ -119,7 +159,7 @@ struct Lent {
 
 impl AsRef<[u8]> for Lent {
   fn as_ref(&self) -> &[u8] {
-    let start = self.memory.bytes.as_ptr() as *const u8;
+    let start = self.memory.start() as *const u8;
     // Safety: `start..start + len` was filled before it was lent and is never written again.
     unsafe { std::slice::from_raw_parts(start.add(self.start), self.len) }
   }
@@ -130,7 +170,7 @@ mod tests {
   use super::*;
 
   fn is_idle(ptr: *const u8) -> bool {
-    free_list().iter().any(|m| m.as_ptr() == ptr)
+    free_list().iter().any(|m| m.0.as_ptr() as *const u8 == ptr)
   }
 
   #[test]
