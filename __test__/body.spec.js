@@ -338,7 +338,7 @@ test('should deliver a 64 MiB download intact, in chunks of at most 1 MiB, and r
   })
   const directReads = () => require('../lib/bridge').binding().directReadCount()
   const before = directReads()
-  const a = await download(net, `${srv.url}/a`)
+  const a = await download(net, `${srv.url}/a`, { pauseEvery: 8 * 1024 * 1024 })
   t.true(a.body.equals(payloads['/a']))
   t.true(a.max <= 1024 * 1024, `largest chunk ${a.max} bytes`)
   // The download did take the recycled-block path this test is about.

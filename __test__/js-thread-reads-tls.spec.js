@@ -270,7 +270,7 @@ test.serial('should deliver a 64 MiB HTTPS download intact through the recycled 
   })
   const directReads = () => require('../lib/bridge').binding().directReadCount()
   const before = directReads()
-  const a = await within(download(net, `${srv.url}/a`), 30000, 'the 64 MiB download')
+  const a = await within(download(net, `${srv.url}/a`, { pauseEvery: 8 * 1024 * 1024 }), 30000, 'the 64 MiB download')
   t.true(a.body.equals(payloads['/a']), 'intact')
   t.true(a.max <= 1024 * 1024, `largest chunk ${a.max} bytes`)
   t.true(directReads() > before, 'read into recycled blocks')

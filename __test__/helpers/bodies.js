@@ -14,13 +14,25 @@ function pattern (size, seed) {
 
 // GETs `url` with `net` and resolves with the status, the whole body (a Buffer), how many chunks
 // it came in and the largest; rejects on the request's or the response's error.
-function download (net, url) {
+// `pauseEvery` (bytes) pauses the response for `pauseMs` each time that much more has arrived:
+// a server in the test's own process then fills the socket's buffers meanwhile, so the reads
+// after it come back full however busy the machine is (the recycled-block path needs that).
+function download (net, url, { pauseEvery = 0, pauseMs = 50 } = {}) {
   return new Promise((resolve, reject) => {
     const request = net.request(url)
     request.on('error', reject)
     request.on('response', (response) => {
       const chunks = []
-      response.on('data', (c) => chunks.push(c))
+      let sincePause = 0
+      response.on('data', (c) => {
+        chunks.push(c)
+        sincePause += c.length
+        if (pauseEvery && sincePause >= pauseEvery) {
+          sincePause = 0
+          response.pause()
+          setTimeout(() => response.resume(), pauseMs)
+        }
+      })
       response.on('error', reject)
       response.on('end', () => resolve({
         status: response.statusCode,
