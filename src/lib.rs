@@ -12,11 +12,10 @@
 //! [`errors`] (Chromium's error names) and [`config`] (every tunable and environment variable)
 //! are shared by all three.
 
-/// The engine allocates per request (hyper's and h2's tasks, channels and header maps, rustls's
-/// record buffers) and per large body; glibc's malloc was ~24 % of the engine thread on W8.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::SplitAllocator = allocator::SplitAllocator;
 
+mod allocator;
 mod binding;
 mod config;
 mod errors;

@@ -170,7 +170,7 @@ mod tests {
   use super::*;
 
   fn is_idle(ptr: *const u8) -> bool {
-    free_list().iter().any(|m| m.0.as_ptr() as *const u8 == ptr)
+    free_list().iter().any(|m| std::ptr::eq(m.0.as_ptr(), ptr))
   }
 
   #[test]
