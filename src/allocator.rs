@@ -2,11 +2,11 @@
 //!
 //! Per request the engine makes many small allocations (hyper's and h2's tasks, channels and
 //! header maps, HPACK copies, our events): glibc's `malloc` was ~24 % of the engine thread on
-//! bench W8, and mimalloc serves them faster (W8 +15-30 %, W7 +5-10 % in same-run A/B runs).
+//! bench W8, and mimalloc serves them faster (W8 +14-33 %, W7 +5-12 % in same-run A/B runs).
 //! Large buffers (read buffers, TLS records, body chunks) stay with glibc: they are often freed
 //! on another thread than the one that allocated them (a chunk is let go of on the JS thread),
-//! and with every allocation in mimalloc a 256 MiB download (W3) faulted in up to three times
-//! the fresh pages and peaked 20-50 MiB higher. docs/PERFORMANCE.md has the measurements.
+//! and with every allocation in mimalloc a 256 MiB download (W3) faulted in up to 3.5 times the
+//! fresh pages and peaked up to 52 MiB higher. docs/PERFORMANCE.md has the measurements.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
