@@ -14,25 +14,17 @@ const https = require('node:https')
 const netServer = require('node:net')
 const tls = require('node:tls')
 const { Duplex } = require('node:stream')
-const path = require('node:path')
 const test = require('ava')
 const { certs, serveHttps, serveHttp2 } = require('./helpers/tls')
 const { net } = require('..')
 const { collect, serve } = require('./helpers/listen')
 const { runNode } = require('./helpers/child')
-const { sleep, pattern, download } = require('./helpers/bodies')
+const { SEQUENTIAL_CHILD: CHILD } = require('./helpers/sequential-child')
+const { sleep, within, pattern, download } = require('./helpers/bodies')
 const { observe, expectEvents, ORDERS } = require('./helpers/raw-server')
 
 const jsThreadReads = () => require('../lib/bridge').binding().jsThreadReadCount()
 const SUCCESS = ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close']
-
-function within (promise, ms, what) {
-  let timer
-  const limit = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
-}
 
 // An HTTPS server answering by path: /warm at once; /slow/<ms>/<tag> after <ms>; /hang never
 // (each arrival resolves the promise `nextHang()` handed out). `connections` counts TLS
@@ -333,33 +325,6 @@ test.serial('should keep reading HTTP/2 responses on the engine, not the JS thre
   // leave a watch on a socket another thread owns.
   t.is(jsThreadReads() - before, 0)
 })
-
-const CHILD = `
-const { net } = require(${JSON.stringify(path.join(__dirname, '..'))})
-const bridge = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'bridge'))})
-const [base, ...paths] = process.argv.slice(1)
-const out = { results: [] }
-function one (p) {
-  return new Promise((resolve) => {
-    const request = net.request(base + p)
-    request.on('error', (e) => { out.results.push('error ' + e.message); resolve() })
-    request.on('abort', () => { out.results.push('aborted'); resolve() })
-    request.on('response', (response) => {
-      let body = ''
-      response.on('data', (c) => { body += c })
-      response.on('close', () => { out.results.push(response.statusCode + ' ' + body); resolve() })
-    })
-    request.end()
-    if (p === '/hang') setTimeout(() => request.abort(), 100)
-  })
-}
-;(async () => {
-  for (const p of paths) await one(p)
-  out.reads = bridge.binding().jsThreadReadCount()
-  out.doneAt = Date.now()
-  console.log(JSON.stringify(out))
-})()
-`
 
 test.serial('should let a process exit by itself after HTTPS requests read on the JS thread', async (t) => {
   const srv = await tlsServer(t)

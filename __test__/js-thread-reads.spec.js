@@ -12,26 +12,16 @@
 
 const http = require('node:http')
 const netModule = require('node:net')
-const path = require('node:path')
 const test = require('ava')
 const { net, session } = require('..')
 const { listen, collect } = require('./helpers/listen')
 const { runNode } = require('./helpers/child')
-const { sleep, pattern } = require('./helpers/bodies')
+const { SEQUENTIAL_CHILD: CHILD } = require('./helpers/sequential-child')
+const { sleep, within, pattern } = require('./helpers/bodies')
 const { observe, expectHealthy, expectEvents, ORDERS } = require('./helpers/raw-server')
 
 const jsThreadReads = () => require('../lib/bridge').binding().jsThreadReadCount()
 const SUCCESS = ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close']
-
-// Resolves with `promise`, or rejects after `ms` naming `what` (a hang becomes a failure that
-// says what hung, not an ava timeout).
-function within (promise, ms, what) {
-  let timer
-  const limit = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
-}
 
 // A server answering by path: /warm at once; /slow/<ms>/<tag> after <ms>; /hang never (each
 // arrival resolves the promise `nextHang()` handed out, with the server's request and a promise
@@ -406,35 +396,6 @@ test.serial('should time out a request watched on the JS thread, and keep one wh
   t.is(handled.body, 'slow handled')
   t.deepEqual(handled.events, SUCCESS)
 })
-
-// A child process that makes requests in sequence (each a path of argv[1]), printing what it
-// got, and must then exit by itself. '/hang' paths are aborted 100 ms after they start.
-const CHILD = `
-const { net } = require(${JSON.stringify(path.join(__dirname, '..'))})
-const bridge = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'bridge'))})
-const [base, ...paths] = process.argv.slice(1)
-const out = { results: [] }
-function one (p) {
-  return new Promise((resolve) => {
-    const request = net.request(base + p)
-    request.on('error', (e) => { out.results.push('error ' + e.message); resolve() })
-    request.on('abort', () => { out.results.push('aborted'); resolve() })
-    request.on('response', (response) => {
-      let body = ''
-      response.on('data', (c) => { body += c })
-      response.on('close', () => { out.results.push(response.statusCode + ' ' + body); resolve() })
-    })
-    request.end()
-    if (p === '/hang') setTimeout(() => request.abort(), 100)
-  })
-}
-;(async () => {
-  for (const p of paths) await one(p)
-  out.reads = bridge.binding().jsThreadReadCount()
-  out.doneAt = Date.now()
-  console.log(JSON.stringify(out))
-})()
-`
 
 function runChild (url, paths, env = {}) {
   return runNode(['-e', CHILD, url, ...paths], env)

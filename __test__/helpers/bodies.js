@@ -4,6 +4,16 @@
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// Resolves with `promise`, or rejects after `ms` naming `what` (a hang becomes a failure that
+// says what hung, not an ava timeout).
+function within (promise, ms, what) {
+  let timer
+  const limit = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
+}
+
 // A body in which every 4-byte word is its own offset (xor `seed`): a lost, doubled or reordered
 // piece shows. Any size (a last partial word is cut from a full one).
 function pattern (size, seed) {
@@ -45,4 +55,4 @@ function download (net, url, { pauseEvery = 0, pauseMs = 50 } = {}) {
   })
 }
 
-module.exports = { sleep, pattern, download }
+module.exports = { sleep, within, pattern, download }
