@@ -215,35 +215,31 @@ impl Connection {
     n
   }
 
-  /// One read into the buffer's spare room: on the JS thread straight from the socket when it
-  /// is plain TCP or TLS over it (`socket_watch::read`), else through tokio.
+  /// One read into the buffer's spare room. When this task is polled on the JS thread and the
+  /// socket is our own (plain, or under TLS), the socket is read right here (`PlainTcp`'s
+  /// `read_here`); else through tokio.
   fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-    match &mut self.io {
-      Stream::Plain(tcp) if tcp.may_read_here() => {
-        if let Some(fd) = tcp.fd() {
-          match crate::wire::socket_watch::read(fd, &mut self.buf) {
-            // Nothing there yet: the JS thread watches the socket from now on, and only it
-            // should wake for it.
-            Some(Poll::Pending) => {
-              if let Err(e) = tcp.leave_reactor() {
-                return Poll::Ready(Err(e));
-              }
-              crate::wire::socket_watch::want(fd);
-              return Poll::Pending;
-            }
-            Some(read) => return read,
-            None => {}
-          }
-        }
+    let here = match self.io.tcp_mut() {
+      Some(tcp) if crate::wire::socket_watch::polling_here() => {
+        tcp.set_read_here(true);
+        tcp.fd()
       }
-      Stream::Tls(tls) if crate::wire::socket_watch::polling_here() => {
-        return poll_fill_tls_here(tls, &mut self.buf, cx);
-      }
-      _ => {}
-    }
+      _ => None,
+    };
     let mut read_buf = ReadBuf::uninit(self.buf.spare_capacity_mut());
-    ready!(Pin::new(&mut self.io).poll_read(cx, &mut read_buf))?;
+    let polled = Pin::new(&mut self.io).poll_read(cx, &mut read_buf);
     let n = read_buf.filled().len();
+    if let Some(fd) = here {
+      if let Some(tcp) = self.io.tcp_mut() {
+        tcp.set_read_here(false);
+      }
+      // Over TLS the socket's read can come back empty (and ask for a watch) while the stream
+      // still returns bytes it had decrypted already: the caller goes on instead of waiting.
+      if polled.is_ready() {
+        crate::wire::socket_watch::unwant(fd);
+      }
+    }
+    ready!(polled)?;
     // SAFETY: the reader initialised the `n` bytes it filled.
     unsafe { self.buf.advance_mut(n) };
     Poll::Ready(Ok(n))
@@ -527,29 +523,4 @@ fn unclean_tls_close(e: &io::Error) -> bool {
 
 fn read_error(e: &io::Error, stage: Stage) -> NetError {
   crate::errors::classify(e, stage)
-}
-
-/// One read through TLS on the JS thread: the socket under it may be read here (`plain_tcp`), and
-/// a `want` its read left is taken back when TLS returns bytes anyway (already decrypted ones).
-fn poll_fill_tls_here(
-  tls: &mut TlsOverTcp,
-  buf: &mut BytesMut,
-  cx: &mut Context<'_>,
-) -> Poll<io::Result<usize>> {
-  let tcp = tls.get_mut().0;
-  let fd = tcp.fd();
-  tcp.set_read_here(true);
-  let mut read_buf = ReadBuf::uninit(buf.spare_capacity_mut());
-  let polled = Pin::new(&mut *tls).poll_read(cx, &mut read_buf);
-  let n = read_buf.filled().len();
-  tls.get_mut().0.set_read_here(false);
-  if polled.is_ready() {
-    if let Some(fd) = fd {
-      crate::wire::socket_watch::unwant(fd);
-    }
-  }
-  ready!(polled)?;
-  // SAFETY: the reader initialised the `n` bytes it filled.
-  unsafe { buf.advance_mut(n) };
-  Poll::Ready(Ok(n))
 }

@@ -16,8 +16,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub struct PlainTcp {
   fd: RawFd,
   state: State,
-  /// Set by `http1::Connection` around one read through the TLS stream over this socket: the
-  /// read may then be done on the JS thread (see [`AsyncRead`] below). Never set for HTTP/2,
+  /// Set by `http1::Connection` around one read of its stream (this socket, or TLS over it):
+  /// the read may then be done on the JS thread (see [`AsyncRead`] below). Never set for HTTP/2,
   /// whose connection task reads on the engine.
   read_here: bool,
   /// A write waits on tokio's reactor: the socket must not leave it (the waker would be lost,
@@ -64,6 +64,16 @@ impl PlainTcp {
   /// Lets (or stops letting) the next reads be done on the JS thread (see `read_here`).
   pub fn set_read_here(&mut self, here: bool) {
     self.read_here = here;
+  }
+
+  /// A write through the reactor, remembering whether it waits there.
+  fn write_reactor(
+    &mut self,
+    write: impl FnOnce(Pin<&mut tokio::net::TcpStream>) -> Poll<io::Result<usize>>,
+  ) -> Poll<io::Result<usize>> {
+    let polled = write(Pin::new(self.reactor()?));
+    self.write_waiting = polled.is_pending();
+    polled
   }
 
   /// Takes the socket out of tokio's reactor (the JS thread is about to watch it).
@@ -120,9 +130,9 @@ impl PlainTcp {
   }
 }
 
-/// Reads through tokio, except under TLS while `read_here` is set and the task is polled on the
-/// JS thread: then a plain `recv`, and on an empty socket the socket leaves the reactor and the
-/// JS thread watches it (`socket_watch`), as `Connection::poll_fill` does for plain HTTP.
+/// Reads through tokio, except while `read_here` is set and the task is polled on the JS thread
+/// (plain HTTP, or TLS over this socket: `Connection::poll_fill`): then a plain `recv`, and on
+/// an empty socket the socket leaves the reactor and the JS thread watches it (`socket_watch`).
 impl AsyncRead for PlainTcp {
   fn poll_read(
     self: Pin<&mut Self>,
@@ -132,7 +142,7 @@ impl AsyncRead for PlainTcp {
     let me = self.get_mut();
     if me.read_here && me.may_read_here() {
       if let Some(fd) = me.fd() {
-        match crate::wire::socket_watch::read_into(fd, buf) {
+        match crate::wire::socket_watch::read(fd, buf) {
           Some(Poll::Pending) => {
             me.leave_reactor()?;
             crate::wire::socket_watch::want(fd);
@@ -164,18 +174,6 @@ impl AsyncRead for PlainTcp {
 impl Drop for PlainTcp {
   fn drop(&mut self) {
     crate::wire::socket_watch::unwant(self.fd);
-  }
-}
-
-impl PlainTcp {
-  /// A write through the reactor, remembering whether it waits there.
-  fn write_reactor(
-    &mut self,
-    write: impl FnOnce(Pin<&mut tokio::net::TcpStream>) -> Poll<io::Result<usize>>,
-  ) -> Poll<io::Result<usize>> {
-    let polled = write(Pin::new(self.reactor()?));
-    self.write_waiting = polled.is_pending();
-    polled
   }
 }
 

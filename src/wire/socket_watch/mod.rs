@@ -25,7 +25,6 @@ use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 
-use bytes::{BufMut, BytesMut};
 use tokio::io::ReadBuf;
 
 /// Reads done on the JS thread, for the tests (`jsThreadReadCount()`), which check that
@@ -87,27 +86,11 @@ fn enabled() -> bool {
   cfg!(feature = "js-thread-reads") && crate::config::env().js_thread_reads
 }
 
-/// Reads from `fd` into `buf`'s spare room when the current task is being polled on the JS
-/// thread; `None` when it is not (the caller then reads through tokio). On an empty socket it
-/// returns `Pending` without registering any waker: the caller then hands the socket to the
-/// task's watch with [`want`].
-pub fn read(fd: RawFd, buf: &mut BytesMut) -> Option<Poll<io::Result<usize>>> {
-  if !polling_here() {
-    return None;
-  }
-  let spare = buf.spare_capacity_mut();
-  let read = recv_into(fd, spare);
-  if let Poll::Ready(Ok(n)) = read {
-    JS_THREAD_READS.fetch_add(1, Ordering::Relaxed);
-    // SAFETY: `recv` initialised the `n` bytes it reported, which is what `advance_mut` needs.
-    unsafe { buf.advance_mut(n) };
-  }
-  Some(read)
-}
-
-/// [`read`] into a `ReadBuf` (what a TLS stream hands the socket under it: see
-/// `http1::plain_tcp`).
-pub fn read_into(fd: RawFd, buf: &mut ReadBuf<'_>) -> Option<Poll<io::Result<()>>> {
+/// Reads from `fd` into `buf` when the current task is being polled on the JS thread; `None`
+/// when it is not (the caller then reads through tokio). On an empty socket it returns
+/// `Pending` without registering any waker: the caller then hands the socket to the task's
+/// watch with [`want`] (`http1::plain_tcp`, for plain HTTP and for TLS over the socket).
+pub fn read(fd: RawFd, buf: &mut ReadBuf<'_>) -> Option<Poll<io::Result<()>>> {
   if !polling_here() {
     return None;
   }
