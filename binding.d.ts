@@ -224,8 +224,12 @@ export interface NativeResolvedEndpoint {
 /** Cancels the request: the socket is closed and no further event is delivered. */
 export declare function requestAbort(id: number): void
 
-/** Ends a chunked body; acknowledged by a `WriteAck` event. */
-export declare function requestFinish(id: number): void
+/**
+ * Ends a chunked body. True when the engine takes the end (a `WriteAck` event acknowledges
+ * it); false when the request's upload is already over (its response is complete, or it
+ * failed), so there is nothing to wait for.
+ */
+export declare function requestFinish(id: number): boolean
 
 /** Answers a `Redirect` event. */
 export declare function requestFollowRedirect(id: number, follow: boolean): void
@@ -249,7 +253,9 @@ export declare function requestRead(id: number): void
 
 /**
  * Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
- * a `WriteAck` event follows once the engine takes it to write it.
+ * a `WriteAck` event follows once the engine takes it to write it. A request whose upload is
+ * over (its exchange ended: a server that answered before the body was sent) takes the chunk
+ * and drops it: nothing would acknowledge it.
  */
 export declare function requestWrite(id: number, chunk: Buffer): boolean
 

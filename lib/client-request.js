@@ -163,8 +163,10 @@ class ClientRequest extends Writable {
         const error = this._startRequest(null)
         if (error) return callback(error)
       }
-      this[kPendingWrite] = callback
-      this[kNative].requestFinish(this[kId])
+      // A request whose exchange is over (a server that answered before the body was all sent)
+      // has nothing left to acknowledge the end: it is done at once.
+      if (this[kNative].requestFinish(this[kId])) this[kPendingWrite] = callback
+      else callback()
       return
     }
     const chunks = this[kBody]
@@ -230,9 +232,17 @@ class ClientRequest extends Writable {
       case EventKind.DATA:
         if (this[kResponse]) this[kResponse]._storeInternalData(a, b)
         break
-      case EventKind.END:
+      case EventKind.END: {
         if (this[kResponse]) this[kResponse]._storeInternalData(null)
+        // The response is complete while a chunked upload still waits for the engine to take a
+        // chunk: the exchange is over and nothing will take it. The write is done with, as
+        // Chromium stops reading a body once the request completes (later writes and end()
+        // complete at once: the engine drops them).
+        const callback = this[kPendingWrite]
+        this[kPendingWrite] = null
+        if (callback) callback()
         break
+      }
       case EventKind.ERROR: {
         const error = netError(a)
         if (this[kResponse]) this[kResponse].destroy(error)

@@ -3,7 +3,7 @@
 //! Rust never builds JS `Error`s: it reports a [`NetError`] (Chromium's `ERR_*` name and number,
 //! from `net/base/net_error_list.h`) and `lib/errors.js` turns it into the `Error` users see.
 //! Classification walks an error's `source()` chain, as reqwest's `error.rs` does, so the same
-//! io/rustls/hyper failure gets the same name wherever it surfaced. Decisions that depend on
+//! io/rustls/h2 failure gets the same name wherever it surfaced. Decisions that depend on
 //! what the connection saw (a close during the head or the body, a failed name lookup) are
 //! named pure functions here too; only malformed input is named by the parser that finds it
 //! (`http1/response_head.rs`, `http1/body.rs`, each unit-tested there).
@@ -175,11 +175,6 @@ pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
         return classify_h2_reason(reason);
       }
     }
-    if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
-      if hyper.is_timeout() {
-        return NetError::ERR_TIMED_OUT;
-      }
-    }
     current = e.source();
   }
   match io_kind {
@@ -326,7 +321,7 @@ mod tests {
         "{stage:?}"
       );
     }
-    // Found inside the wrappers hyper and tokio-rustls put around it.
+    // Found inside the wrappers h2 and tokio-rustls put around it.
     let wrapped = io::Error::other(io::Error::from(io::ErrorKind::ConnectionReset));
     assert_eq!(
       classify(&wrapped, Stage::ReadBody),

@@ -522,40 +522,48 @@ mod classification {
     }
   }
 
-  /// hyper errors from real HTTP/2 client connections (hyper::Error has no public
-  /// constructor): a peer that answers the preface with garbage, which h2 reports as a
-  /// connection protocol error. `io_inside` says whether a socket error lies under it.
-  fn hyper_errors() -> &'static [hyper::Error] {
-    static ERRORS: OnceLock<Vec<hyper::Error>> = OnceLock::new();
+  /// h2 errors from real HTTP/2 client connections (h2::Error has no public constructor for
+  /// every kind): a peer that answers the preface with garbage, which h2 reports as a
+  /// connection protocol error, and one that closes the socket at once.
+  fn h2_errors() -> &'static [h2::Error] {
+    static ERRORS: OnceLock<Vec<h2::Error>> = OnceLock::new();
     ERRORS.get_or_init(|| {
       use tokio::io::{AsyncReadExt, AsyncWriteExt};
       let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-      let one = |garbage: &'static [u8]| {
+      let one = |garbage: Option<&'static [u8]>| {
         rt.block_on(async move {
           let (client, mut server) = tokio::io::duplex(1 << 16);
           tokio::spawn(async move {
+            let Some(garbage) = garbage else {
+              return drop(server);
+            };
             let _ = server.write_all(garbage).await;
             let mut buf = [0u8; 4096];
             while matches!(server.read(&mut buf).await, Ok(n) if n > 0) {}
           });
-          let (mut sender, conn) = hyper::client::conn::http2::handshake(
-            hyper_util::rt::TokioExecutor::new(),
-            hyper_util::rt::TokioIo::new(client),
-          )
-          .await
-          .expect("the client side of the handshake only writes");
-          tokio::spawn(conn);
-          let request = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
-          sender
-            .send_request(request)
+          let (sender, conn) = h2::client::handshake(client)
             .await
-            .expect_err("the peer never answers properly")
+            .expect("the client side of the handshake only writes");
+          tokio::spawn(async move {
+            let _ = conn.await;
+          });
+          let mut sender = match sender.ready().await {
+            Ok(sender) => sender,
+            Err(e) => return e,
+          };
+          match sender.send_request(http::Request::new(()), true) {
+            Ok((response, _)) => response.await.expect_err("the peer never answers properly"),
+            Err(e) => e,
+          }
         })
       };
-      vec![one(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
+      vec![
+        one(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+        one(None),
+      ]
     })
   }
 
@@ -579,8 +587,8 @@ mod classification {
     kind
   }
 
-  /// hyper's own failures (no io inside) at each stage.
-  fn hyper_name(stage: Stage) -> NetError {
+  /// What an h2 error with neither a socket error nor a reason inside is named at each stage.
+  fn h2_name(stage: Stage) -> NetError {
     match stage {
       Stage::ReadHeaders | Stage::ReadBody => NetError::ERR_HTTP2_PROTOCOL_ERROR,
       _ => NetError::ERR_FAILED,
@@ -594,7 +602,7 @@ mod classification {
     Tls(usize),
     Alert(u8),
     Io(ErrorKind),
-    Hyper(usize),
+    H2(usize),
   }
 
   pub fn leaf() -> impl Strategy<Value = Leaf> {
@@ -603,11 +611,11 @@ mod classification {
       (0..tls_table().len()).prop_map(Leaf::Tls),
       any::<u8>().prop_map(Leaf::Alert),
       prop::sample::select(KINDS).prop_map(Leaf::Io),
-      (0..hyper_errors().len()).prop_map(Leaf::Hyper),
+      (0..h2_errors().len()).prop_map(Leaf::H2),
     ]
   }
 
-  /// How a leaf reaches the classifier: inside io errors (as tokio-rustls and hyper hand them
+  /// How a leaf reaches the classifier: inside io errors (as tokio-rustls and h2 hand them
   /// over) or inside a library's own error type that exposes it as `source()`.
   #[derive(Debug, Clone)]
   pub enum Wrapper {
@@ -640,29 +648,29 @@ mod classification {
     }
   }
 
-  /// A borrowed hyper error (they cannot be cloned), transparent to the classifier.
+  /// A borrowed h2 error (they cannot be cloned), transparent to the classifier.
   #[derive(Debug)]
-  struct HyperRef(&'static hyper::Error);
+  struct H2Ref(&'static h2::Error);
 
-  impl fmt::Display for HyperRef {
+  impl fmt::Display for H2Ref {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
       self.0.fmt(f)
     }
   }
 
-  impl StdError for HyperRef {
+  impl StdError for H2Ref {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
       Some(self.0)
     }
   }
 
   impl Leaf {
-    /// Where a leaf can really be classified: hyper errors reach the classifier from a sent
+    /// Where a leaf can really be classified: h2 errors reach the classifier from a sent
     /// request or a body being read, as themselves or inside a library's error, never inside
     /// an io error of ours.
     pub fn situation(&self, stage: Stage, wrappers: Vec<Wrapper>) -> (Stage, Vec<Wrapper>) {
       match self {
-        Leaf::Hyper(_) => (
+        Leaf::H2(_) => (
           if stage == Stage::ReadBody {
             Stage::ReadBody
           } else {
@@ -683,23 +691,28 @@ mod classification {
         Leaf::Tls(i) => Box::new(tls_table().swap_remove(*i).0),
         Leaf::Alert(code) => Box::new(TlsError::AlertReceived(AlertDescription::from(*code))),
         Leaf::Io(kind) => Box::new(io::Error::from(*kind)),
-        Leaf::Hyper(i) => Box::new(HyperRef(&hyper_errors()[*i])),
+        Leaf::H2(i) => Box::new(H2Ref(&h2_errors()[*i])),
       }
     }
 
     /// The table: NetError and rustls names win through any wrapping; an io error's own kind
-    /// decides; a hyper error takes the kind of the io error inside it, else of the innermost
-    /// io wrapper, else the stage's default.
+    /// decides; an h2 error takes the kind of the socket error inside it, else its reason's
+    /// name (a reset or GOAWAY), else the kind of the innermost io wrapper, else the stage's
+    /// default.
     pub fn expected(&self, innermost_io: Option<ErrorKind>, stage: Stage) -> NetError {
       match self {
         Leaf::Net(e) => *e,
         Leaf::Tls(i) => tls_table()[*i].1,
         Leaf::Alert(code) => alert_name(*code),
         Leaf::Io(kind) => io_name(*kind, stage),
-        Leaf::Hyper(i) => match io_inside(&hyper_errors()[*i]).or(innermost_io) {
-          Some(kind) => io_name(kind, stage),
-          None => hyper_name(stage),
-        },
+        Leaf::H2(i) => {
+          let error = &h2_errors()[*i];
+          match (io_inside(error), error.reason()) {
+            (Some(kind), _) => io_name(kind, stage),
+            (None, Some(reason)) => crate::errors::classify_h2_reason(reason),
+            (None, None) => innermost_io.map_or(h2_name(stage), |kind| io_name(kind, stage)),
+          }
+        }
       }
     }
   }

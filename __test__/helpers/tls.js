@@ -71,11 +71,12 @@ const certs = {
 
 process.env.NODE_EXTRA_CA_CERTS = path.join(dir, 'ca.pem')
 
-// A node:http2 TLS server on 127.0.0.1 with the test CA's certificate.
-async function serveHttp2 (t, handler) {
+// A node:http2 TLS server on 127.0.0.1 with the test CA's certificate; `options` go to
+// http2.createSecureServer (e.g. `settings`).
+async function serveHttp2 (t, handler, options = {}) {
   const http2 = require('node:http2')
   const { serve } = require('./listen')
-  const { server, port } = await serve(t, http2.createSecureServer({ ...certs.valid }, handler), 'session')
+  const { server, port } = await serve(t, http2.createSecureServer({ ...certs.valid, ...options }, handler), 'session')
   return { server, port, url: `https://127.0.0.1:${port}` }
 }
 

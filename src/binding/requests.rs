@@ -204,7 +204,9 @@ pub fn start_request(
 }
 
 /// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
-/// a `WriteAck` event follows once the engine takes it to write it.
+/// a `WriteAck` event follows once the engine takes it to write it. A request whose upload is
+/// over (its exchange ended: a server that answered before the body was sent) takes the chunk
+/// and drops it: nothing would acknowledge it.
 #[napi(catch_unwind)]
 pub fn request_write(id: u32, chunk: Buffer) -> bool {
   with_handle(id, |h| {
@@ -213,20 +215,23 @@ pub fn request_write(id: u32, chunk: Buffer) -> bool {
     };
     let accepted = h.queued.add(chunk.len());
     let chunk = Bytes::from_owner(JsChunk::new(chunk, h.channel.clone()));
-    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
-    accepted
+    let taken = tx.send(UploadMsg::Chunk(chunk, accepted)).is_ok();
+    accepted || !taken
   })
   .unwrap_or(true)
 }
 
-/// Ends a chunked body; acknowledged by a `WriteAck` event.
+/// Ends a chunked body. True when the engine takes the end (a `WriteAck` event acknowledges
+/// it); false when the request's upload is already over (its response is complete, or it
+/// failed), so there is nothing to wait for.
 #[napi(catch_unwind)]
-pub fn request_finish(id: u32) {
+pub fn request_finish(id: u32) -> bool {
   with_handle(id, |h| {
-    if let Some(tx) = &h.upload {
-      let _ = tx.send(UploadMsg::End);
-    }
-  });
+    h.upload
+      .as_ref()
+      .is_some_and(|tx| tx.send(UploadMsg::End).is_ok())
+  })
+  .unwrap_or(false)
 }
 
 /// Lets the engine read one more body chunk from the network; a parked request keeps Node

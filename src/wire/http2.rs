@@ -1,27 +1,29 @@
-//! HTTP/2 through hyper's client connection, negotiated by ALPN. Header names are lower-case on
-//! the wire in HTTP/2, so hyper's `HeaderMap` loses nothing `rawHeaders` needs here.
+//! HTTP/2 over the `h2` crate (hyper's own HTTP/2 implementation, used directly), negotiated by
+//! ALPN. Header names are lower-case on the wire in HTTP/2, so `http`'s `HeaderMap` loses nothing
+//! `rawHeaders` needs here.
+//!
+//! hyper's client connection put a dispatch channel, a spawned task and a oneshot between each
+//! request and h2 (~3 % of bench W8's CPU); here the request's own task opens its stream, and a
+//! streamed upload is pumped by a task of its own (`transport::h2`).
 
 use std::borrow::Cow;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http_body::{Body, Frame, SizeHint};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
 
 use crate::errors::{classify, NetError, Stage};
 use crate::wire::headers::{find, merge, BodySize, EngineHeaders, WireHeader};
 use crate::wire::http1::Io;
-use crate::wire::upload::UploadMsg;
-
-pub type H2Sender = hyper::client::conn::http2::SendRequest<H2Body>;
 
 /// The receive windows and header limits Chromium announces (`net/spdy/spdy_session.h`,
 /// `net/http/http_network_session.cc`): SETTINGS `HEADER_TABLE_SIZE` 64 KiB,
 /// `INITIAL_WINDOW_SIZE` 6 MiB per stream, `MAX_HEADER_LIST_SIZE` 256 KiB, and a session window
-/// raised to 15 MiB by a WINDOW_UPDATE (hyper's own defaults: 2 MiB, 5 MiB, a 16 KiB header
+/// raised to 15 MiB by a WINDOW_UPDATE (hyper's defaults were 2 MiB, 5 MiB and a 16 KiB header
 /// list). A large download then never waits for a window update on a fast link: the
 /// server may have 6 MiB in flight while the engine hands 1 MiB chunks to JS.
 pub const STREAM_WINDOW: u32 = 6 * 1024 * 1024;
@@ -31,24 +33,85 @@ pub const MAX_HEADER_LIST_SIZE: u32 = 256 * 1024;
 /// The largest DATA frame a server may send (SETTINGS `MAX_FRAME_SIZE` left at RFC 9113's
 /// default, as Chromium leaves it).
 pub const MAX_FRAME_SIZE: usize = 16 * 1024;
+/// Request body bytes h2 may hold for one stream beyond what the peer's window lets out.
+const MAX_SEND_BUFFER: usize = 1024 * 1024;
+/// Streams opened before the server's SETTINGS say how many it allows (RFC 9113 recommends no
+/// fewer than 100).
+const INITIAL_MAX_SEND_STREAMS: usize = 100;
 
-/// Performs the HTTP/2 handshake over a TLS stream that negotiated `h2`.
+/// A handle on a shared HTTP/2 connection, cloned for each request.
+#[derive(Clone)]
+pub struct H2Sender {
+  send: h2::client::SendRequest<Bytes>,
+  /// Set when the connection's task has ended.
+  ended: Arc<AtomicBool>,
+  /// Tells the connection's task once every handle is gone (see `drive`).
+  _alive: mpsc::Sender<Infallible>,
+}
+
+impl H2Sender {
+  /// Whether no new stream can go on this connection: it has ended, or the server sent GOAWAY
+  /// (h2 then refuses new streams: a request would fail instead of taking a new connection).
+  pub fn is_closed(&mut self) -> bool {
+    if self.ended.load(Ordering::Acquire) {
+      return true;
+    }
+    // No stream is pending on the pooled handle, so this registers no waker: it only reports
+    // a connection error or GOAWAY that h2 has recorded.
+    let mut cx = Context::from_waker(Waker::noop());
+    matches!(self.send.poll_ready(&mut cx), Poll::Ready(Err(_)))
+  }
+
+  /// The h2 handle, once the connection may open another stream (the server's
+  /// `MAX_CONCURRENT_STREAMS` can make this wait).
+  pub async fn ready(self) -> Result<h2::client::SendRequest<Bytes>, h2::Error> {
+    self.send.ready().await
+  }
+}
+
+/// Performs the HTTP/2 handshake over a TLS stream that negotiated `h2`, with the SETTINGS
+/// above, and starts the connection's task.
 pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
-  let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-    .initial_stream_window_size(STREAM_WINDOW)
+  let (send, mut connection) = h2::client::Builder::new()
+    .initial_max_send_streams(INITIAL_MAX_SEND_STREAMS)
+    .initial_window_size(STREAM_WINDOW)
     .initial_connection_window_size(SESSION_WINDOW)
     .header_table_size(HEADER_TABLE_SIZE)
     .max_header_list_size(MAX_HEADER_LIST_SIZE)
     .max_frame_size(MAX_FRAME_SIZE as u32)
-    .handshake(TokioIo::new(io))
+    .max_send_buffer_size(MAX_SEND_BUFFER)
+    .enable_push(false)
+    .handshake::<T, Bytes>(io)
     .await
     .map_err(|e| classify(&e, Stage::Connect))?;
-  tokio::spawn(async move {
-    // The connection task ends when the peer goes away or every sender is dropped; its error
-    // reaches each request through its own response future.
-    let _ = connection.await;
-  });
-  Ok(sender)
+  // Chromium raises the session window at once (a WINDOW_UPDATE after the SETTINGS).
+  connection.set_target_window_size(SESSION_WINDOW);
+  let ended = Arc::new(AtomicBool::new(false));
+  let (alive, gone) = mpsc::channel(1);
+  tokio::spawn(drive(connection, gone, ended.clone()));
+  Ok(H2Sender {
+    send,
+    ended,
+    _alive: alive,
+  })
+}
+
+/// Runs a connection until the peer goes away, or every handle and stream is gone (it then
+/// closes with a GOAWAY); its errors reach each request through its own stream.
+async fn drive<T: Io>(
+  mut connection: h2::client::Connection<T, Bytes>,
+  mut gone: mpsc::Receiver<Infallible>,
+  ended: Arc<AtomicBool>,
+) {
+  tokio::select! {
+    _ = &mut connection => {}
+    // h2 does not wake a connection when its last handle is dropped (hyper works around it the
+    // same way): poll it again so it sees that and closes once its streams are done.
+    None = gone.recv() => {
+      let _ = connection.await;
+    }
+  }
+  ended.store(true, Ordering::Release);
 }
 
 /// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).
@@ -109,7 +172,7 @@ fn header_name(name: &str) -> Result<HeaderName, NetError> {
   HeaderName::from_bytes(name.as_bytes()).map_err(|_| NetError::ERR_INVALID_ARGUMENT)
 }
 
-/// The headers as hyper sends them: names lower-cased, values moved rather than copied where
+/// The headers as they go out in HEADERS: names lower-cased, values moved rather than copied where
 /// they are already owned (one request's head used to cost two copies of every header).
 pub fn header_map(list: Vec<WireHeader<'_>>) -> Result<HeaderMap, NetError> {
   let mut map = HeaderMap::with_capacity(list.len());
@@ -137,71 +200,4 @@ pub fn compose(
     .into_iter()
     .map(|(n, v)| (n.to_ascii_lowercase(), v.into_owned()))
     .collect()
-}
-
-/// Called for each streamed chunk handed to hyper (its length, and whether JS was told it was
-/// accepted at once) and once with `None` at the end, to acknowledge JS writes and report
-/// upload progress.
-pub type ChunkListener = Box<dyn FnMut(Option<(usize, bool)>) + Send>;
-
-/// A request body for hyper: nothing, a buffered body, or chunks streamed from JS.
-pub enum H2Body {
-  Empty,
-  Full(Option<Bytes>),
-  Stream {
-    rx: mpsc::UnboundedReceiver<UploadMsg>,
-    listener: ChunkListener,
-    done: bool,
-  },
-}
-
-impl Body for H2Body {
-  type Data = Bytes;
-  type Error = std::io::Error;
-
-  fn poll_frame(
-    self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-    match self.get_mut() {
-      H2Body::Empty => Poll::Ready(None),
-      H2Body::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-      H2Body::Stream { rx, listener, done } => {
-        if *done {
-          return Poll::Ready(None);
-        }
-        match rx.poll_recv(cx) {
-          Poll::Ready(Some(UploadMsg::Chunk(buffer, accepted))) => {
-            listener(Some((buffer.len(), accepted)));
-            Poll::Ready(Some(Ok(Frame::data(buffer))))
-          }
-          Poll::Ready(Some(UploadMsg::End)) => {
-            *done = true;
-            listener(None);
-            Poll::Ready(None)
-          }
-          // JS dropped the request without ending the body.
-          Poll::Ready(None) => Poll::Ready(Some(Err(std::io::Error::other(NetError::ERR_FAILED)))),
-          Poll::Pending => Poll::Pending,
-        }
-      }
-    }
-  }
-
-  fn is_end_stream(&self) -> bool {
-    match self {
-      H2Body::Empty => true,
-      H2Body::Full(data) => data.is_none(),
-      H2Body::Stream { done, .. } => *done,
-    }
-  }
-
-  fn size_hint(&self) -> SizeHint {
-    match self {
-      H2Body::Empty => SizeHint::with_exact(0),
-      H2Body::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
-      H2Body::Full(None) => SizeHint::with_exact(0),
-      H2Body::Stream { .. } => SizeHint::default(),
-    }
-  }
 }

@@ -188,14 +188,12 @@ impl Pool {
 
   fn reusable_h2(&self, target: &Target) -> Option<H2Sender> {
     let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-    match h2.get(target) {
-      Some(sender) if !sender.is_closed() => Some(sender.clone()),
-      Some(_) => {
-        h2.remove(target);
-        None
-      }
-      None => None,
+    let sender = h2.get_mut(target)?;
+    if !sender.is_closed() {
+      return Some(sender.clone());
     }
+    h2.remove(target);
+    None
   }
 
   fn take_idle(&self, target: &Target) -> Option<http1::Connection> {

@@ -1,9 +1,9 @@
 //! Reading a response body off the wire (HTTP/1.1 framing or HTTP/2 DATA frames).
 
+use std::future::poll_fn;
+
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http_body::Body as _;
-use http_body_util::BodyExt;
 
 use crate::config::TUNING;
 use crate::errors::{classify, NetError, Stage};
@@ -13,17 +13,21 @@ use crate::wire::http2::MAX_FRAME_SIZE;
 use crate::wire::origin::Target;
 use crate::wire::pool::{CloseWatch, Pool};
 
+use super::h2::UploadGuard;
+
 /// The next non-empty DATA frame of an HTTP/2 body (trailers are skipped: Electron has none).
-async fn next_h2_data(body: &mut hyper::body::Incoming) -> Result<Option<Bytes>, NetError> {
+/// Its bytes are given back to the stream's and the session's windows at once, as hyper did:
+/// what bounds the data in hand is how fast the engine hands chunks to JS.
+async fn next_h2_data(body: &mut h2::RecvStream) -> Result<Option<Bytes>, NetError> {
   loop {
-    match body.frame().await {
+    match poll_fn(|cx| body.poll_data(cx)).await {
       None => return Ok(None),
       Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
-      Some(Ok(frame)) => {
-        if let Ok(data) = frame.into_data() {
-          if !data.is_empty() {
-            return Ok(Some(data));
-          }
+      Some(Ok(data)) => {
+        // Fails only once the stream is gone, which the next read reports.
+        let _ = body.flow_control().release_capacity(data.len());
+        if !data.is_empty() {
+          return Ok(Some(data));
         }
       }
     }
@@ -53,7 +57,9 @@ pub(super) enum Wire {
 
 /// An HTTP/2 body, and the recycled block that the DATA frames already received are joined into.
 pub(super) struct H2Body {
-  incoming: hyper::body::Incoming,
+  incoming: h2::RecvStream,
+  /// The request's upload, if still going: reset with the stream when this body is dropped.
+  _upload: UploadGuard,
   block: Option<Block>,
   /// A large body: its length says so, or frames in hand came to 128 KiB at once.
   large: bool,
@@ -62,10 +68,12 @@ pub(super) struct H2Body {
 }
 
 impl Wire {
-  pub(super) fn h2(incoming: hyper::body::Incoming) -> Wire {
-    let large = incoming.size_hint().lower() >= read_block::BLOCK as u64;
+  /// An HTTP/2 body, `length` long if the response said so.
+  pub(super) fn h2(incoming: h2::RecvStream, length: Option<u64>, upload: UploadGuard) -> Wire {
+    let large = length.is_some_and(|n| n >= read_block::BLOCK as u64);
     Wire::H2(Box::new(H2Body {
       incoming,
+      _upload: upload,
       block: None,
       large,
       failed: None,

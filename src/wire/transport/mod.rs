@@ -1,5 +1,5 @@
 //! One hop on the wire: take a connection from the session's pool, send the head and body over
-//! HTTP/1.1 (our codec) or HTTP/2 (hyper), and return the response head with a reader for its
+//! HTTP/1.1 (our codec) or HTTP/2 (h2), and return the response head with a reader for its
 //! body. Redirects, auth and delivery to JS are the hop loop's business. Through an HTTP proxy,
 //! an http URL's request goes to the proxy in absolute form; an https URL's goes through a
 //! CONNECT tunnel the pool opens. Through SOCKS, requests are as on a direct connection.
