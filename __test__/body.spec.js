@@ -7,7 +7,7 @@ const { execFile } = require('node:child_process')
 const path = require('node:path')
 const test = require('ava')
 const { net } = require('..')
-const { pattern, download } = require('./helpers/bodies')
+const { pattern, download, within, uploadPastAnswer } = require('./helpers/bodies')
 const { listen, collect } = require('./helpers/listen')
 const { writeBlocks } = require('./helpers/write-blocks')
 
@@ -154,6 +154,44 @@ test('should apply backpressure to chunked writes: false, then drain once the se
   request.end()
   t.is((await r).body, String(written))
 })
+
+// A server that answers 413 and ends its response after reading 256 KiB of a chunked upload,
+// while the client writes 8 MiB more, then calls end().
+for (const close of [true, false]) {
+  test(`should deliver a 413${close ? ' with Connection: close' : ''} sent before a chunked upload ended, and settle 8 MiB more writes and end()`, async (t) => {
+    let received = 0
+    let answered, uploadEnded
+    const answer = new Promise((resolve) => { answered = resolve })
+    const uploadEnd = new Promise((resolve) => { uploadEnded = resolve })
+    const srv = await listen(t, (req, res) => {
+      req.on('data', (c) => {
+        received += c.length
+        if (received < 256 * 1024 || res.headersSent) return
+        res.writeHead(413, { 'content-type': 'text/plain', ...(close && { connection: 'close' }) })
+        res.end('too large', answered)
+      })
+      req.on('end', uploadEnded)
+    })
+    const request = net.request({ method: 'POST', url: srv.url })
+    request.chunkedEncoding = true
+    const events = []
+    const done = collect(request, { end: false, events })
+    const { written, outcome } = await uploadPastAnswer(request, answer)
+    t.not(outcome, 'open', `neither 'finish' nor 'error' after end(); events: ${events}`)
+    t.true(outcome === 'finish' || /^net::ERR_/.test(outcome), outcome)
+    const r = await within(done, 5000, 'the response')
+    // With Connection: close, node:http closes the socket with the upload unread: the client's
+    // writes meet a reset. Chromium then still reads the response (HttpStreamParser,
+    // ShouldTryReadingOnUploadError) and delivers the 413.
+    t.is(r.response && r.response.statusCode, 413, `${outcome}; events: ${r.events}`)
+    t.is(r.body, 'too large')
+    if (close) return
+    // Kept alive, node:http reads the rest: HTTP/1.1 sends the whole body, then reads the answer.
+    await within(uploadEnd, 2000, 'the upload\'s end at the server')
+    t.is(received, written)
+    t.deepEqual(r.events, ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close'])
+  })
+}
 
 test('should report upload progress for a buffered body', async (t) => {
   const srv = await sink(t)

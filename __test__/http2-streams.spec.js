@@ -11,7 +11,7 @@ const http2 = require('node:http2')
 const test = require('ava')
 const { net } = require('..')
 const { collect } = require('./helpers/listen')
-const { sleep, within, pattern } = require('./helpers/bodies')
+const { sleep, within, pattern, uploadPastAnswer } = require('./helpers/bodies')
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex')
@@ -182,6 +182,38 @@ test('should deliver a 413 sent before the upload ended, then settle the rest of
   t.is(events.filter((e) => e === 'R:response').length, 1)
 })
 
+test('should deliver a 413 sent while the server reads the upload, take 8 MiB more writes and end(), and cancel the stream', async (t) => {
+  let answered
+  const answer = new Promise((resolve) => { answered = resolve })
+  const { url } = await serveHttp2(t, (req, res) => {
+    const closed = closeCode(req)
+    const seen = { received: 0 }
+    // Read the whole time: having read, node:http2 keeps its side open after the response.
+    req.on('data', (c) => {
+      seen.received += c.length
+      if (seen.received < 256 * 1024 || res.headersSent) return
+      res.writeHead(413, { 'content-type': 'text/plain' })
+      res.end('too large', () => answered({ closed, seen }))
+    })
+  })
+  const request = net.request({ method: 'POST', url })
+  request.chunkedEncoding = true
+  const events = []
+  const done = collect(request, { end: false, events })
+  // The exchange is over once the response ends: later writes and end() complete at once.
+  const { written, outcome } = await uploadPastAnswer(request, answer)
+  t.not(outcome, 'open', `neither 'finish' nor 'error' after end(); events: ${events}`)
+  t.true(outcome === 'finish' || /^net::ERR_/.test(outcome), outcome)
+  const r = await within(done, 5000, 'the response')
+  t.is(r.response.statusCode, 413)
+  t.is(r.body, 'too large')
+  const { closed, seen } = await within(answer, 2000, 'the server\'s answer')
+  // The exchange over, the client's pump resets the half-open stream (Chromium: CANCEL).
+  t.is(await within(closed, 2000, 'the stream\'s close'), NGHTTP2_CANCEL)
+  t.true(seen.received < written - 4 * 1024 * 1024, `${seen.received} of ${written} bytes reached the server`)
+  t.deepEqual(events, ['R:response', 'S:end', 'S:close', 'R:finish', 'R:close'])
+})
+
 test('should send a buffered 3 MiB body through a 64 KiB stream window intact', async (t) => {
   const body = pattern(3 * 1024 * 1024, 0xb0d1)
   const { handler } = hashingHandler()
@@ -219,6 +251,35 @@ test('should open a new HTTP/2 connection after GOAWAY, whether the server keeps
   t.is(serverSessions.size, 3)
   // Not pinned: Chromium also closes session 1 once its stream is done (MaybeFinishGoingAway);
   // the hyper-based build leaves it open until the server closes it.
+})
+
+test('should finish a response in flight across GOAWAY while the next request goes over a new connection', async (t) => {
+  const body = pattern(512 * 1024, 0x60a7).toString('hex') // 1 MiB of text
+  let finishFirst
+  const { server, url } = await serveHttp2(t, (req, res) => {
+    const session = req.stream.session
+    if (req.url === '/after') {
+      res.end(`/after on ${serverSessions.get(session)}`)
+      return finishFirst()
+    }
+    session.goaway(NGHTTP2_NO_ERROR, req.stream.id) // before any DATA: the client has it first
+    res.write(body.slice(0, body.length / 2))
+    finishFirst = () => res.end(body.slice(body.length / 2))
+  })
+  const serverSessions = countSessions(server)
+  const request = net.request(`${url}/first`)
+  const firstData = new Promise((resolve) => request.once('response', (res) => res.once('data', resolve)))
+  const first = collect(request)
+  await within(firstData, 5000, 'the first half')
+  // Started after the GOAWAY came: the server finishes the first response only once this arrives.
+  const after = await within(collect(net.request(`${url}/after`)), 5000, 'the request after GOAWAY')
+  t.is(after.body, '/after on 2')
+  const r = await within(first, 5000, 'the rest of the first response')
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close'])
+  t.true(r.body === body, `the first response: ${r.body.length} of ${body.length} characters, intact: false`)
+  t.is(serverSessions.size, 2)
+  // Not pinned: Chromium closes session 1 once its last stream is done (MaybeFinishGoingAway);
+  // this build keeps it open (no GOAWAY, no FIN from the client) until the server closes it.
 })
 
 test('should run 200 concurrent requests on one HTTP/2 connection limited to 10 streams', async (t) => {

@@ -2,6 +2,8 @@
 
 // Bodies for tests: a recognisable pattern, and a request run to the end of its body.
 
+const { once } = require('node:events')
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Resolves with `promise`, or rejects after `ms` naming `what` (a hang becomes a failure that
@@ -55,4 +57,27 @@ function download (net, url, { pauseEvery = 0, pauseMs = 50 } = {}) {
   })
 }
 
-module.exports = { sleep, within, pattern, download }
+// Writes `chunk` to a chunked request over and over, waiting for 'drain' whenever write() asks,
+// until `more` bytes went after `answered` (the server's answer) resolved, or the request failed;
+// then ends it. Resolves with the bytes written and the outcome: 'finish', the error's message,
+// or 'open' if neither came within `ms` of end().
+async function uploadPastAnswer (request, answered, { chunk = Buffer.alloc(64 * 1024, 'u'), more = 8 * 1024 * 1024, ms = 5000 } = {}) {
+  let answer = false
+  answered.then(() => { answer = true })
+  const settled = new Promise((resolve) => {
+    request.once('finish', () => resolve('finish'))
+    request.once('error', (e) => resolve(e.message))
+  })
+  let written = 0
+  let after = 0
+  while (after < more && !request.destroyed) {
+    const ready = request.write(chunk)
+    written += chunk.length
+    if (answer) after += chunk.length
+    if (!ready) await within(Promise.race([once(request, 'drain'), settled]), ms, `the drain after ${written} bytes`)
+  }
+  if (!request.destroyed) request.end()
+  return { written, outcome: await Promise.race([settled, sleep(ms).then(() => 'open')]) }
+}
+
+module.exports = { sleep, within, pattern, download, uploadPastAnswer }

@@ -45,6 +45,9 @@ pub struct Connection {
   /// The socket joined tokio's reactor only so the pool could watch it while idle
   /// (`wire::idle`): it leaves again when a request takes the connection.
   idle_joined: bool,
+  /// Sending the request failed (the server closed the connection while the body went out)
+  /// and the response was read anyway: the connection is not reused.
+  pub upload_failed: bool,
 }
 
 mod stream;
@@ -84,6 +87,7 @@ impl Connection {
       spare: None,
       failed: None,
       idle_joined: false,
+      upload_failed: false,
     }
   }
 

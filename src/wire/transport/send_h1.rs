@@ -45,38 +45,50 @@ pub(super) async fn send_h1(
       retryable: false,
     },
   )?;
-  let early = |error: NetError| SendFailure {
-    error,
-    retryable: reused,
+  // A failure before any of a chunked body was taken leaves the request as it was: a reused
+  // connection's may be retried (the caller decides, from the body).
+  let sent = match body {
+    UploadBody::Empty => send_head(&mut conn, &head).await.map_err(|e| (e, reused)),
+    UploadBody::Buffered(bytes) => send_buffered(&mut conn, head, bytes, events)
+      .await
+      .map_err(|e| (e, reused)),
+    UploadBody::Chunked(rx) => match send_head(&mut conn, &head).await {
+      Err(e) => Err((e, reused)),
+      Ok(()) => send_chunked(&mut conn, rx, events)
+        .await
+        .map_err(|e| (e, false)),
+    },
   };
-  match body {
-    UploadBody::Empty => {
-      conn.write_all(&head).await.map_err(early)?;
-      conn.flush().await.map_err(early)?;
-    }
-    UploadBody::Buffered(bytes) => {
-      send_buffered(&mut conn, head, bytes, events)
-        .await
-        .map_err(early)?;
-    }
-    UploadBody::Chunked(rx) => {
-      conn.write_all(&head).await.map_err(early)?;
-      conn.flush().await.map_err(early)?;
-      send_chunked(&mut conn, rx, events)
-        .await
-        .map_err(|error| SendFailure {
-          error,
-          retryable: false,
-        })?;
-    }
-  }
+  // A server may answer and close before it has read the whole request (a 413, a 401 to a
+  // large upload): the reset the upload then meets does not hide the answer already sent.
+  // Chromium reads the response after an upload's ERR_CONNECTION_RESET and reports the reset
+  // only if no response comes (`HttpStreamParser::ShouldTryReadingOnUploadError`).
+  let upload_error = match sent {
+    Ok(()) => None,
+    Err((error @ NetError::ERR_CONNECTION_RESET, retryable)) => Some((error, retryable)),
+    Err((error, retryable)) => return Err(SendFailure { error, retryable }),
+  };
   match conn.read_head().await {
-    Ok(head) => Ok((conn, head)),
-    Err(e) => Err(SendFailure {
-      error: e.error,
-      retryable: reused && e.nothing_received,
+    Ok(head) => {
+      conn.upload_failed = upload_error.is_some();
+      Ok((conn, head))
+    }
+    Err(e) => Err(match upload_error {
+      Some((error, retryable)) => SendFailure {
+        error,
+        retryable: retryable && e.nothing_received,
+      },
+      None => SendFailure {
+        error: e.error,
+        retryable: reused && e.nothing_received,
+      },
     }),
   }
+}
+
+async fn send_head(conn: &mut http1::Connection, head: &[u8]) -> Result<(), NetError> {
+  conn.write_all(head).await?;
+  conn.flush().await
 }
 
 async fn send_buffered(
@@ -168,7 +180,7 @@ pub(super) fn response_h1(
   closed: CloseWatch,
 ) -> Result<ResponseStart, NetError> {
   let decoder = Decoder::new(http1::body::framing(out.method, &head)?);
-  let reusable = reuse::reusable(out.user, &head, &decoder);
+  let reusable = !conn.upload_failed && reuse::reusable(out.user, &head, &decoder);
   Ok(ResponseStart {
     status: head.status,
     status_text: head.reason,
