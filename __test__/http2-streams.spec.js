@@ -9,7 +9,7 @@ const crypto = require('node:crypto')
 const { once } = require('node:events')
 const http2 = require('node:http2')
 const test = require('ava')
-const { net } = require('..')
+const { net, session } = require('..')
 const { collect } = require('./helpers/listen')
 const { sleep, within, pattern, uploadPastAnswer } = require('./helpers/bodies')
 
@@ -291,8 +291,8 @@ test('should run 200 concurrent requests on one HTTP/2 connection limited to 10 
     setTimeout(() => { active--; res.end(req.url) }, 5)
   }, { settings: { maxConcurrentStreams: 10 } })
   const sessions = countSessions(server)
-  // The connection first. Not pinned: with no connection yet, the hyper-based build opens one
-  // per request (200 here), where Chromium opens at most 6 per origin.
+  // The connection first. Not pinned: with no connection to a server never seen speaking h2,
+  // each request opens one (200 here), where Chromium opens at most 6 per origin.
   t.is((await within(collect(net.request(`${url}/first`)), 5000, 'the first request')).body, '/first')
   const results = await within(
     Promise.all(Array.from({ length: 200 }, (_, i) => collect(net.request(`${url}/${i}`)))),
@@ -303,4 +303,20 @@ test('should run 200 concurrent requests on one HTTP/2 connection limited to 10 
   t.is(sessions.size, 1)
   t.true(peak <= 10, `${peak} streams at once`)
   t.true(peak > 1, 'the requests were multiplexed')
+})
+
+test('should make one connection for a burst of requests once the shared HTTP/2 connection is gone', async (t) => {
+  const { server, url } = await serveHttp2(t, (req, res) => res.end(req.url))
+  const sessions = countSessions(server)
+  const ses = session.fromPartition(`h2-burst-${process.pid}-${Date.now()}`)
+  const get = (path) => collect(net.request({ url: `${url}${path}`, session: ses }))
+  t.is((await within(get('/first'), 5000, 'the first request')).body, '/first')
+  // The server is now known to speak h2. Its connection goes away (as an idle one a server
+  // closes would); 20 requests at once then wait for the one new connection, as Chromium's
+  // (HttpStreamFactory::Job's kHTTP2ThrottleMs), instead of opening 20 and keeping one.
+  await ses.closeAllConnections()
+  const burst = await within(Promise.all(Array.from({ length: 20 }, (_, i) => get(`/${i}`))), 10000, '20 requests')
+  t.deepEqual(burst.map((r) => r.body), Array.from({ length: 20 }, (_, i) => `/${i}`))
+  t.true(burst.every((r) => r.response.httpVersion === '2.0'))
+  t.is(sessions.size, 2)
 })

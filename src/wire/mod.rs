@@ -1,6 +1,7 @@
 //! Connections and the protocols on them.
 
 pub mod connect;
+pub mod h2_throttle;
 pub mod header_block;
 pub mod headers;
 pub mod http1;

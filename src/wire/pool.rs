@@ -16,6 +16,7 @@ use tokio::sync::watch;
 
 use crate::errors::{classify, NetError, Stage};
 use crate::wire::connect::connect_tcp;
+use crate::wire::h2_throttle::H2Throttle;
 use crate::wire::http1::{self, response_head::ResponseHead};
 use crate::wire::http2::{self, H2Sender};
 use crate::wire::idle::IdleSet;
@@ -54,6 +55,8 @@ impl From<NetError> for ConnectError {
 pub struct Pool {
   idle: IdleSet,
   h2: Mutex<HashMap<Target, H2Sender>>,
+  /// New connections to a server known to speak h2 wait for one under way (`h2_throttle`).
+  h2_throttle: H2Throttle,
   /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
   generation: watch::Sender<u64>,
   /// What its TLS connections trust and offer (`setSSLConfig` replaces it).
@@ -97,6 +100,7 @@ impl Pool {
     Pool {
       idle: IdleSet::default(),
       h2: Mutex::default(),
+      h2_throttle: H2Throttle::default(),
       generation: watch::channel(0).0,
       tls: RwLock::new(tls),
       trust,
@@ -167,6 +171,13 @@ impl Pool {
     target: &Target,
     tunnel: TunnelRequest<'_>,
   ) -> Result<Conn, ConnectError> {
+    if self.h2_throttle.wait_for_pending(target).await {
+      if let Some(sender) = self.reusable_h2(target) {
+        return Ok(Conn::H2(sender));
+      }
+    }
+    // Dropped once this connection is made and, if h2, shared: then the ones that waited look.
+    let _connecting = self.h2_throttle.connecting(target);
     let generation = *self.generation.borrow();
     let epoch = self.epoch.load(Ordering::SeqCst);
     let uses = ConnectUse {
@@ -176,6 +187,7 @@ impl Pool {
     };
     let conn = connect(target, tunnel, &uses).await?;
     if let Conn::H2(sender) = &conn {
+      self.h2_throttle.learn(target);
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
       // Shared only if closeAllConnections() (or a trust change) did not happen while it was
       // being made.
