@@ -80,4 +80,20 @@ async function uploadPastAnswer (request, answered, { chunk = Buffer.alloc(64 * 
   return { written, outcome: await Promise.race([settled, sleep(ms).then(() => 'open')]) }
 }
 
-module.exports = { sleep, within, pattern, download, uploadPastAnswer }
+// POSTs a chunked body to `url` past the server's answer (`uploadPastAnswer`), checks that the
+// request settled ('finish' or a net::ERR_* error) instead of hanging, and resolves with the
+// bytes written, the outcome and the collected result (response, body, events).
+async function postPastAnswer (t, url, answered) {
+  const { net } = require('../..')
+  const { collect } = require('./listen')
+  const request = net.request({ method: 'POST', url })
+  request.chunkedEncoding = true
+  const events = []
+  const done = collect(request, { end: false, events })
+  const { written, outcome } = await uploadPastAnswer(request, answered)
+  t.not(outcome, 'open', `neither 'finish' nor 'error' after end(); events: ${events}`)
+  t.true(outcome === 'finish' || /^net::ERR_/.test(outcome), outcome)
+  return { written, outcome, r: await within(done, 5000, 'the response') }
+}
+
+module.exports = { sleep, within, pattern, download, uploadPastAnswer, postPastAnswer }
