@@ -58,6 +58,18 @@ test('should fail an HTTP/2 body cut off by RST_STREAM with net::ERR_HTTP2_PROTO
   t.is(message, 'net::ERR_HTTP2_PROTOCOL_ERROR')
 })
 
+test('should end an HTTP/2 body cut short by RST_STREAM(NO_ERROR) as a complete one', async (t) => {
+  // NO_ERROR is a server done with the exchange (RFC 9113 §8.1): the bytes sent are the body.
+  const { url } = await serve(t, (req, res) => {
+    res.writeHead(200)
+    res.write(Buffer.alloc(100 * 1024, 'h'), () => setTimeout(() => req.stream.close(http2.constants.NGHTTP2_NO_ERROR), 50))
+  })
+  const r = await collect(net.request(url))
+  t.is(r.error, null)
+  t.is(r.body, 'h'.repeat(100 * 1024))
+  t.deepEqual(r.events, ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close'])
+})
+
 test('should fail an HTTP/2 body whose session is destroyed mid-way with the socket\'s error', async (t) => {
   const message = await failMidBody(t, (req) => req.stream.session.destroy())
   // The socket closes with a FIN or, with our WINDOW_UPDATEs unread, a RST: Chromium's names

@@ -59,6 +59,12 @@ impl H2Throttle {
     }
   }
 
+  /// A connection to `target` negotiated HTTP/1.1: the server no longer speaks h2 (or never
+  /// did), and new connections to it need not wait for one another.
+  pub fn forget(&self, target: &Target) {
+    lock(&self.known).remove(target);
+  }
+
   /// Before a new connection to `target`: when the server is known to speak h2 and another
   /// connection to it is being made, waits until that one is done (at most 300 ms) and returns
   /// true; the caller then looks for its session first.

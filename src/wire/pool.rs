@@ -186,6 +186,9 @@ impl Pool {
       resolver: &*self.resolver,
     };
     let conn = connect(target, tunnel, &uses).await?;
+    if let Conn::H1(_) = &conn {
+      self.h2_throttle.forget(target);
+    }
     if let Conn::H2(sender) = &conn {
       self.h2_throttle.learn(target);
       let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());

@@ -22,6 +22,9 @@ async fn next_h2_data(body: &mut h2::RecvStream) -> Result<Option<Bytes>, NetErr
   loop {
     match poll_fn(|cx| body.poll_data(cx)).await {
       None => return Ok(None),
+      // RST_STREAM(NO_ERROR) is a server done with the exchange (RFC 9113 §8.1): the body ends
+      // there, as hyper ended it, rather than failing.
+      Some(Err(e)) if e.reason() == Some(h2::Reason::NO_ERROR) => return Ok(None),
       Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
       Some(Ok(data)) => {
         // Fails only once the stream is gone, which the next read reports.

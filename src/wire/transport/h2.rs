@@ -136,9 +136,14 @@ async fn pump(
   match sent {
     Some(Sent::All) => {}
     Some(Sent::Dropped) => stream.send_reset(Reason::CANCEL),
-    Some(Sent::StreamDone) => discard_rest(rx, &queued, &*events).await,
+    Some(Sent::StreamDone) => {
+      // The stream and its connection are not held while JS finishes writing.
+      drop(stream);
+      discard_rest(rx, &queued, &*events).await
+    }
     None => {
       stream.send_reset(Reason::CANCEL);
+      drop(stream);
       discard_rest(rx, &queued, &*events).await
     }
   }
