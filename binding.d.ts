@@ -253,9 +253,11 @@ export declare function requestRead(id: number): void
 
 /**
  * Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
- * a `WriteAck` event follows once the engine takes it to write it. A request whose upload is
- * over (its exchange ended: a server that answered before the body was sent) takes the chunk
- * and drops it: nothing would acknowledge it.
+ * a `WriteAck` event follows once the engine takes it to write it. Once the exchange is over
+ * (a server that answered before the body was sent), chunks still count against the window
+ * though nothing sends them: a producer that writes whenever `write()` returns true must
+ * still come to wait, so that the events ending the request reach JS (`'end'` releases the
+ * write left waiting).
  */
 export declare function requestWrite(id: number, chunk: Buffer): boolean
 

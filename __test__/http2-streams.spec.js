@@ -313,3 +313,34 @@ test('should make one connection for a burst of requests once the shared HTTP/2 
   t.true(burst.every((r) => r.response.httpVersion === '2.0'))
   t.is(sessions.size, 2)
 })
+
+test('should send a request again when the server refuses its stream, on the same connection, at most twice', async (t) => {
+  const attempts = {}
+  const { server, url } = await serveHttp2(t, (req, res) => {
+    const n = attempts[req.url] = (attempts[req.url] || 0) + 1
+    // /once is refused the first time; /always every time.
+    if (req.url === '/always' || n === 1) return req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM)
+    res.end(`${req.method} ${req.url} ${n}`)
+  })
+  const sessions = countSessions(server)
+  // A buffered POST can be sent again (the server did not process a refused stream).
+  const once = await within(collect(net.request({ method: 'POST', url: `${url}/once` }), { body: 'data' }), 5000, '/once')
+  t.is(once.error, null)
+  t.is(once.body, 'POST /once 2')
+  const always = await within(collect(net.request(`${url}/always`)), 5000, '/always')
+  // Chromium's HttpNetworkTransaction resends twice, then reports the refusal.
+  t.is(always.error && always.error.message, 'net::ERR_HTTP2_SERVER_REFUSED_STREAM')
+  t.is(attempts['/always'], 3)
+  t.is(sessions.size, 1)
+})
+
+test('should not send a chunked upload again when the server refuses its stream', async (t) => {
+  let attempts = 0
+  const { url } = await serveHttp2(t, (req) => {
+    attempts++
+    req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM)
+  })
+  const r = await within(collect(net.request({ method: 'POST', url }), { body: 'data', chunked: true }), 5000, 'the outcome')
+  t.is(r.error && r.error.message, 'net::ERR_HTTP2_SERVER_REFUSED_STREAM')
+  t.is(attempts, 1)
+})

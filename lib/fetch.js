@@ -20,6 +20,8 @@ const { parseUrlString } = require('./options')
 const BODY_STRATEGY = { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength }
 // Fetch standard: a response with one of these statuses has a null body.
 const NULL_BODY_STATUSES = [101, 204, 205, 304]
+// A stream body yields to the event loop after this many bytes taken at once (see sendStream).
+const UPLOAD_YIELD_BYTES = 1024 * 1024
 
 // Loaded on first use: client-request.js requires session.js, which requires this module.
 let ClientRequest = null
@@ -170,6 +172,12 @@ class FetchJob {
       return
     }
     this.uploadReader = reader
+    // Bytes written since the loop last let the event loop run. A stream that produces at once
+    // and a request that takes each chunk at once (its upload window has room) would otherwise
+    // keep this loop in microtasks for ever: the events that end the request (the response
+    // complete, an error) could never be delivered, and a body that never ends would be read
+    // for ever.
+    let sinceYield = 0
     try {
       for (;;) {
         const { done, value } = await reader.read()
@@ -185,7 +193,11 @@ class FetchJob {
         if (value.byteLength === 0) continue
         // Writable takes a Uint8Array as a Buffer over the same memory.
         if (!client.write(value)) {
+          sinceYield = 0
           await drained(client)
+        } else if ((sinceYield += value.byteLength) >= UPLOAD_YIELD_BYTES) {
+          sinceYield = 0
+          await new Promise(setImmediate)
         }
       }
     } catch (error) {

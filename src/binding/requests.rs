@@ -204,9 +204,11 @@ pub fn start_request(
 }
 
 /// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
-/// a `WriteAck` event follows once the engine takes it to write it. A request whose upload is
-/// over (its exchange ended: a server that answered before the body was sent) takes the chunk
-/// and drops it: nothing would acknowledge it.
+/// a `WriteAck` event follows once the engine takes it to write it. Once the exchange is over
+/// (a server that answered before the body was sent), chunks still count against the window
+/// though nothing sends them: a producer that writes whenever `write()` returns true must
+/// still come to wait, so that the events ending the request reach JS (`'end'` releases the
+/// write left waiting).
 #[napi(catch_unwind)]
 pub fn request_write(id: u32, chunk: Buffer) -> bool {
   with_handle(id, |h| {
@@ -215,8 +217,8 @@ pub fn request_write(id: u32, chunk: Buffer) -> bool {
     };
     let accepted = h.queued.add(chunk.len());
     let chunk = Bytes::from_owner(JsChunk::new(chunk, h.channel.clone()));
-    let taken = tx.send(UploadMsg::Chunk(chunk, accepted)).is_ok();
-    accepted || !taken
+    let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
+    accepted
   })
   .unwrap_or(true)
 }

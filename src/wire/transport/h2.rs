@@ -17,6 +17,37 @@ use crate::wire::upload::{ChunkedUpload, Queued, UploadBody, UploadEvents, Uploa
 
 use super::*;
 
+/// Why an HTTP/2 exchange has no response.
+pub(super) struct H2Failure {
+  pub(super) error: NetError,
+  /// The server did not process the stream: it may be sent again.
+  pub(super) refused: bool,
+}
+
+impl From<NetError> for H2Failure {
+  fn from(error: NetError) -> H2Failure {
+    H2Failure {
+      error,
+      refused: false,
+    }
+  }
+}
+
+/// An h2 failure before the response head: a stream the server refused (RST_STREAM
+/// REFUSED_STREAM, or above the last stream of a GOAWAY it sent, which Chromium's
+/// `SpdySession` closes with ERR_HTTP2_SERVER_REFUSED_STREAM) or any other.
+fn head_failure(e: &::h2::Error, stage: Stage) -> H2Failure {
+  let refused = e.is_remote() && (e.is_go_away() || e.reason() == Some(Reason::REFUSED_STREAM));
+  H2Failure {
+    error: if refused {
+      NetError::ERR_HTTP2_SERVER_REFUSED_STREAM
+    } else {
+      classify(e, stage)
+    },
+    refused,
+  }
+}
+
 /// One HTTP/2 exchange on a shared connection.
 pub(super) async fn exchange_h2(
   sender: H2Sender,
@@ -24,7 +55,7 @@ pub(super) async fn exchange_h2(
   body: UploadBody,
   events: &Arc<dyn UploadEvents>,
   closed: CloseWatch,
-) -> Result<ResponseStart, NetError> {
+) -> Result<ResponseStart, H2Failure> {
   let wire = crate::wire::http2::wire_headers(
     out.method,
     body_size(&body),
@@ -43,17 +74,17 @@ pub(super) async fn exchange_h2(
   let mut send = sender
     .ready()
     .await
-    .map_err(|e| classify(&e, Stage::SendRequest))?;
+    .map_err(|e| head_failure(&e, Stage::SendRequest))?;
   let end_of_stream = matches!(body, UploadBody::Empty);
   let (response, stream) = send
     .send_request(request, end_of_stream)
-    .map_err(|e| classify(&e, Stage::SendRequest))?;
+    .map_err(|e| head_failure(&e, Stage::SendRequest))?;
   // Until this exchange's response body is done with (or dropped: an abort), the upload may go
   // on; after, a pump still waiting for JS resets the stream.
   let upload = send_body(stream, body, events);
   let response = response
     .await
-    .map_err(|e| classify(&e, Stage::ReadHeaders))?;
+    .map_err(|e| head_failure(&e, Stage::ReadHeaders))?;
   let (lines, bytes) = response.headers().iter().fold((0, 0), |(l, b), (n, v)| {
     (l + 1, b + n.as_str().len() + v.len() + 2)
   });
@@ -139,12 +170,12 @@ async fn pump(
     Some(Sent::StreamDone) => {
       // The stream and its connection are not held while JS finishes writing.
       drop(stream);
-      discard_rest(rx, &queued, &*events).await
+      discard_rest(rx, &*events).await
     }
     None => {
       stream.send_reset(Reason::CANCEL);
       drop(stream);
-      discard_rest(rx, &queued, &*events).await
+      discard_rest(rx, &*events).await
     }
   }
 }
@@ -162,16 +193,14 @@ enum Sent {
 
 /// Takes what JS still writes once the stream is done with: a server that answered early (and
 /// reset the stream, or completed its response) wants no more of the body, and JS's writes and
-/// `end()` must still complete instead of waiting for acknowledgements forever.
-async fn discard_rest(
-  mut rx: mpsc::UnboundedReceiver<UploadMsg>,
-  queued: &Queued,
-  events: &dyn UploadEvents,
-) {
+/// `end()` must still complete instead of waiting for acknowledgements forever. The window is
+/// not given back: once it is full, each write waits for its acknowledgement (an event), so a
+/// producer that writes whenever `write()` returns true cannot keep JS from the events that end
+/// the request.
+async fn discard_rest(mut rx: mpsc::UnboundedReceiver<UploadMsg>, events: &dyn UploadEvents) {
   while let Some(msg) = rx.recv().await {
     match msg {
-      UploadMsg::Chunk(buffer, accepted) => {
-        queued.sent(buffer.len());
+      UploadMsg::Chunk(_, accepted) => {
         if !accepted {
           events.write_ack();
         }

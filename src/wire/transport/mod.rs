@@ -22,7 +22,7 @@ mod send_h1;
 
 use body_reader::Wire;
 pub use body_reader::{BodyReader, StoredBody};
-use h2::exchange_h2;
+use h2::{exchange_h2, H2Failure};
 use send_h1::{response_h1, send_h1, SendFailure};
 
 /// The request as it goes out on this hop.
@@ -116,7 +116,7 @@ pub async fn exchange(
   tokio::select! {
     biased;
     () = closed.closed() => Err(Failure::sent(NetError::ERR_ABORTED)),
-    result = exchange_on(pool, target, out, body, events, watch, false) => result,
+    result = exchange_on(pool, target, out, body, events, watch, Attempt::First) => result,
   }
 }
 
@@ -144,8 +144,21 @@ fn tunnel_challenge(head: ResponseHead, closed: CloseWatch) -> ResponseStart {
   }
 }
 
-/// `fresh`: on a new connection rather than a pooled one (the retry below; a new connection is
-/// never retried, as nothing of it was reused).
+/// Which try of a hop this is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+  First,
+  /// On a new connection, after a pooled HTTP/1.1 one turned out closed (or answered 408): a new
+  /// connection is never retried, as nothing of it was reused.
+  NewConnection,
+  /// Sent again after an HTTP/2 server refused the stream (the `n`th resend).
+  Resend(u8),
+}
+
+/// Resends of a stream an HTTP/2 server refused (Chromium's `HttpNetworkTransaction`
+/// `kMaxRetryAttempts`).
+const MAX_RESENDS: u8 = 2;
+
 async fn exchange_on(
   pool: &Pool,
   target: &Target,
@@ -153,9 +166,9 @@ async fn exchange_on(
   body: UploadBody,
   events: &Arc<dyn UploadEvents>,
   closed: CloseWatch,
-  fresh: bool,
+  attempt: Attempt,
 ) -> Result<ResponseStart, Failure> {
-  let conn = if fresh {
+  let conn = if attempt == Attempt::NewConnection {
     // Boxed, as `checkout` boxes it: connecting is most of a request's task state.
     Box::pin(pool.connect(target, tunnel_request(out))).await
   } else {
@@ -174,9 +187,33 @@ async fn exchange_on(
   match conn {
     // Boxed, as the retry below: the common exchange, HTTP/1.1 on a pooled connection, then
     // keeps a small task state.
-    Conn::H2(sender) => Box::pin(exchange_h2(sender, out, body, events, closed))
-      .await
-      .map_err(Failure::sent),
+    Conn::H2(sender) => {
+      let replay = body.replay();
+      match Box::pin(exchange_h2(sender, out, body, events, closed.clone())).await {
+        // The server did not process the stream (REFUSED_STREAM, or beyond its GOAWAY's last
+        // stream): sent again, on the connection the pool gives next, when the body can be
+        // (Chromium's `HttpNetworkTransaction::HandleIOError` for
+        // ERR_HTTP2_SERVER_REFUSED_STREAM, at most twice).
+        Err(H2Failure {
+          error,
+          refused: true,
+        }) => {
+          let resends = match attempt {
+            Attempt::Resend(n) => n,
+            _ => 0,
+          };
+          match replay {
+            Some(body) if resends < MAX_RESENDS => {
+              let again = Attempt::Resend(resends + 1);
+              Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
+            }
+            _ => Err(Failure::sent(error)),
+          }
+        }
+        Err(failure) => Err(Failure::sent(failure.error)),
+        Ok(start) => Ok(start),
+      }
+    }
     Conn::H1(conn) => {
       let replay = if conn.reused { body.replay() } else { None };
       match send_h1(conn, target, out, body, events).await {
@@ -188,7 +225,8 @@ async fn exchange_on(
         Ok((conn, head)) if head.status == 408 && replay.is_some() => {
           drop(conn);
           let body = replay.unwrap_or(UploadBody::Empty);
-          Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
+          let again = Attempt::NewConnection;
+          Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
         }
         Ok((conn, head)) => response_h1(conn, target, out, head, closed).map_err(Failure::sent),
         // A reused keep-alive connection the server had already closed: retry once on a new
@@ -200,7 +238,8 @@ async fn exchange_on(
           let Some(body) = replay else {
             return Err(Failure::sent(error));
           };
-          Box::pin(exchange_on(pool, target, out, body, events, closed, true)).await
+          let again = Attempt::NewConnection;
+          Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
         }
         Err(failure) => Err(Failure::sent(failure.error)),
       }
