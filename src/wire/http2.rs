@@ -7,14 +7,10 @@
 //! streamed upload is pumped by a task of its own (`transport::h2`).
 
 use std::borrow::Cow;
-use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use tokio::sync::mpsc;
 
 use crate::errors::{classify, NetError, Stage};
 use crate::wire::headers::{find, merge, BodySize, EngineHeaders, WireHeader};
@@ -43,21 +39,16 @@ const INITIAL_MAX_SEND_STREAMS: usize = 100;
 #[derive(Clone)]
 pub struct H2Sender {
   send: h2::client::SendRequest<Bytes>,
-  /// Set when the connection's task has ended.
-  ended: Arc<AtomicBool>,
-  /// Tells the connection's task once every handle is gone (see `drive`).
-  _alive: mpsc::Sender<Infallible>,
 }
 
 impl H2Sender {
-  /// Whether no new stream can go on this connection: it has ended, or the server sent GOAWAY
-  /// (h2 then refuses new streams: a request would fail instead of taking a new connection).
+  /// Whether no new stream can go on this connection: the server sent GOAWAY, or the
+  /// connection failed or ended (h2 records either as the connection's error, and its task,
+  /// once done, drops the connection, which records a closed one): a request would fail
+  /// instead of taking a new connection.
   pub fn is_closed(&mut self) -> bool {
-    if self.ended.load(Ordering::Acquire) {
-      return true;
-    }
     // No stream is pending on the pooled handle, so this registers no waker: it only reports
-    // a connection error or GOAWAY that h2 has recorded.
+    // the error h2 has recorded.
     let mut cx = Context::from_waker(Waker::noop());
     matches!(self.send.poll_ready(&mut cx), Poll::Ready(Err(_)))
   }
@@ -86,32 +77,13 @@ pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
     .map_err(|e| classify(&e, Stage::Connect))?;
   // Chromium raises the session window at once (a WINDOW_UPDATE after the SETTINGS).
   connection.set_target_window_size(SESSION_WINDOW);
-  let ended = Arc::new(AtomicBool::new(false));
-  let (alive, gone) = mpsc::channel(1);
-  tokio::spawn(drive(connection, gone, ended.clone()));
-  Ok(H2Sender {
-    send,
-    ended,
-    _alive: alive,
-  })
-}
-
-/// Runs a connection until the peer goes away, or every handle and stream is gone (it then
-/// closes with a GOAWAY); its errors reach each request through its own stream.
-async fn drive<T: Io>(
-  mut connection: h2::client::Connection<T, Bytes>,
-  mut gone: mpsc::Receiver<Infallible>,
-  ended: Arc<AtomicBool>,
-) {
-  tokio::select! {
-    _ = &mut connection => {}
-    // h2 does not wake a connection when its last handle is dropped (hyper works around it the
-    // same way): poll it again so it sees that and closes once its streams are done.
-    None = gone.recv() => {
-      let _ = connection.await;
-    }
-  }
-  ended.store(true, Ordering::Release);
+  // Runs until the peer goes away, or every handle and stream is gone (h2 wakes the connection
+  // when the last handle drops, and it then closes with a GOAWAY); its errors reach each
+  // request through its own stream.
+  tokio::spawn(async move {
+    let _ = connection.await;
+  });
+  Ok(H2Sender { send })
 }
 
 /// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).

@@ -186,16 +186,16 @@ impl Pool {
       resolver: &*self.resolver,
     };
     let conn = connect(target, tunnel, &uses).await?;
-    if let Conn::H1(_) = &conn {
-      self.h2_throttle.forget(target);
-    }
-    if let Conn::H2(sender) = &conn {
-      self.h2_throttle.learn(target);
-      let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-      // Shared only if closeAllConnections() (or a trust change) did not happen while it was
-      // being made.
-      if self.current(generation, epoch) {
-        h2.insert(target.clone(), sender.clone());
+    match &conn {
+      Conn::H1(_) => self.h2_throttle.forget(target),
+      Conn::H2(sender) => {
+        self.h2_throttle.learn(target);
+        let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
+        // Shared only if closeAllConnections() (or a trust change) did not happen while it was
+        // being made.
+        if self.current(generation, epoch) {
+          h2.insert(target.clone(), sender.clone());
+        }
       }
     }
     Ok(conn)

@@ -47,16 +47,23 @@ pub(super) async fn send_h1(
   )?;
   // A failure before any of a chunked body was taken leaves the request as it was: a reused
   // connection's may be retried (the caller decides, from the body).
+  let early = |error| SendFailure {
+    error,
+    retryable: reused,
+  };
   let sent = match body {
-    UploadBody::Empty => send_head(&mut conn, &head).await.map_err(|e| (e, reused)),
+    UploadBody::Empty => send_head(&mut conn, &head).await.map_err(early),
     UploadBody::Buffered(bytes) => send_buffered(&mut conn, head, bytes, events)
       .await
-      .map_err(|e| (e, reused)),
+      .map_err(early),
     UploadBody::Chunked(rx) => match send_head(&mut conn, &head).await {
-      Err(e) => Err((e, reused)),
+      Err(e) => Err(early(e)),
       Ok(()) => send_chunked(&mut conn, rx, events)
         .await
-        .map_err(|e| (e, false)),
+        .map_err(|error| SendFailure {
+          error,
+          retryable: false,
+        }),
     },
   };
   // A server may answer and close before it has read the whole request (a 413, a 401 to a
@@ -65,24 +72,22 @@ pub(super) async fn send_h1(
   // only if no response comes (`HttpStreamParser::ShouldTryReadingOnUploadError`).
   let upload_error = match sent {
     Ok(()) => None,
-    Err((error @ NetError::ERR_CONNECTION_RESET, retryable)) => Some((error, retryable)),
-    Err((error, retryable)) => return Err(SendFailure { error, retryable }),
+    Err(failure) if failure.error == NetError::ERR_CONNECTION_RESET => Some(failure),
+    Err(failure) => return Err(failure),
   };
   match conn.read_head().await {
     Ok(head) => {
       conn.upload_failed = upload_error.is_some();
       Ok((conn, head))
     }
-    Err(e) => Err(match upload_error {
-      Some((error, retryable)) => SendFailure {
-        error,
-        retryable: retryable && e.nothing_received,
-      },
-      None => SendFailure {
-        error: e.error,
-        retryable: reused && e.nothing_received,
-      },
-    }),
+    // The upload's reset, if there was one, rather than what the read met after it.
+    Err(e) => {
+      let failure = upload_error.unwrap_or_else(|| early(e.error));
+      Err(SendFailure {
+        retryable: failure.retryable && e.nothing_received,
+        ..failure
+      })
+    }
   }
 }
 
