@@ -248,6 +248,10 @@ pub fn classify_io(err: &io::Error, stage: Stage) -> NetError {
     AddrNotAvailable => NetError::ERR_ADDRESS_INVALID,
     NetworkDown => NetError::ERR_INTERNET_DISCONNECTED,
     UnexpectedEof => NetError::ERR_CONNECTION_CLOSED,
+    // Of the streams named here only TLS reports bad data (a record that fails to decrypt or
+    // breaks the protocol). Over HTTP/1.1 the rustls error inside is found first; h2 keeps
+    // only an io error's kind, so under HTTP/2 this is all that is left of it.
+    InvalidData => NetError::ERR_SSL_PROTOCOL_ERROR,
     _ => match stage {
       Stage::Tls => NetError::ERR_SSL_PROTOCOL_ERROR,
       Stage::Connect => NetError::ERR_CONNECTION_FAILED,

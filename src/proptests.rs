@@ -413,6 +413,8 @@ mod classification {
       (ErrorKind::AddrNotAvailable, _) => NetError::ERR_ADDRESS_INVALID,
       (ErrorKind::NetworkDown, _) => NetError::ERR_INTERNET_DISCONNECTED,
       (ErrorKind::UnexpectedEof, _) => NetError::ERR_CONNECTION_CLOSED,
+      // Only TLS reports bad data on a connection.
+      (ErrorKind::InvalidData, _) => NetError::ERR_SSL_PROTOCOL_ERROR,
       (_, Stage::Tls) => NetError::ERR_SSL_PROTOCOL_ERROR,
       (_, Stage::Connect) => NetError::ERR_CONNECTION_FAILED,
       _ => NetError::ERR_FAILED,

@@ -23,7 +23,7 @@ use crate::wire::idle::IdleSet;
 use crate::wire::origin::{authority, Origin, ProxyKind, Target};
 use crate::wire::resolve::HostResolve;
 use crate::wire::socks;
-use crate::wire::tls::{TlsConfigs, TrustHook};
+use crate::wire::tls::{TlsConfigs, TlsStream, TrustHook};
 
 pub enum Conn {
   H1(http1::Connection),
@@ -310,7 +310,7 @@ async fn proxy_tls(
   tcp: TcpStream,
   proxy_host: &str,
   uses: &ConnectUse<'_>,
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>, NetError> {
+) -> Result<TlsStream<TcpStream>, NetError> {
   let as_proxy_error = |e: NetError| {
     if e.is_certificate_error() {
       NetError::ERR_PROXY_CERTIFICATE_INVALID
@@ -343,7 +343,7 @@ async fn handshake_tls<T: TlsBase>(
 /// JS thread may read the responses itself (`http1::plain_tcp`); through a tunnel the engine
 /// does.
 trait TlsBase: http1::Io + Sized + 'static {
-  fn h1(tls: tokio_rustls::client::TlsStream<Self>) -> http1::Connection;
+  fn h1(tls: TlsStream<Self>) -> http1::Connection;
 }
 
 impl TlsBase for http1::plain_tcp::PlainTcp {
@@ -353,7 +353,7 @@ impl TlsBase for http1::plain_tcp::PlainTcp {
 }
 
 impl TlsBase for Box<dyn http1::Io> {
-  fn h1(tls: tokio_rustls::client::TlsStream<Self>) -> http1::Connection {
+  fn h1(tls: TlsStream<Self>) -> http1::Connection {
     http1::Connection::new(Box::new(tls), true)
   }
 }
@@ -368,7 +368,7 @@ async fn verified_tls<T: http1::Io + 'static>(
   host: &str,
   uses: &ConnectUse<'_>,
   alpn: &[&[u8]],
-) -> Result<(tokio_rustls::client::TlsStream<T>, bool), NetError> {
+) -> Result<(TlsStream<T>, bool), NetError> {
   let name = ServerName::try_from(host.to_string()).map_err(|_| NetError::ERR_INVALID_URL)?;
   let deferred = uses.trust.deferred();
   let configs = &uses.configs;
@@ -388,10 +388,11 @@ async fn verified_tls<T: http1::Io + 'static>(
     config = Arc::new(own);
   }
   let connector = tokio_rustls::TlsConnector::from(config);
-  let tls = connector
+  let tls: TlsStream<T> = connector
     .connect(name.clone(), io)
     .await
-    .map_err(|e| classify(&e, Stage::Tls))?;
+    .map_err(|e| classify(&e, Stage::Tls))?
+    .into();
   if deferred {
     let chain: Vec<_> = tls
       .get_ref()

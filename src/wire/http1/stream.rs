@@ -12,7 +12,7 @@ use super::plain_tcp::PlainTcp;
 use super::Io;
 
 /// TLS over a socket the JS thread may read.
-pub type TlsOverTcp = tokio_rustls::client::TlsStream<PlainTcp>;
+pub type TlsOverTcp = crate::wire::tls::TlsStream<PlainTcp>;
 
 pub enum Stream {
   Plain(PlainTcp),

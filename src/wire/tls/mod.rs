@@ -16,6 +16,7 @@
 //! verifier cannot wait for it). Signatures (`verify_tls12/13_signature`) are always rustls's.
 
 pub mod settings;
+pub mod stream;
 pub mod verify;
 
 use std::ffi::OsString;
@@ -28,6 +29,7 @@ use rustls::{ClientConfig, RootCertStore};
 
 use crate::errors::NetError;
 pub use settings::TlsSettings;
+pub use stream::TlsStream;
 pub use verify::{ChromiumOrderVerifier, DefaultVerdict};
 
 /// What a session's TLS connections use, for one (extra CA file, settings) pair.
