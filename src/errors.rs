@@ -168,6 +168,12 @@ pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
     if let Some(h2) = e.downcast_ref::<h2::Error>() {
       // h2's errors have no `source()`: the socket error or the peer's reset is inside.
       if let Some(io) = h2.get_io() {
+        // h2 keeps only the kind and text of its socket's error, so the rustls error of a bad
+        // record (which over HTTP/1.1 is found and named) is lost; h2 runs over TLS only, and
+        // of its layers only TLS reports bad data.
+        if io.kind() == io::ErrorKind::InvalidData {
+          return NetError::ERR_SSL_PROTOCOL_ERROR;
+        }
         current = Some(io);
         continue;
       }
@@ -248,10 +254,6 @@ pub fn classify_io(err: &io::Error, stage: Stage) -> NetError {
     AddrNotAvailable => NetError::ERR_ADDRESS_INVALID,
     NetworkDown => NetError::ERR_INTERNET_DISCONNECTED,
     UnexpectedEof => NetError::ERR_CONNECTION_CLOSED,
-    // Of the streams named here only TLS reports bad data (a record that fails to decrypt or
-    // breaks the protocol). Over HTTP/1.1 the rustls error inside is found first; h2 keeps
-    // only an io error's kind, so under HTTP/2 this is all that is left of it.
-    InvalidData => NetError::ERR_SSL_PROTOCOL_ERROR,
     _ => match stage {
       Stage::Tls => NetError::ERR_SSL_PROTOCOL_ERROR,
       Stage::Connect => NetError::ERR_CONNECTION_FAILED,

@@ -413,8 +413,6 @@ mod classification {
       (ErrorKind::AddrNotAvailable, _) => NetError::ERR_ADDRESS_INVALID,
       (ErrorKind::NetworkDown, _) => NetError::ERR_INTERNET_DISCONNECTED,
       (ErrorKind::UnexpectedEof, _) => NetError::ERR_CONNECTION_CLOSED,
-      // Only TLS reports bad data on a connection.
-      (ErrorKind::InvalidData, _) => NetError::ERR_SSL_PROTOCOL_ERROR,
       (_, Stage::Tls) => NetError::ERR_SSL_PROTOCOL_ERROR,
       (_, Stage::Connect) => NetError::ERR_CONNECTION_FAILED,
       _ => NetError::ERR_FAILED,
@@ -710,6 +708,8 @@ mod classification {
         Leaf::H2(i) => {
           let error = &h2_errors()[*i];
           match (io_inside(error), error.reason()) {
+            // Bad data under h2 can only be TLS's (its rustls error lost inside h2).
+            (Some(ErrorKind::InvalidData), _) => NetError::ERR_SSL_PROTOCOL_ERROR,
             (Some(kind), _) => io_name(kind, stage),
             (None, Some(reason)) => crate::errors::classify_h2_reason(reason),
             (None, None) => innermost_io.map_or(h2_name(stage), |kind| io_name(kind, stage)),

@@ -77,7 +77,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<T> {
       Poll::Ready(Err(e)) => match record_failure(&e) {
         Some(failed) => {
           this.failed = Some(failed);
-          Poll::Ready(if this.take_plaintext(buf) {
+          Poll::Ready(if buf.remaining() == 0 || this.take_plaintext(buf) {
             Ok(())
           } else {
             Err(e)
