@@ -13,10 +13,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::errors::{classify, NetError, Stage};
 use crate::wire::connect::connect_tcp;
-use crate::wire::h2_throttle::H2Throttle;
+use crate::wire::h2_throttle::{self, Claim, Connecting, H2Throttle};
 use crate::wire::http1::{self, response_head::ResponseHead};
 use crate::wire::http2::{self, H2Sender};
 use crate::wire::idle::IdleSet;
@@ -171,13 +172,11 @@ impl Pool {
     target: &Target,
     tunnel: TunnelRequest<'_>,
   ) -> Result<Conn, ConnectError> {
-    if self.h2_throttle.wait_for_pending(target).await {
-      if let Some(sender) = self.reusable_h2(target) {
-        return Ok(Conn::H2(sender));
-      }
-    }
     // Dropped once this connection is made and, if h2, shared: then the ones that waited look.
-    let _connecting = self.h2_throttle.connecting(target);
+    let _connecting = match self.wait_for_h2_connect(target).await {
+      Throttled::Connect(guard) => guard,
+      Throttled::Share(sender) => return Ok(Conn::H2(sender)),
+    };
     let generation = *self.generation.borrow();
     let epoch = self.epoch.load(Ordering::SeqCst);
     let uses = ConnectUse {
@@ -189,16 +188,37 @@ impl Pool {
     match &conn {
       Conn::H1(_) => self.h2_throttle.forget(target),
       Conn::H2(sender) => {
-        self.h2_throttle.learn(target);
-        let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
         // Shared only if closeAllConnections() (or a trust change) did not happen while it was
         // being made.
         if self.current(generation, epoch) {
+          let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
           h2.insert(target.clone(), sender.clone());
         }
+        // After the insert: the ones waiting look for it as they wake.
+        self.h2_throttle.learn(target);
       }
     }
     Ok(conn)
+  }
+
+  /// Before a new connection to a server known to speak h2 while another connection to it is
+  /// being made: waits (300 ms at most in all) for a session to share.
+  async fn wait_for_h2_connect(&self, target: &Target) -> Throttled<'_> {
+    let deadline = Instant::now() + h2_throttle::THROTTLE;
+    loop {
+      let news = match self.h2_throttle.claim(target) {
+        Claim::Unknown => return Throttled::Connect(None),
+        Claim::Mine(guard) => return Throttled::Connect(Some(guard)),
+        Claim::Wait(news) => news,
+      };
+      if !h2_throttle::wait(news, deadline).await {
+        // Chromium's job connects by itself once its throttle runs out.
+        return Throttled::Connect(None);
+      }
+      if let Some(sender) = self.reusable_h2(target) {
+        return Throttled::Share(sender);
+      }
+    }
   }
 
   fn reusable_h2(&self, target: &Target) -> Option<H2Sender> {
@@ -232,6 +252,14 @@ impl Pool {
     self.idle.clear();
     self.h2.lock().unwrap_or_else(|p| p.into_inner()).clear();
   }
+}
+
+/// What a new connection does after the h2 throttle (`Pool::wait_for_h2_connect`).
+enum Throttled<'a> {
+  /// Uses the session another connection made.
+  Share(H2Sender),
+  /// Connects, holding the guard while connecting when this is the connect others wait for.
+  Connect(Option<Connecting<'a>>),
 }
 
 /// What a new connection uses: the TLS configs, the session's trust decision, and its host
