@@ -150,6 +150,50 @@ mod tests {
     }
   }
 
+  /// Knows IP literals only: the handshake under test never looks a name up.
+  struct Literals;
+
+  impl HostResolve for Literals {
+    fn known(&self, host: &str) -> Option<Result<crate::wire::resolve::Addrs, NetError>> {
+      let ip = host.parse().ok()?;
+      Some(Ok(crate::wire::resolve::Addrs::One(SocketAddr::new(ip, 0))))
+    }
+    fn learned(&self, _: &str, _: &Result<crate::wire::resolve::Addrs, NetError>) {}
+  }
+
+  /// A proxy that accepts the connection and never answers the greeting: the handshake gives
+  /// up after Chromium's 30 s with `ERR_TIMED_OUT`, not before, for both versions. The clock is
+  /// tokio's paused one, which jumps to the next timer while every task waits on the socket.
+  #[tokio::test(start_paused = true)]
+  async fn a_silent_proxy_times_out_after_30_seconds() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+      let mut kept = Vec::new();
+      while let Ok((socket, _)) = listener.accept().await {
+        kept.push(socket);
+      }
+    });
+    let origin = Origin {
+      https: false,
+      host: "127.0.0.1".into(),
+      port: 8080,
+    };
+    for version in [ProxyKind::Socks4, ProxyKind::Socks5] {
+      let tcp = TcpStream::connect(proxy).await.unwrap();
+      let started = tokio::time::Instant::now();
+      let result = handshake(tcp, version, &origin, &Literals).await;
+      assert_eq!(result.err(), Some(NetError::ERR_TIMED_OUT), "{version:?}");
+      // The timer's deadline is rounded up to its next millisecond.
+      let waited = started.elapsed();
+      assert!(
+        waited >= HANDSHAKE_TIMEOUT && waited < HANDSHAKE_TIMEOUT + Duration::from_secs(1),
+        "{version:?} gave up after {waited:?}"
+      );
+    }
+    held.abort();
+  }
+
   #[test]
   fn socks5_sends_names_and_ip_literals_as_domain_names() {
     let origin = |host: &str| Origin {
