@@ -11,8 +11,8 @@
 #      PATH but a fake `cargo` that records any call; then a real request to a node:http server;
 #   5. without the platform package: `npm install` fails naming what is missing, and with
 #      --ignore-scripts the first request fails with the same news.
-# Needs only node and npm (no network: everything comes from the tarballs, and the one runtime
-# dependency, the CLI's cli-progress, from npm's cache, which the checkout's npm install filled).
+# Needs only node and npm (no network: everything comes from the tarballs, the one runtime
+# dependency, the CLI's cli-progress, and its own packed from the checkout's node_modules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -71,12 +71,18 @@ for dir in "${dirs[@]}"; do
 done
 no_rust() { env PATH="$no_rust_path" npm_config_offline=true npm_config_foreground_scripts=true npm_config_audit=false npm_config_fund=false "$@"; }
 
+# The runtime dependencies as tarballs too (scripts/pack-check/runtime-deps.js says why), for
+# both projects below.
+deps=$(node scripts/pack-check/runtime-deps.js "$work/deps") || fail "packing the runtime dependencies"
+project() { # name, extra overrides (JSON) -> package.json
+  node -e 'const [name, deps, extra] = process.argv.slice(1)
+    console.log(JSON.stringify({ name, private: true, overrides: { ...JSON.parse(deps), ...JSON.parse(extra) } }))' "$1" "$deps" "$2"
+}
+
 # 4. A user's project on this platform.
 app="$work/app"
 mkdir -p "$app"
-cat > "$app/package.json" <<EOF
-{ "name": "app", "private": true, "overrides": { "electron-net-rs-$platform": "file:$platform_tgz" } }
-EOF
+project app "{ \"electron-net-rs-$platform\": \"file:$platform_tgz\" }" > "$app/package.json"
 (cd "$app" && no_rust npm install "$main_tgz" > "$work/install.log" 2>&1) ||
   { cat "$work/install.log" >&2; fail "npm install of the packed package"; }
 [ -e "$work/compiler-called" ] && fail "the install ran a compiler: $(cat "$work/compiler-called")"
@@ -93,7 +99,7 @@ cp scripts/pack-check/request.js "$app/"
 rm -f "$work/compiler-called"
 bare="$work/bare"
 mkdir -p "$bare"
-echo '{ "name": "bare", "private": true }' > "$bare/package.json"
+project bare '{}' > "$bare/package.json"
 if (cd "$bare" && no_rust npm install "$main_tgz" > "$work/bare.log" 2>&1); then
   fail "npm install succeeded without an addon and without Rust"
 fi
