@@ -4,7 +4,7 @@
 // bodies under the server's flow control, a response that ends before the upload does, GOAWAY,
 // and a limit on concurrent streams.
 
-const { serveHttp2 } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
+const { certs, serveHttp2, serveHttps } = require('./helpers/tls') // first: sets NODE_EXTRA_CA_CERTS
 const crypto = require('node:crypto')
 const { once } = require('node:events')
 const http2 = require('node:http2')
@@ -284,8 +284,8 @@ test('should run 200 concurrent requests on one HTTP/2 connection limited to 10 
     setTimeout(() => { active--; res.end(req.url) }, 5)
   }, { settings: { maxConcurrentStreams: 10 } })
   const sessions = countSessions(server)
-  // The connection first. Not pinned: with no connection to a server never seen speaking h2,
-  // each request opens one (200 here), where Chromium opens at most 6 per origin.
+  // The connection first. Not pinned: a first burst to a server never seen would open up to 6
+  // (as Chromium's), each taking streams.
   t.is((await within(collect(net.request(`${url}/first`)), 5000, 'the first request')).body, '/first')
   const results = await within(
     Promise.all(Array.from({ length: 200 }, (_, i) => collect(net.request(`${url}/${i}`)))),
@@ -312,6 +312,39 @@ test('should make one connection for a burst of requests once the shared HTTP/2 
   t.deepEqual(burst.map((r) => r.body), Array.from({ length: 20 }, (_, i) => `/${i}`))
   t.true(burst.every((r) => r.response.httpVersion === '2.0'))
   t.is(sessions.size, 2)
+})
+
+test('should open at most 6 connections for a first burst to a server never seen, then share its HTTP/2 one', async (t) => {
+  const { server, url } = await serveHttp2(t, (req, res) => res.end(req.url))
+  const sessions = countSessions(server)
+  // What the server speaks is not known yet: as Chromium's socket pool (6 per host), six
+  // connections are made at once and the other requests wait; the first to negotiate h2
+  // serves them. Before, each of the 20 opened its own.
+  const burst = await within(
+    Promise.all(Array.from({ length: 20 }, (_, i) => collect(net.request(`${url}/${i}`)))), 10000, '20 requests')
+  t.deepEqual(burst.map((r) => r.body), Array.from({ length: 20 }, (_, i) => `/${i}`))
+  t.true(burst.every((r) => r.response.httpVersion === '2.0'))
+  t.true(sessions.size >= 1 && sessions.size <= 6, `${sessions.size} connections`)
+})
+
+test('should let a first burst go once the server answers over HTTP/1.1', async (t) => {
+  const { port } = await serveHttps(t, (req, res) => res.end(req.url))
+  const burst = await within(
+    Promise.all(Array.from({ length: 20 }, (_, i) => collect(net.request(`https://127.0.0.1:${port}/${i}`)))),
+    10000, '20 requests')
+  t.deepEqual(burst.map((r) => r.error), Array(20).fill(null))
+  t.deepEqual(burst.map((r) => r.body), Array.from({ length: 20 }, (_, i) => `/${i}`))
+  t.true(burst.every((r) => r.response.httpVersion === '1.1'))
+})
+
+test('should fail every request of a first burst whose connections fail, none left waiting', async (t) => {
+  const https = require('node:https')
+  const { serve } = require('./helpers/listen')
+  const { port } = await serve(t, https.createServer({ ...certs.selfSigned }, (req, res) => res.end()), 'secureConnection')
+  const burst = await within(
+    Promise.all(Array.from({ length: 20 }, (_, i) => collect(net.request(`https://127.0.0.1:${port}/${i}`)))),
+    10000, '20 requests')
+  t.deepEqual(burst.map((r) => r.error && r.error.message), Array(20).fill('net::ERR_CERT_AUTHORITY_INVALID'))
 })
 
 test('should send a request again when the server refuses its stream, on the same connection, at most twice', async (t) => {

@@ -1,20 +1,27 @@
-//! New connections to a server known to speak HTTP/2 wait for one already under way, as
-//! Chromium's do (`HttpStreamFactory::Job::DoInitConnectionImpl`: a job for a server that
-//! `HttpServerProperties` says supports h2 waits up to `kHTTP2ThrottleMs`, 300 ms, while another
-//! job's connection to it is being made, then uses its session). Without it, a burst of requests
-//! after the shared connection went away (closed by the server when idle, GOAWAY,
-//! `closeAllConnections()`) opened a TLS connection each, and kept only one.
+//! How many new connections to an https server are made at once, by what is known of its
+//! protocol, as Chromium decides (`HttpStreamFactory::Job`, `SpdySessionPool`'s request map and
+//! the socket pool's per-group limit):
 //!
-//! A server is known once a connection to it negotiated h2; it stays known for the session's
-//! life (Chromium keeps its server properties across `closeAllConnections()`). Before that, as
-//! in Chromium, a first burst connects in parallel.
+//! - **Known to speak HTTP/2** (a connection to it negotiated h2): one connection at a time. Others
+//!   wait up to `kHTTP2ThrottleMs`, 300 ms, for it, then use its session
+//!   (`HttpStreamFactory::Job::DoInitConnectionImpl`); once their time has run out they connect
+//!   by themselves. Without this, a burst of requests after the shared connection went away
+//!   (closed by the server when idle, GOAWAY, `closeAllConnections()`) opened a TLS connection
+//!   each, and kept only one.
+//! - **Not known yet** (a first burst): at most 6 connections at once, Chromium's
+//!   `max_sockets_per_group`; the others wait for one of them, without a time limit, as
+//!   Chromium's socket pool queues them. The first that negotiates h2 serves them all; the first
+//!   that negotiates HTTP/1.1 lets them all go.
+//! - **Known to speak HTTP/1.1**, and plain http (h2 is offered over TLS only): no limit. This
+//!   is where we differ from Chromium, which keeps its 6 per host for HTTP/1.1 too (README,
+//!   Differences).
 //!
-//! As in Chromium's `SpdySessionPool` (its request map), whoever waits is woken by any new
-//! session to the server, not only by the connection it waited for, and when that connection
-//! fails or turns out HTTP/1.1 the waiters are let go at once: one of them then connects while
-//! the others go on waiting, within their 300 ms.
+//! What is known stays for the session's life (Chromium keeps its server properties across
+//! `closeAllConnections()`). Whoever waits is woken by any new session to the server and by the
+//! end of any connect it could wait for, not only the one it waited for.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -26,32 +33,67 @@ use crate::wire::origin::Target;
 /// Chromium's `kHTTP2ThrottleMs`.
 pub const THROTTLE: Duration = Duration::from_millis(300);
 
+/// Chromium's `max_sockets_per_group` for the normal socket pool.
+pub const FIRST_BURST: usize = 6;
+
+/// Servers remembered before those not known to speak h2 (and with no connect under way) are
+/// forgotten: a session that talks to very many https origins does not grow without bound.
+const REMEMBERED: usize = 1024;
+
 #[derive(Default)]
 pub struct H2Throttle {
-  known: Mutex<HashMap<Target, Known>>,
-  /// Numbers the connects that others wait for.
-  claims: std::sync::atomic::AtomicU64,
+  servers: Mutex<HashMap<Target, Server>>,
+  /// Numbers the connects others wait for.
+  claims: AtomicU64,
 }
 
-/// A server known to speak h2.
-struct Known {
-  /// The connect others wait for, if one is under way (its claim's number).
-  connecting: Option<u64>,
-  /// Ticks when a session to the server may be ready, or the connect waited for is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+  Unknown,
+  H2,
+  Http1,
+}
+
+/// What is known of an https server, and the connects to it that others wait for.
+struct Server {
+  protocol: Protocol,
+  /// The connects under way that count against the limit (their claims' numbers).
+  connecting: Vec<u64>,
+  /// Ticks when a session to the server may be ready, what it speaks is learned, or a connect
+  /// counted against the limit is done.
   news: watch::Sender<()>,
+}
+
+impl Server {
+  fn new() -> Self {
+    let (news, _) = watch::channel(());
+    Server {
+      protocol: Protocol::Unknown,
+      connecting: Vec::new(),
+      news,
+    }
+  }
+
+  fn tell(&self) {
+    self.news.send_replace(());
+  }
 }
 
 /// What a new connection to a server should do first.
 pub enum Claim<'a> {
-  /// The server is not known to speak h2: connect.
-  Unknown,
-  /// Connect; the ones that come meanwhile wait for this connect (until the guard is dropped).
+  /// Connect, with no one waiting for it.
+  Free,
+  /// Connect; the ones that come meanwhile may wait for this connect (until the guard drops).
   Mine(Connecting<'a>),
-  /// Another connect is under way: wait for news (`wait`), then look for a session.
-  Wait(watch::Receiver<()>),
+  /// Wait for news (`wait`), then look for a session and claim again. `throttled`: the server
+  /// is known to speak h2, and the wait ends after 300 ms in all.
+  Wait {
+    news: watch::Receiver<()>,
+    throttled: bool,
+  },
 }
 
-/// Held while this connect is the one others wait for.
+/// Held while this connect counts against its server's limit.
 pub struct Connecting<'a> {
   throttle: &'a H2Throttle,
   target: Target,
@@ -60,11 +102,11 @@ pub struct Connecting<'a> {
 
 impl Drop for Connecting<'_> {
   fn drop(&mut self) {
-    let mut known = lock(&self.throttle.known);
-    if let Some(k) = known.get_mut(&self.target) {
-      if k.connecting == Some(self.claim) {
-        k.connecting = None;
-        k.news.send_replace(());
+    let mut servers = lock(&self.throttle.servers);
+    if let Some(server) = servers.get_mut(&self.target) {
+      if let Some(i) = server.connecting.iter().position(|c| *c == self.claim) {
+        server.connecting.swap_remove(i);
+        server.tell();
       }
     }
   }
@@ -76,45 +118,47 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl H2Throttle {
   /// A connection to `target` negotiated h2 and its session can be used: those waiting look.
-  pub fn learn(&self, target: &Target) {
-    let mut known = lock(&self.known);
-    match known.get(target) {
-      Some(k) => k.news.send_replace(()),
-      None => {
-        let (news, _) = watch::channel(());
-        known.insert(
-          target.clone(),
-          Known {
-            connecting: None,
-            news,
-          },
-        );
-      }
+  pub fn learn_h2(&self, target: &Target) {
+    self.learn(target, Protocol::H2);
+  }
+
+  /// A connection to `target` negotiated HTTP/1.1: the server does not speak h2 (or no longer
+  /// does), and new connections to it need not wait for one another. Those waiting go.
+  pub fn learn_http1(&self, target: &Target) {
+    self.learn(target, Protocol::Http1);
+  }
+
+  fn learn(&self, target: &Target, protocol: Protocol) {
+    if !target.origin.https {
+      return;
     }
+    let mut servers = lock(&self.servers);
+    let server = remembered(&mut servers, target);
+    server.protocol = protocol;
+    server.tell();
   }
 
-  /// A connection to `target` negotiated HTTP/1.1: the server no longer speaks h2 (or never
-  /// did), and new connections to it need not wait for one another. Those waiting are let go
-  /// (their channel closes).
-  pub fn forget(&self, target: &Target) {
-    lock(&self.known).remove(target);
-  }
-
-  /// Before a new connection to `target`: whether to connect now (and be the connect others
-  /// wait for) or wait for the one under way. Taken under one lock, so two requests never both
-  /// see no connect under way and both connect.
+  /// Before a new connection to `target`: connect now, or wait for one under way. Taken under
+  /// one lock, so no more connects than allowed ever see room at once.
   pub fn claim(&self, target: &Target) -> Claim<'_> {
-    let mut known = lock(&self.known);
-    let Some(k) = known.get_mut(target) else {
-      return Claim::Unknown;
-    };
-    if k.connecting.is_some() {
-      return Claim::Wait(k.news.subscribe());
+    if !target.origin.https {
+      return Claim::Free;
     }
-    let claim = self
-      .claims
-      .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    k.connecting = Some(claim);
+    let mut servers = lock(&self.servers);
+    let server = remembered(&mut servers, target);
+    let (limit, throttled) = match server.protocol {
+      Protocol::Http1 => return Claim::Free,
+      Protocol::H2 => (1, true),
+      Protocol::Unknown => (FIRST_BURST, false),
+    };
+    if server.connecting.len() >= limit {
+      return Claim::Wait {
+        news: server.news.subscribe(),
+        throttled,
+      };
+    }
+    let claim = self.claims.fetch_add(1, Ordering::Relaxed);
+    server.connecting.push(claim);
     Claim::Mine(Connecting {
       throttle: self,
       target: target.clone(),
@@ -123,13 +167,27 @@ impl H2Throttle {
   }
 }
 
-/// Waits for news on `news` until `deadline` (the end of this request's 300 ms); false when
-/// the time ran out.
-pub async fn wait(mut news: watch::Receiver<()>, deadline: Instant) -> bool {
-  // An error (the server forgotten) is news too: the next claim says connect.
-  tokio::time::timeout_at(deadline, news.changed())
-    .await
-    .is_ok()
+/// `target`'s entry, made if new; past the bound, the servers not known to speak h2 and with no
+/// connect under way are forgotten first (their waiters, if any, wake and start again).
+fn remembered<'m>(servers: &'m mut HashMap<Target, Server>, target: &Target) -> &'m mut Server {
+  if servers.len() >= REMEMBERED && !servers.contains_key(target) {
+    servers.retain(|_, s| s.protocol == Protocol::H2 || !s.connecting.is_empty());
+  }
+  servers.entry(target.clone()).or_insert_with(Server::new)
+}
+
+/// Waits for news, until `deadline` if there is one; false when the time ran out.
+pub async fn wait(mut news: watch::Receiver<()>, deadline: Option<Instant>) -> bool {
+  // An error (the server forgotten) is news too: the next claim makes a new start.
+  match deadline {
+    Some(deadline) => tokio::time::timeout_at(deadline, news.changed())
+      .await
+      .is_ok(),
+    None => {
+      let _ = news.changed().await;
+      true
+    }
+  }
 }
 
 #[cfg(test)]
@@ -137,10 +195,10 @@ mod tests {
   use super::*;
   use crate::wire::origin::Origin;
 
-  fn target() -> Target {
+  fn target(https: bool) -> Target {
     Target {
       origin: Origin {
-        https: true,
+        https,
         host: "example.test".into(),
         port: 443,
       },
@@ -148,9 +206,14 @@ mod tests {
     }
   }
 
-  fn waits(claim: Claim<'_>) -> watch::Receiver<()> {
+  fn https() -> Target {
+    target(true)
+  }
+
+  /// The news to wait for, and whether the wait is the 300 ms one.
+  fn waits(claim: Claim<'_>) -> (watch::Receiver<()>, bool) {
     match claim {
-      Claim::Wait(news) => news,
+      Claim::Wait { news, throttled } => (news, throttled),
       _ => panic!("expected to wait"),
     }
   }
@@ -159,64 +222,126 @@ mod tests {
     matches!(claim, Claim::Mine(_))
   }
 
-  #[tokio::test(start_paused = true)]
-  async fn an_unknown_server_is_never_waited_for() {
-    let throttle = H2Throttle::default();
-    assert!(matches!(throttle.claim(&target()), Claim::Unknown));
-    assert!(matches!(throttle.claim(&target()), Claim::Unknown));
+  fn soon() -> Option<Instant> {
+    Some(Instant::now() + THROTTLE)
   }
 
   #[tokio::test(start_paused = true)]
-  async fn one_connect_at_a_time_to_a_known_server() {
+  async fn plain_http_and_http1_servers_are_never_waited_for() {
     let throttle = H2Throttle::default();
-    throttle.learn(&target());
-    let first = throttle.claim(&target());
+    let held: Vec<_> = (0..10).map(|_| throttle.claim(&target(false))).collect();
+    assert!(held.iter().all(|c| matches!(c, Claim::Free)));
+    throttle.learn_http1(&https());
+    let held: Vec<_> = (0..10).map(|_| throttle.claim(&https())).collect();
+    assert!(held.iter().all(|c| matches!(c, Claim::Free)));
+  }
+
+  #[tokio::test(start_paused = true)]
+  async fn a_first_burst_makes_six_connects_and_the_rest_wait_without_a_time_limit() {
+    let throttle = H2Throttle::default();
+    let mut first: Vec<_> = (0..FIRST_BURST).map(|_| throttle.claim(&https())).collect();
+    assert!(first.iter().all(is_mine));
+    let (news, throttled) = waits(throttle.claim(&https()));
+    assert!(!throttled);
+    // One of the six fails: room for one more.
+    first.pop();
+    assert!(wait(news, None).await);
+    let seventh = throttle.claim(&https());
+    assert!(is_mine(&seventh));
+    assert!(matches!(throttle.claim(&https()), Claim::Wait { .. }));
+  }
+
+  #[tokio::test(start_paused = true)]
+  async fn a_first_burst_is_let_go_by_http1_and_shares_h2() {
+    let throttle = H2Throttle::default();
+    let _first: Vec<_> = (0..FIRST_BURST).map(|_| throttle.claim(&https())).collect();
+    let (news, _) = waits(throttle.claim(&https()));
+    throttle.learn_http1(&https());
+    assert!(wait(news, None).await);
+    assert!(matches!(throttle.claim(&https()), Claim::Free));
+
+    let throttle = H2Throttle::default();
+    let _first: Vec<_> = (0..FIRST_BURST).map(|_| throttle.claim(&https())).collect();
+    let (news, _) = waits(throttle.claim(&https()));
+    throttle.learn_h2(&https());
+    assert!(wait(news, None).await);
+  }
+
+  #[tokio::test(start_paused = true)]
+  async fn one_connect_at_a_time_to_a_known_h2_server() {
+    let throttle = H2Throttle::default();
+    throttle.learn_h2(&https());
+    let first = throttle.claim(&https());
     assert!(is_mine(&first));
-    let news = waits(throttle.claim(&target()));
+    let (news, throttled) = waits(throttle.claim(&https()));
+    assert!(throttled);
     // Its connect is done: the waiter wakes, and the next claim is free to connect.
     drop(first);
-    assert!(wait(news, Instant::now() + THROTTLE).await);
-    assert!(is_mine(&throttle.claim(&target())));
+    assert!(wait(news, soon()).await);
+    assert!(is_mine(&throttle.claim(&https())));
   }
 
   #[tokio::test(start_paused = true)]
   async fn any_new_session_wakes_the_waiters() {
     let throttle = H2Throttle::default();
-    throttle.learn(&target());
-    let _first = throttle.claim(&target());
-    let news = waits(throttle.claim(&target()));
+    throttle.learn_h2(&https());
+    let _first = throttle.claim(&https());
+    let (news, _) = waits(throttle.claim(&https()));
     // Another connection (one whose wait ran out) made a session meanwhile.
-    throttle.learn(&target());
+    throttle.learn_h2(&https());
     let started = Instant::now();
-    assert!(wait(news, started + THROTTLE).await);
+    assert!(wait(news, soon()).await);
     assert_eq!(started.elapsed(), Duration::ZERO);
   }
 
   #[tokio::test(start_paused = true)]
-  async fn a_wait_ends_after_the_throttle() {
+  async fn a_wait_for_a_known_h2_server_ends_after_the_throttle() {
     let throttle = H2Throttle::default();
-    throttle.learn(&target());
-    let _first = throttle.claim(&target());
-    let news = waits(throttle.claim(&target()));
+    throttle.learn_h2(&https());
+    let _first = throttle.claim(&https());
+    let (news, _) = waits(throttle.claim(&https()));
     let started = Instant::now();
-    assert!(!wait(news, started + THROTTLE).await);
+    assert!(!wait(news, soon()).await);
     assert!(started.elapsed() >= THROTTLE);
   }
 
   #[tokio::test(start_paused = true)]
   async fn a_server_that_answers_http1_lets_the_waiters_go() {
     let throttle = H2Throttle::default();
-    throttle.learn(&target());
-    let first = throttle.claim(&target());
-    let news = waits(throttle.claim(&target()));
-    throttle.forget(&target());
-    assert!(wait(news, Instant::now() + THROTTLE).await);
-    assert!(matches!(throttle.claim(&target()), Claim::Unknown));
-    // The old guard's end does not touch a server learned again since.
-    throttle.learn(&target());
-    let second = throttle.claim(&target());
+    throttle.learn_h2(&https());
+    let first = throttle.claim(&https());
+    let (news, _) = waits(throttle.claim(&https()));
+    throttle.learn_http1(&https());
+    assert!(wait(news, soon()).await);
+    assert!(matches!(throttle.claim(&https()), Claim::Free));
+    // Speaking h2 again: the old connect's end leaves the new one's claim alone.
+    throttle.learn_h2(&https());
+    let second = throttle.claim(&https());
+    assert!(!is_mine(&second), "the old connect still counts");
     drop(first);
-    assert!(is_mine(&second));
-    assert!(matches!(throttle.claim(&target()), Claim::Wait(_)));
+    assert!(is_mine(&throttle.claim(&https())));
+  }
+
+  #[test]
+  fn servers_not_known_to_speak_h2_are_forgotten_past_the_bound() {
+    let throttle = H2Throttle::default();
+    let at = |port| Target {
+      origin: Origin {
+        https: true,
+        host: "example.test".into(),
+        port,
+      },
+      proxy: None,
+    };
+    throttle.learn_h2(&at(1));
+    let _busy = throttle.claim(&at(2));
+    for port in 3..(REMEMBERED as u16 + 10) {
+      throttle.learn_http1(&at(port));
+      let _ = throttle.claim(&at(port));
+    }
+    let servers = lock(&throttle.servers);
+    assert!(servers.len() <= REMEMBERED);
+    assert_eq!(servers[&at(1)].protocol, Protocol::H2);
+    assert_eq!(servers[&at(2)].connecting.len(), 1);
   }
 }

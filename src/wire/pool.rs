@@ -56,7 +56,8 @@ impl From<NetError> for ConnectError {
 pub struct Pool {
   idle: IdleSet,
   h2: Mutex<HashMap<Target, H2Sender>>,
-  /// New connections to a server known to speak h2 wait for one under way (`h2_throttle`).
+  /// How many new connections to an https server are made at once (`h2_throttle`): one to a
+  /// server known to speak h2, six to one not known yet.
   h2_throttle: H2Throttle,
   /// Bumped by [`Pool::close_all`]; work started under an older value is aborted.
   generation: watch::Sender<u64>,
@@ -186,7 +187,7 @@ impl Pool {
     };
     let conn = connect(target, tunnel, &uses).await?;
     match &conn {
-      Conn::H1(_) => self.h2_throttle.forget(target),
+      Conn::H1(_) => self.h2_throttle.learn_http1(target),
       Conn::H2(sender) => {
         // Shared only if closeAllConnections() (or a trust change) did not happen while it was
         // being made.
@@ -195,21 +196,28 @@ impl Pool {
           h2.insert(target.clone(), sender.clone());
         }
         // After the insert: the ones waiting look for it as they wake.
-        self.h2_throttle.learn(target);
+        self.h2_throttle.learn_h2(target);
       }
     }
     Ok(conn)
   }
 
-  /// Before a new connection to a server known to speak h2 while another connection to it is
-  /// being made: waits (300 ms at most in all) for a session to share.
+  /// Before a new connection to an https server: while the connects to it under way leave no
+  /// room (`h2_throttle`), waits for a session to share (300 ms at most in all for a server
+  /// known to speak h2; for one not known yet, until room or a session).
   async fn wait_for_h2_connect(&self, target: &Target) -> Throttled<'_> {
-    let deadline = Instant::now() + h2_throttle::THROTTLE;
+    // The 300 ms for a known h2 server, from the first wait for one.
+    let mut deadline = None;
     loop {
       let news = match self.h2_throttle.claim(target) {
-        Claim::Unknown => return Throttled::Connect(None),
+        Claim::Free => return Throttled::Connect(None),
         Claim::Mine(guard) => return Throttled::Connect(Some(guard)),
-        Claim::Wait(news) => news,
+        Claim::Wait { news, throttled } => {
+          if throttled && deadline.is_none() {
+            deadline = Some(Instant::now() + h2_throttle::THROTTLE);
+          }
+          news
+        }
       };
       if !h2_throttle::wait(news, deadline).await {
         // Chromium's job connects by itself once its throttle runs out.
@@ -254,7 +262,7 @@ impl Pool {
   }
 }
 
-/// What a new connection does after the h2 throttle (`Pool::wait_for_h2_connect`).
+/// What a new connection does after the throttle (`Pool::wait_for_h2_connect`).
 enum Throttled<'a> {
   /// Uses the session another connection made.
   Share(H2Sender),
