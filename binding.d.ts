@@ -46,10 +46,10 @@ export declare class NativeSession {
    */
   forceReloadProxyConfig(): void
   /**
-   * `ses.resolveProxy`: `DIRECT`, `PROXY host:port`, ... joined with `;`; `''` for a URL that
-   * does not parse (reference §10). Resolves once a PAC script, if any, has answered.
+   * `ses.resolveProxy`: calls `done` with `DIRECT`, `PROXY host:port`, ... joined with `;`
+   * (`''` for a URL that does not parse, reference §10) once a PAC script, if any, has answered.
    */
-  resolveProxy(url: string): Promise<unknown>
+  resolveProxy(url: string, done: (arg: string) => void): void
   getUserAgent(): string
   /**
    * Closes every connection of this session; requests in flight fail with

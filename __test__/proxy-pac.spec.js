@@ -7,6 +7,7 @@
 // the proxy receives them (and answers 502, as it cannot reach them), while a direct attempt
 // fails with net::ERR_NAME_NOT_RESOLVED.
 
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -39,6 +40,30 @@ async function withScript (script) {
   await ses.setProxy({ pacScript: 'data:application/x-ns-proxy-autoconfig,' + encodeURIComponent(script) })
   return ses
 }
+
+test('should keep libuv\'s thread pool free while resolveProxy waits for a PAC script to load', async (t) => {
+  // The PAC server holds its answer until a crypto job (libuv's pool) has completed, or 2 s.
+  let release
+  const released = new Promise((resolve) => { release = resolve })
+  const fallback = setTimeout(release, 2000)
+  t.teardown(() => clearTimeout(fallback))
+  const srv = await listen(t, async (req, res) => {
+    await released
+    res.writeHead(200, { 'Content-Type': 'application/x-ns-proxy-autoconfig' })
+    res.end('function FindProxyForURL (url, host) { return "PROXY slow.invalid:1" }')
+  })
+  const ses = freshSession()
+  await ses.setProxy({ pacScript: srv.url + '/proxy.pac' })
+  const order = []
+  // More lookups than the pool has threads (4 unless UV_THREADPOOL_SIZE says otherwise).
+  const lookups = Array.from({ length: 16 }, () =>
+    ses.resolveProxy('http://example.com/').then((answer) => { order.push('lookup'); return answer }))
+  await new Promise((resolve, reject) => crypto.pbkdf2('x', 'y', 1, 8, 'sha256', (err) => err ? reject(err) : resolve()))
+  order.push('pool job')
+  release()
+  t.deepEqual(await Promise.all(lookups), Array(16).fill('PROXY slow.invalid:1'))
+  t.deepEqual(order, ['pool job', ...Array(16).fill('lookup')])
+})
 
 test("Electron's spec: allows configuring proxy settings with pacScript", async (t) => {
   const pac = await pacServer(t, 'function FindProxyForURL(url, host) { return "PROXY myproxy:8132"; }')

@@ -230,7 +230,8 @@ class Session {
   // PAC-style: 'DIRECT', 'PROXY host:port', ... joined with ';' ('' for a URL that does not
   // parse). Native work off the JS thread: a PAC script may have to load and answer first.
   resolveProxy (url) {
-    return this[kNative].resolveProxy(String(url))
+    const href = String(url)
+    return new Promise((resolve) => this[kNative].resolveProxy(href, resolve))
   }
 
   // Electron's setCertificateVerifyProc (reference §10): null restores the default; anything

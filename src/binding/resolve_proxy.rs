@@ -1,43 +1,45 @@
 //! `ses.resolveProxy(url)` (`lib/session.js`) and the eager load of a PAC script after
 //! `setProxy` / `forceReloadProxyConfig`. A PAC answer may wait for the script's download and
-//! evaluation, so the lookup runs as a task on the engine's runtime, and a libuv pool thread
-//! waits for it (never the JS thread).
+//! evaluation (up to its fetch timeout), so the lookup runs as a task on the engine's runtime and
+//! its answer comes back through a threadsafe function: no thread waits for it. (A libuv pool
+//! thread used to: a few lookups during a slow PAC download held all four, and the process's
+//! `fs`, `dns.lookup`, `zlib` and `crypto` work stalled behind them.)
 
 use std::sync::Arc;
 
-use napi::{Env, Task};
-use tokio::sync::oneshot;
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 
-use crate::binding::pool_work::guarded;
 use crate::request::pac::PacResolver;
 use crate::request::session::SessionInner;
 
-pub struct ResolveProxy {
-  pub session: Arc<SessionInner>,
-  pub url: String,
-}
-
-impl Task for ResolveProxy {
-  type Output = String;
-  type JsValue = String;
-
-  fn compute(&mut self) -> napi::Result<String> {
-    // A URL that does not parse resolves `''` (reference §10).
-    let Ok(url) = url::Url::parse(&self.url) else {
-      return Ok(String::new());
-    };
-    let session = self.session.clone();
-    let (tx, rx) = oneshot::channel();
-    crate::wire::runtime::runtime().spawn(async move {
-      let _ = tx.send(session.resolve_proxy(&url).await);
-    });
-    // A panic in the task drops `tx`: `''`, Electron's answer for a failed lookup.
-    guarded(|| rx.blocking_recv().unwrap_or_default())
-  }
-
-  fn resolve(&mut self, _env: Env, answer: String) -> napi::Result<String> {
-    Ok(answer)
-  }
+/// Looks up the proxies for `url` and calls `done` with them on the JS thread: `DIRECT`,
+/// `PROXY host:port`, ... joined with `;`, or `''` for a URL that does not parse (reference
+/// §10) and for a lookup that failed.
+pub fn start(
+  session: &Arc<SessionInner>,
+  url: String,
+  done: Function<String, ()>,
+) -> napi::Result<()> {
+  let Ok(url) = url::Url::parse(&url) else {
+    return done.call(String::new());
+  };
+  // Referenced: a lookup under way keeps Node alive, as the pool work it replaces did, until
+  // `done` has been called and the function dropped. If the environment goes first (a worker
+  // ends), the call finds it closing and does nothing.
+  let done = done
+    .build_threadsafe_function::<String>()
+    .callee_handled::<false>()
+    .build()?;
+  let session = session.clone();
+  let runtime = crate::wire::runtime::runtime();
+  let lookup = runtime.spawn(async move { session.resolve_proxy(&url).await });
+  runtime.spawn(async move {
+    // A panic in the lookup ends its own task only: `''`, Electron's answer for a failure.
+    let answer = lookup.await.unwrap_or_default();
+    done.call(answer, ThreadsafeFunctionCallMode::NonBlocking);
+  });
+  Ok(())
 }
 
 /// Starts fetching and evaluating `pac` now, so the first request need not wait for all of it.

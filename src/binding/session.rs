@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, Function};
 use napi_derive::napi;
 
 use crate::binding::resolve_host::ResolveHost;
-use crate::binding::resolve_proxy::{self, ResolveProxy};
+use crate::binding::resolve_proxy;
 use crate::request::host_mapping::HostMappingRules;
 use crate::request::host_resolver::Params;
 use crate::request::session::SessionInner;
@@ -149,14 +149,11 @@ impl NativeSession {
     resolve_proxy::preload(&self.inner, pac);
   }
 
-  /// `ses.resolveProxy`: `DIRECT`, `PROXY host:port`, ... joined with `;`; `''` for a URL that
-  /// does not parse (reference §10). Resolves once a PAC script, if any, has answered.
+  /// `ses.resolveProxy`: calls `done` with `DIRECT`, `PROXY host:port`, ... joined with `;`
+  /// (`''` for a URL that does not parse, reference §10) once a PAC script, if any, has answered.
   #[napi(catch_unwind)]
-  pub fn resolve_proxy(&self, url: String) -> AsyncTask<ResolveProxy> {
-    AsyncTask::new(ResolveProxy {
-      session: self.inner.clone(),
-      url,
-    })
+  pub fn resolve_proxy(&self, url: String, done: Function<String, ()>) -> napi::Result<()> {
+    resolve_proxy::start(&self.inner, url, done)
   }
 
   #[napi(catch_unwind)]
