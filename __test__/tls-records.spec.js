@@ -111,26 +111,19 @@ test('an HTTP/2 response followed by a bad TLS record in the same read is delive
   expectEvents(t, r, ORDERS.success)
 })
 
-test('a bad TLS record before an HTTP/2 response fails the request with net::ERR_SSL_PROTOCOL_ERROR', async (t) => {
-  let relay = null
-  const port = await http2Server(t, (req, res) => {
-    relay.clients.at(-1).write(BAD_RECORD)
-    setTimeout(() => res.end('too late'), 500)
+for (const [protocol, serve] of [
+  ['HTTP/2', (t, handler) => http2Server(t, handler)],
+  ['HTTP/1.1', async (t, handler) => (await serveHttps(t, handler)).port]
+]) {
+  test(`a bad TLS record before an ${protocol} response fails the request with net::ERR_SSL_PROTOCOL_ERROR`, async (t) => {
+    let relay = null
+    const port = await serve(t, (req, res) => {
+      relay.clients.at(-1).write(BAD_RECORD)
+      setTimeout(() => res.end('too late'), 500)
+    })
+    relay = await tamperingRelay(t, port)
+    const r = await observe(net.request(relay.url))
+    t.is(r.error && r.error.message, 'net::ERR_SSL_PROTOCOL_ERROR')
+    expectEvents(t, r, ORDERS.failedBeforeHeaders)
   })
-  relay = await tamperingRelay(t, port)
-  const r = await observe(net.request(relay.url))
-  t.is(r.error && r.error.message, 'net::ERR_SSL_PROTOCOL_ERROR')
-  expectEvents(t, r, ORDERS.failedBeforeHeaders)
-})
-
-test('a bad TLS record before an HTTP/1.1 response fails the request with net::ERR_SSL_PROTOCOL_ERROR', async (t) => {
-  let relay = null
-  const { port } = await serveHttps(t, (req, res) => {
-    relay.clients.at(-1).write(BAD_RECORD)
-    setTimeout(() => res.end('too late'), 500)
-  })
-  relay = await tamperingRelay(t, port)
-  const r = await observe(net.request(relay.url))
-  t.is(r.error && r.error.message, 'net::ERR_SSL_PROTOCOL_ERROR')
-  expectEvents(t, r, ORDERS.failedBeforeHeaders)
-})
+}
