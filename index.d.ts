@@ -720,7 +720,11 @@ export type CookieChangedCause = 'inserted' | 'inserted-no-change-overwrite' | '
   'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite'
 
 /** The `'changed'` listener of `Cookies`. */
-type CookiesChangedListener = (event: object,
+type CookiesChangedListener = (event: {
+  /** Electron's `Event`: nothing reads it back for `'changed'`. */
+  preventDefault(): void
+  readonly defaultPrevented: boolean
+},
   /**
    * The cookie that was changed.
    */

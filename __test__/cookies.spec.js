@@ -46,7 +46,7 @@
 // 36  §7.2 get filters name / path (exact) / domain combined
 // 37  §7.2 remove(url, name): only that name for that URL; resolves without an event when nothing matched
 // 38  I18 'changed' for an identical set: overwrite then inserted-no-change-overwrite
-// 39  I18 'changed' arguments: an event object, the full Cookie, the cause, removed
+// 39  I18 'changed' arguments: an Event (preventDefault, defaultPrevented), the full Cookie, the cause, removed
 // 40  I18 'changed' cause 'expired' when a cookie's time passes (C CookieMonster GarbageCollectExpired)
 // 41  I18 'changed' cause 'evicted': 181 cookies on one host evict the 31 least recently used (C cookie_monster.cc kDomainMaxCookies 180, kDomainPurgeCookies 30)
 // 42  §7.2 an already-expired set with nothing to overwrite: resolves, no event, nothing stored
@@ -505,8 +505,11 @@ test('39 should pass an event object, the whole Cookie, the cause and removed to
   const expirationDate = Math.floor(Date.now() / 1000) + 600
   await cookies.set({ url, name: 'n', value: 'v', httpOnly: true, expirationDate, sameSite: 'strict' })
   const [event, cookie, cause, removed] = await args
-  t.is(typeof event, 'object')
-  t.not(event, null)
+  // Electron's Event (gin_helper::internal::Event): preventDefault() and defaultPrevented.
+  t.is(event.constructor.name, 'Event')
+  t.is(event.defaultPrevented, false)
+  event.preventDefault()
+  t.is(event.defaultPrevented, true)
   t.deepEqual(cookie, {
     name: 'n',
     value: 'v',

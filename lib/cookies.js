@@ -110,8 +110,23 @@ class Cookies extends EventEmitter {
   // The engine's poke (bridge.js): emits every change queued since the last one, in order.
   _emitChanges () {
     for (const change of this[kNative].cookiesTakeChanges(this[kSession])) {
-      this.emit('changed', {}, toCookie(change.cookie), change.cause, change.removed)
+      this.emit('changed', new Event(), toCookie(change.cookie), change.cause, change.removed)
     }
+  }
+}
+
+// The first argument Electron's native emitters give their listeners (gin_helper's
+// EventEmitterMixin::Emit, shell/common/gin_helper/event.cc): an `Event` whose only members are
+// `preventDefault()` and `defaultPrevented`. For 'changed' nothing reads it back.
+class Event {
+  #prevented = false
+
+  preventDefault () {
+    this.#prevented = true
+  }
+
+  get defaultPrevented () {
+    return this.#prevented
   }
 }
 
