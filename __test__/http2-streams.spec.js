@@ -315,16 +315,22 @@ test('should make one connection for a burst of requests once the shared HTTP/2 
 })
 
 test('should open at most 6 connections for a first burst to a server never seen, then share its HTTP/2 one', async (t) => {
-  const { server, url } = await serveHttp2(t, (req, res) => res.end(req.url))
+  const served = new Set()
+  const { server, url } = await serveHttp2(t, (req, res) => {
+    served.add(req.stream.session)
+    res.end(req.url)
+  })
   const sessions = countSessions(server)
   // What the server speaks is not known yet: as Chromium's socket pool (6 per host), six
   // connections are made at once and the other requests wait; the first to negotiate h2
-  // serves them. Before, each of the 20 opened its own.
+  // serves them all, the others are dropped as they complete. Before, each of the 20 opened
+  // its own and used it.
   const burst = await within(
     Promise.all(Array.from({ length: 20 }, (_, i) => collect(net.request(`${url}/${i}`)))), 10000, '20 requests')
   t.deepEqual(burst.map((r) => r.body), Array.from({ length: 20 }, (_, i) => `/${i}`))
   t.true(burst.every((r) => r.response.httpVersion === '2.0'))
   t.true(sessions.size >= 1 && sessions.size <= 6, `${sessions.size} connections`)
+  t.is(served.size, 1)
 })
 
 test('should let a first burst go once the server answers over HTTP/1.1', async (t) => {

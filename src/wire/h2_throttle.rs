@@ -36,8 +36,9 @@ pub const THROTTLE: Duration = Duration::from_millis(300);
 /// Chromium's `max_sockets_per_group` for the normal socket pool.
 pub const FIRST_BURST: usize = 6;
 
-/// Servers remembered before those not known to speak h2 (and with no connect under way) are
-/// forgotten: a session that talks to very many https origins does not grow without bound.
+/// Servers remembered before those with no connect under way are forgotten: a session that
+/// talks to very many https origins does not grow without bound (a server forgotten is only
+/// learned again, after at most one first burst of 6).
 const REMEMBERED: usize = 1024;
 
 #[derive(Default)]
@@ -167,11 +168,11 @@ impl H2Throttle {
   }
 }
 
-/// `target`'s entry, made if new; past the bound, the servers not known to speak h2 and with no
-/// connect under way are forgotten first (their waiters, if any, wake and start again).
+/// `target`'s entry, made if new; past the bound, the servers with no connect under way are
+/// forgotten first (their waiters, if any, wake and start again).
 fn remembered<'m>(servers: &'m mut HashMap<Target, Server>, target: &Target) -> &'m mut Server {
   if servers.len() >= REMEMBERED && !servers.contains_key(target) {
-    servers.retain(|_, s| s.protocol == Protocol::H2 || !s.connecting.is_empty());
+    servers.retain(|_, s| !s.connecting.is_empty());
   }
   servers.entry(target.clone()).or_insert_with(Server::new)
 }
@@ -323,7 +324,7 @@ mod tests {
   }
 
   #[test]
-  fn servers_not_known_to_speak_h2_are_forgotten_past_the_bound() {
+  fn servers_with_no_connect_under_way_are_forgotten_past_the_bound() {
     let throttle = H2Throttle::default();
     let at = |port| Target {
       origin: Origin {
@@ -336,12 +337,13 @@ mod tests {
     throttle.learn_h2(&at(1));
     let _busy = throttle.claim(&at(2));
     for port in 3..(REMEMBERED as u16 + 10) {
-      throttle.learn_http1(&at(port));
+      throttle.learn_h2(&at(port));
       let _ = throttle.claim(&at(port));
     }
     let servers = lock(&throttle.servers);
     assert!(servers.len() <= REMEMBERED);
-    assert_eq!(servers[&at(1)].protocol, Protocol::H2);
+    // The connect under way is kept; a server known idle may go.
     assert_eq!(servers[&at(2)].connecting.len(), 1);
+    assert!(!servers.contains_key(&at(1)));
   }
 }

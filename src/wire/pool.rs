@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -190,10 +191,22 @@ impl Pool {
       Conn::H1(_) => self.h2_throttle.learn_http1(target),
       Conn::H2(sender) => {
         // Shared only if closeAllConnections() (or a trust change) did not happen while it was
-        // being made.
+        // being made. A session that another connect made meanwhile (a first burst connects
+        // six at once) is kept and used, and this connection dropped, as Chromium's job does
+        // when it finds a session for its key on completing (`Job::DoCreateStream`).
         if self.current(generation, epoch) {
           let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-          h2.insert(target.clone(), sender.clone());
+          let shared = h2
+            .get_mut(target)
+            .and_then(|shared| (!shared.is_closed()).then(|| shared.clone()));
+          if shared.is_none() {
+            h2.insert(target.clone(), sender.clone());
+          }
+          drop(h2);
+          if let Some(shared) = shared {
+            self.h2_throttle.learn_h2(target);
+            return Ok(Conn::H2(shared));
+          }
         }
         // After the insert: the ones waiting look for it as they wake.
         self.h2_throttle.learn_h2(target);
@@ -394,6 +407,9 @@ impl TlsBase for Box<dyn http1::Io> {
   }
 }
 
+/// Chromium's `kSSLHandshakeTimeout`.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A TLS handshake with `host` over `io`, its certificate accepted by the session, and whether
 /// ALPN chose h2. `alpn`: the protocols to offer instead of the configs' (h2, http/1.1), if not
 /// empty. With a verify proc (`TrustHook::deferred`) the handshake lets any chain through and the
@@ -424,11 +440,16 @@ async fn verified_tls<T: http1::Io + 'static>(
     config = Arc::new(own);
   }
   let connector = tokio_rustls::TlsConnector::from(config);
-  let tls: TlsStream<T> = connector
-    .connect(name.clone(), io)
-    .await
-    .map_err(|e| classify(&e, Stage::Tls))?
-    .into();
+  // Chromium's `SSLConnectJob` gives the handshake 30 s (`kSSLHandshakeTimeout`), then fails
+  // with `ERR_TIMED_OUT`: a server that takes the connection and never answers does not hold
+  // the request (nor, in a first burst, its slot) forever. A verify proc's answer is not
+  // counted: an app may ask its user.
+  let tls: TlsStream<T> =
+    tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name.clone(), io))
+      .await
+      .map_err(|_| NetError::ERR_TIMED_OUT)?
+      .map_err(|e| classify(&e, Stage::Tls))?
+      .into();
   if deferred {
     let chain: Vec<_> = tls
       .get_ref()
@@ -472,5 +493,80 @@ async fn open_tunnel(
       .ok_or(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
     407 => Err(ConnectError::TunnelAuth(response)),
     _ => Err(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use std::future::Future;
+  use std::pin::Pin;
+
+  use rustls::pki_types::CertificateDer;
+
+  use super::*;
+  use crate::wire::resolve::Addrs;
+  use crate::wire::tls::verify::DefaultVerdict;
+  use crate::wire::tls::{client_configs, settings::TlsSettings};
+
+  /// No verify proc: the handshake enforces the default verdict.
+  struct DefaultTrust;
+
+  impl TrustHook for DefaultTrust {
+    fn deferred(&self) -> bool {
+      false
+    }
+    fn decide(
+      &self,
+      _: &str,
+      _: Vec<CertificateDer<'static>>,
+      default: DefaultVerdict,
+    ) -> Pin<Box<dyn Future<Output = Result<(), NetError>> + Send>> {
+      Box::pin(async move { default.result })
+    }
+  }
+
+  /// Knows no names: the handshake under test looks none up.
+  struct NoNames;
+
+  impl HostResolve for NoNames {
+    fn known(&self, _: &str) -> Option<Result<Addrs, NetError>> {
+      Some(Err(NetError::ERR_NAME_NOT_RESOLVED))
+    }
+    fn learned(&self, _: &str, _: &Result<Addrs, NetError>) {}
+  }
+
+  /// A server that takes the connection and never answers the ClientHello: the handshake gives
+  /// up after Chromium's 30 s with `ERR_TIMED_OUT`, not before. tokio's paused clock jumps to
+  /// the timer while the handshake waits on the socket.
+  #[tokio::test(start_paused = true)]
+  async fn a_silent_tls_server_times_out_after_30_seconds() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+      let mut kept = Vec::new();
+      while let Ok((socket, _)) = listener.accept().await {
+        kept.push(socket);
+      }
+    });
+    let uses = ConnectUse {
+      configs: client_configs(None, &TlsSettings::default()),
+      trust: &DefaultTrust,
+      resolver: &NoNames,
+    };
+    let tcp = TcpStream::connect(server).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let result = tokio::time::timeout(
+      Duration::from_secs(120),
+      verified_tls(tcp, "127.0.0.1", &uses, &[]),
+    )
+    .await
+    .expect("the handshake never gave up");
+    assert_eq!(result.err(), Some(NetError::ERR_TIMED_OUT));
+    let waited = started.elapsed();
+    assert!(
+      waited >= TLS_HANDSHAKE_TIMEOUT && waited < TLS_HANDSHAKE_TIMEOUT + Duration::from_secs(1),
+      "gave up after {waited:?}"
+    );
+    held.abort();
   }
 }
