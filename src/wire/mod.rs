@@ -11,6 +11,8 @@ pub mod origin;
 pub mod pool;
 pub mod resolve;
 pub mod runtime;
+#[cfg(test)]
+pub mod silent_server;
 pub mod socket_watch;
 pub mod socks;
 pub mod syntax;
