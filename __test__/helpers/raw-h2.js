@@ -15,6 +15,7 @@
 
 const tls = require('node:tls')
 const { certs } = require('./tls')
+const { serve } = require('./listen')
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 const DATA = 0x0
@@ -160,24 +161,14 @@ class Connection {
 // the order their TLS handshakes completed).
 async function rawH2Server (t, handlers = {}) {
   const connections = []
-  const sockets = new Set()
   const server = tls.createServer({ ...certs.valid, ALPNProtocols: ['h2'] }, (socket) => {
     socket.on('error', () => {})
     if (socket.alpnProtocol !== 'h2') return socket.destroy()
     connections.push(new Connection(socket, connections.length + 1, handlers))
   })
-  // Every socket, handshake done or not, so that teardown leaves none open.
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
   server.on('tlsClientError', () => {})
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => {
-    for (const s of sockets) s.destroy()
-    return new Promise((resolve) => server.close(() => resolve()))
-  })
-  const { port } = server.address()
+  // Tracks every TCP socket, handshake done or not, so that teardown leaves none open.
+  const { port } = await serve(t, server, 'connection')
   return { port, url: `https://127.0.0.1:${port}`, connections }
 }
 

@@ -5,8 +5,10 @@
 //! thread used to: a few lookups during a slow PAC download held all four, and the process's
 //! `fs`, `dns.lookup`, `zlib` and `crypto` work stalled behind them.)
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 
@@ -32,11 +34,12 @@ pub fn start(
     .callee_handled::<false>()
     .build()?;
   let session = session.clone();
-  let runtime = crate::wire::runtime::runtime();
-  let lookup = runtime.spawn(async move { session.resolve_proxy(&url).await });
-  runtime.spawn(async move {
-    // A panic in the lookup ends its own task only: `''`, Electron's answer for a failure.
-    let answer = lookup.await.unwrap_or_default();
+  crate::wire::runtime::runtime().spawn(async move {
+    // A panic in the lookup is `''`, Electron's answer for a failure: the promise still settles.
+    let answer = AssertUnwindSafe(session.resolve_proxy(&url))
+      .catch_unwind()
+      .await
+      .unwrap_or_default();
     done.call(answer, ThreadsafeFunctionCallMode::NonBlocking);
   });
   Ok(())

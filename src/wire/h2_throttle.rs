@@ -21,7 +21,6 @@
 //! end of any connect it could wait for, not only the one it waited for.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -44,8 +43,6 @@ const REMEMBERED: usize = 1024;
 #[derive(Default)]
 pub struct H2Throttle {
   servers: Mutex<HashMap<Target, Server>>,
-  /// Numbers the connects others wait for.
-  claims: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +55,9 @@ enum Protocol {
 /// What is known of an https server, and the connects to it that others wait for.
 struct Server {
   protocol: Protocol,
-  /// The connects under way that count against the limit (their claims' numbers).
-  connecting: Vec<u64>,
+  /// The connects under way that count against the limit. A server is never forgotten while
+  /// one is (`remembered`), so each guard finds its own count to take back.
+  connecting: usize,
   /// Ticks when a session to the server may be ready, what it speaks is learned, or a connect
   /// counted against the limit is done.
   news: watch::Sender<()>,
@@ -70,7 +68,7 @@ impl Server {
     let (news, _) = watch::channel(());
     Server {
       protocol: Protocol::Unknown,
-      connecting: Vec::new(),
+      connecting: 0,
       news,
     }
   }
@@ -98,17 +96,14 @@ pub enum Claim<'a> {
 pub struct Connecting<'a> {
   throttle: &'a H2Throttle,
   target: Target,
-  claim: u64,
 }
 
 impl Drop for Connecting<'_> {
   fn drop(&mut self) {
     let mut servers = lock(&self.throttle.servers);
     if let Some(server) = servers.get_mut(&self.target) {
-      if let Some(i) = server.connecting.iter().position(|c| *c == self.claim) {
-        server.connecting.swap_remove(i);
-        server.tell();
-      }
+      server.connecting -= 1;
+      server.tell();
     }
   }
 }
@@ -152,18 +147,16 @@ impl H2Throttle {
       Protocol::H2 => (1, true),
       Protocol::Unknown => (FIRST_BURST, false),
     };
-    if server.connecting.len() >= limit {
+    if server.connecting >= limit {
       return Claim::Wait {
         news: server.news.subscribe(),
         throttled,
       };
     }
-    let claim = self.claims.fetch_add(1, Ordering::Relaxed);
-    server.connecting.push(claim);
+    server.connecting += 1;
     Claim::Mine(Connecting {
       throttle: self,
       target: target.clone(),
-      claim,
     })
   }
 }
@@ -172,7 +165,7 @@ impl H2Throttle {
 /// forgotten first (their waiters, if any, wake and start again).
 fn remembered<'m>(servers: &'m mut HashMap<Target, Server>, target: &Target) -> &'m mut Server {
   if servers.len() >= REMEMBERED && !servers.contains_key(target) {
-    servers.retain(|_, s| !s.connecting.is_empty());
+    servers.retain(|_, s| s.connecting > 0);
   }
   servers.entry(target.clone()).or_insert_with(Server::new)
 }
@@ -315,7 +308,7 @@ mod tests {
     throttle.learn_http1(&https());
     assert!(wait(news, soon()).await);
     assert!(matches!(throttle.claim(&https()), Claim::Free));
-    // Speaking h2 again: the old connect's end leaves the new one's claim alone.
+    // Speaking h2 again: the connect still under way counts, and its end makes room.
     throttle.learn_h2(&https());
     let second = throttle.claim(&https());
     assert!(!is_mine(&second), "the old connect still counts");
@@ -343,7 +336,7 @@ mod tests {
     let servers = lock(&throttle.servers);
     assert!(servers.len() <= REMEMBERED);
     // The connect under way is kept; a server known idle may go.
-    assert_eq!(servers[&at(2)].connecting.len(), 1);
+    assert_eq!(servers[&at(2)].connecting, 1);
     assert!(!servers.contains_key(&at(1)));
   }
 }

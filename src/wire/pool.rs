@@ -187,32 +187,40 @@ impl Pool {
       resolver: &*self.resolver,
     };
     let conn = connect(target, tunnel, &uses).await?;
-    match &conn {
-      Conn::H1(_) => self.h2_throttle.learn_http1(target),
+    let shared = match &conn {
+      Conn::H1(_) => {
+        self.h2_throttle.learn_http1(target);
+        None
+      }
       Conn::H2(sender) => {
         // Shared only if closeAllConnections() (or a trust change) did not happen while it was
-        // being made. A session that another connect made meanwhile (a first burst connects
-        // six at once) is kept and used, and this connection dropped, as Chromium's job does
-        // when it finds a session for its key on completing (`Job::DoCreateStream`).
-        if self.current(generation, epoch) {
-          let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
-          let shared = h2
-            .get_mut(target)
-            .and_then(|shared| (!shared.is_closed()).then(|| shared.clone()));
-          if shared.is_none() {
-            h2.insert(target.clone(), sender.clone());
-          }
-          drop(h2);
-          if let Some(shared) = shared {
-            self.h2_throttle.learn_h2(target);
-            return Ok(Conn::H2(shared));
-          }
-        }
+        // being made.
+        let shared = if self.current(generation, epoch) {
+          self.share_h2(target, sender)
+        } else {
+          None
+        };
         // After the insert: the ones waiting look for it as they wake.
         self.h2_throttle.learn_h2(target);
+        shared
       }
+    };
+    Ok(shared.map_or(conn, Conn::H2))
+  }
+
+  /// Pools `sender` as `target`'s shared session, unless another connect made one meanwhile (a
+  /// first burst connects six at once): that one is returned to be used instead, and this
+  /// connection is dropped, as Chromium's job does when it finds a session for its key on
+  /// completing (`Job::DoCreateStream`).
+  fn share_h2(&self, target: &Target, sender: &H2Sender) -> Option<H2Sender> {
+    let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
+    let shared = h2
+      .get_mut(target)
+      .and_then(|shared| (!shared.is_closed()).then(|| shared.clone()));
+    if shared.is_none() {
+      h2.insert(target.clone(), sender.clone());
     }
-    Ok(conn)
+    shared
   }
 
   /// Before a new connection to an https server: while the connects to it under way leave no

@@ -10,7 +10,7 @@
 
 use std::io::{self, Read};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use rustls::ClientConnection;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -65,28 +65,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<T> {
     buf: &mut ReadBuf<'_>,
   ) -> Poll<io::Result<()>> {
     let this = self.get_mut();
-    if let Some(failed) = &this.failed {
-      let failed = failed.clone();
-      return Poll::Ready(if buf.remaining() == 0 || this.take_plaintext(buf) {
-        Ok(())
-      } else {
-        Err(io::Error::new(io::ErrorKind::InvalidData, failed))
-      });
-    }
-    match Pin::new(&mut this.inner).poll_read(cx, buf) {
-      Poll::Ready(Err(e)) => match record_failure(&e) {
-        Some(failed) => {
-          this.failed = Some(failed);
-          Poll::Ready(if buf.remaining() == 0 || this.take_plaintext(buf) {
-            Ok(())
-          } else {
-            Err(e)
-          })
-        }
-        None => Poll::Ready(Err(e)),
+    let failed = match &this.failed {
+      Some(failed) => failed.clone(),
+      None => match ready!(Pin::new(&mut this.inner).poll_read(cx, buf)) {
+        Err(e) => match record_failure(&e) {
+          Some(failed) => this.failed.insert(failed).clone(),
+          None => return Poll::Ready(Err(e)),
+        },
+        ok => return Poll::Ready(ok),
       },
-      other => other,
-    }
+    };
+    // A record failed: the plaintext rustls decrypted before it first, then the failure, on
+    // this read and every one after.
+    Poll::Ready(if buf.remaining() == 0 || this.take_plaintext(buf) {
+      Ok(())
+    } else {
+      Err(io::Error::new(io::ErrorKind::InvalidData, failed))
+    })
   }
 }
 
