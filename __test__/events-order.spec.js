@@ -175,3 +175,28 @@ test('should emit nothing on the request after a completed exchange', async (t) 
   t.is(events.filter((e) => e === 'R:close').length, 1)
   t.is(events.at(-1), 'S:close')
 })
+
+// More than 8 requests in flight: the engine then holds its wake-ups of the JS thread until it
+// runs out of work (ARCHITECTURE.md, Events). A response that completes while 16 others wait
+// must still be delivered, and every one of them in order once they are answered.
+test('should deliver a response while 16 others wait, then theirs, each in order', async (t) => {
+  const held = []
+  const srv = await listen(t, (req, res) => {
+    if (req.url === '/quick') return res.end('quick')
+    held.push(res)
+  })
+  const start = (path) => {
+    const request = net.request(`${srv.url}${path}`)
+    const { events } = record(request)
+    const closed = new Promise((resolve) => request.on('response', (r) => r.on('close', resolve)))
+    request.end()
+    return closed.then(() => events)
+  }
+  const success = ['R:finish', 'R:close', 'R:response', 'S:data', 'S:end', 'S:close']
+  const waiting = Array.from({ length: 16 }, (_, i) => start(`/held/${i}`))
+  while (held.length < 16) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.deepEqual(await start('/quick'), success)
+  t.is(held.length, 16)
+  for (const res of held) res.end('late')
+  for (const events of await Promise.all(waiting)) t.deepEqual(events, success)
+})

@@ -134,3 +134,16 @@ test('should turn a panic on the JS thread\'s event delivery into net::ERR_FAILE
   t.is(r.code, 0, r.stderr)
   t.deepEqual(r.output.events.sort(), ['after:response 200', 'beside:response 200', 'panicking:error net::ERR_FAILED'])
 })
+
+test('should report a throwing listener as an uncaught exception and deliver every other event', async (t) => {
+  const srv = await listen(t, (req, res) => res.end('x'.repeat(100)))
+  const r = await runChild('throwing-listeners.js', srv.url)
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.output, {
+    caught: [
+      'thrown by data listener 9', 'thrown by data listener 9',
+      'thrown by response listener 5', 'thrown by response listener 5'
+    ],
+    completed: 41
+  })
+})

@@ -149,6 +149,12 @@ fn slots(id: u32, event: Event, slab: Option<&mut chunk_slab::SlabCursor>) -> [S
 /// `extern "C"` function, where a panic aborts the process).
 pub struct Batch(sys::napi_value);
 
+impl Batch {
+  pub fn raw(self) -> sys::napi_value {
+    self.0
+  }
+}
+
 impl ToNapiValue for Batch {
   unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
     Ok(val.0)

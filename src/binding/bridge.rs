@@ -9,8 +9,9 @@
 //! that exits or is terminated): its requests are aborted, its socket watches stopped and its
 //! queued events dropped.
 //!
-//! Events are delivered in batches: the first event queued after a delivery schedules one
-//! threadsafe call, and that call drains everything queued by the time it runs. An event has six
+//! Events are delivered in batches: the first event queued after a delivery rings the load's
+//! doorbell ([`crate::binding::doorbell`], a `uv_async_t`), and the delivery it makes drains
+//! everything queued by the time it runs. An event has six
 //! slots, `[id, kind, a, b, c, d]`; the dispatcher receives one array,
 //! `[numbers, slab, ...values]`: `numbers` is a `Float64Array` of six per event, holding each
 //! number slot, `NaN` where the slot's value is the next of `values` (strings, Buffers, objects,
@@ -48,7 +49,7 @@
 //! event that panics fails its request with `net::ERR_FAILED`, and a panic anywhere else in
 //! the delivery becomes an uncaught JS `Error`.
 //!
-//! Keeping Node alive: a load's threadsafe function is referenced while at least one of its
+//! Keeping Node alive: a load's doorbell is referenced while at least one of its
 //! requests is in flight (from `start()` until its terminal event has been delivered, or
 //! `abort()`), and unreferenced otherwise, so a process (or worker) with nothing in flight can
 //! exit, and a load that was abandoned keeps nothing alive.
@@ -57,30 +58,24 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use napi::bindgen_prelude::Function;
-use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, JsValue, Status};
 
 use crate::binding::batch::{self, Batch, Packed, Slot};
 use crate::binding::chunk_slab;
+use crate::binding::doorbell::{Deliver, Doorbell};
 use crate::binding::env::{self, channel, release};
-use crate::binding::weak_dispatch;
 use crate::errors::NetError;
 use crate::request::events::{Drained, Event};
-
-pub type DispatchFn = ThreadsafeFunction<(), (), Batch, Status, false, false, 0>;
 
 /// Registers one load's JS dispatcher and returns the load's id (what `startRequest` takes).
 /// The first load in an environment also sets up that environment's state and its teardown.
 pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
   env::ensure(env)?;
   let load = env::next_load();
+  let deliver: Deliver = Box::new(move |raw| deliver(&Env::from_raw(raw), load).map(Batch::raw));
   // SAFETY: on the JS thread, with this env's function.
-  let dispatch = unsafe { weak_dispatch::wrap(env.raw(), dispatch.raw())? };
-  let tsfn: DispatchFn = dispatch
-    .build_threadsafe_function::<()>()
-    .callee_handled::<false>()
-    .build_callback(move |ctx| deliver(&ctx.env, load))?;
-  env::add_load(env, tsfn)
+  let doorbell = unsafe { Doorbell::new(env.raw(), dispatch.raw(), deliver)? };
+  env::add_load(doorbell)
 }
 
 /// Runs on the JS thread for each delivery. A panic in one event's conversion fails just that
@@ -155,12 +150,12 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
           packed.truncate(start);
           crate::binding::requests::abort_quietly(item.id);
         }
-        release(env, load, &item.lifeline);
+        release(load, &item.lifeline);
         continue;
       }
     }
     if terminal {
-      release(env, load, &item.lifeline);
+      release(load, &item.lifeline);
       crate::binding::requests::forget(item.id);
     }
   }

@@ -1,5 +1,5 @@
 //! What each N-API environment (the main thread, or one worker thread) holds: its module loads
-//! (each with a channel and a threadsafe function), its requests in flight, and its teardown.
+//! (each with a channel and a doorbell), its requests in flight, and its teardown.
 //! Only the environment's JS thread touches it, so it lives in a thread-local: Node runs one
 //! environment per thread.
 
@@ -9,10 +9,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{sys, Env, Status};
 
-use crate::binding::bridge::DispatchFn;
+use crate::binding::doorbell::Doorbell;
+use crate::config::TUNING;
 use crate::request::events::{Channel, Lifeline};
 
 /// One environment's state.
@@ -28,8 +28,8 @@ struct EnvState {
 /// One load of the JS module.
 struct Load {
   channel: Arc<Channel>,
-  tsfn: Arc<DispatchFn>,
-  /// Its requests in flight: its threadsafe function is referenced while this is not 0.
+  doorbell: Arc<Doorbell>,
+  /// Its requests in flight: its doorbell is referenced (keeps Node alive) while this is not 0.
   in_flight: usize,
 }
 
@@ -64,19 +64,17 @@ pub fn ensure(env: &Env) -> napi::Result<()> {
   Ok(())
 }
 
-/// Adds a load whose events `tsfn` delivers; returns its id (from 1).
-pub fn add_load(env: &Env, tsfn: DispatchFn) -> napi::Result<u32> {
-  // Unreferenced until a request starts: an idle addon must not keep Node alive.
-  check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
-  let tsfn = Arc::new(tsfn);
-  let caller = tsfn.clone();
-  let channel = Channel::new(Box::new(move || {
-    caller.call((), ThreadsafeFunctionCallMode::NonBlocking);
-  }));
+/// Adds a load whose events `doorbell` delivers (unreferenced until a request starts: an idle
+/// addon must not keep Node alive); returns its id (from 1).
+pub fn add_load(doorbell: Doorbell) -> napi::Result<u32> {
+  let doorbell = Arc::new(doorbell);
+  let ringer = doorbell.clone();
+  let channel = Channel::new(Box::new(move || ringer.ring()));
   with_state(|state| {
+    channel.set_busy(state.in_flight > TUNING.poll_here_max_in_flight);
     state.loads.push(Load {
       channel,
-      tsfn,
+      doorbell,
       in_flight: 0,
     });
     state.loads.len() as u32
@@ -112,6 +110,7 @@ unsafe extern "C" fn teardown(arg: *mut c_void) {
   step(&crate::binding::requests::abort_all);
   for load in &state.loads {
     step(&|| load.channel.close());
+    step(&|| load.doorbell.close());
   }
   // Cookies still waiting for their batch are written before the sessions go (Chromium
   // flushes its cookie store at shutdown too).
@@ -148,15 +147,15 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
   } else {
     Err(napi::Error::new(
       Status::GenericFailure,
-      "threadsafe function reference failed",
+      "environment cleanup hook failed",
     ))
   }
 }
 
 /// Moves a request's share of `load`'s "keep Node alive" reference (JS thread): takes it
-/// (`hold`) or gives it back, once each. Returns the load's threadsafe function when its count
-/// just left or reached 0, so that the caller references or unreferences it.
-fn share(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<DispatchFn>> {
+/// (`hold`) or gives it back, once each. Returns the load's doorbell when its count just left
+/// or reached 0, so that the caller references or unreferences it.
+fn share(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<Doorbell>> {
   with_state(|state| {
     let entry = state.loads.get_mut((load as usize).checked_sub(1)?)?;
     if lifeline.holds_ref.swap(hold, Ordering::SeqCst) == hold {
@@ -169,7 +168,7 @@ fn share(load: u32, lifeline: &Lifeline, hold: bool) -> Option<Arc<DispatchFn>> 
       entry.in_flight -= 1;
       entry.in_flight == 0
     };
-    edge.then(|| entry.tsfn.clone())
+    edge.then(|| entry.doorbell.clone())
   })
   .flatten()
 }
@@ -180,54 +179,55 @@ fn count(lifeline: &Lifeline, start: bool) {
     return;
   }
   with_state(|state| {
+    let busy = |n| n > TUNING.poll_here_max_in_flight;
+    let was = busy(state.in_flight);
     if start {
       state.in_flight += 1;
     } else {
       state.in_flight -= 1;
     }
+    if busy(state.in_flight) != was {
+      for load in &state.loads {
+        load.channel.set_busy(!was);
+      }
+    }
   });
 }
 
-fn hold(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
-  match share(load, lifeline, true) {
-    Some(tsfn) => check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn.raw()) }),
-    None => Ok(()),
+fn hold(load: u32, lifeline: &Lifeline) {
+  if let Some(doorbell) = share(load, lifeline, true) {
+    doorbell.set_ref(true);
   }
 }
 
-fn let_go(env: &Env, load: u32, lifeline: &Lifeline) {
-  if let Some(tsfn) = share(load, lifeline, false) {
-    let _ = check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) });
+fn let_go(load: u32, lifeline: &Lifeline) {
+  if let Some(doorbell) = share(load, lifeline, false) {
+    doorbell.set_ref(false);
   }
 }
 
 /// Counts a starting request in flight and takes its share of `load`'s "keep Node alive"
 /// reference (JS thread; `load` is one `startRequest` found).
-pub fn retain(env: &Env, load: u32, lifeline: &Lifeline) -> napi::Result<()> {
+pub fn retain(load: u32, lifeline: &Lifeline) {
   count(lifeline, true);
-  let referenced = hold(env, load, lifeline);
-  if referenced.is_err() {
-    // The request will not start: its share goes back, so the counts can return to 0.
-    release(env, load, lifeline);
-  }
-  referenced
+  hold(load, lifeline);
 }
 
 /// A request's end (JS thread): no longer in flight, its share given back; idempotent.
-pub fn release(env: &Env, load: u32, lifeline: &Lifeline) {
+pub fn release(load: u32, lifeline: &Lifeline) {
   count(lifeline, false);
-  let_go(env, load, lifeline);
+  let_go(load, lifeline);
 }
 
 /// A request whose body waits for the app gives its share back but stays in flight.
-pub fn park(env: &Env, load: u32, lifeline: &Lifeline) {
-  let_go(env, load, lifeline);
+pub fn park(load: u32, lifeline: &Lifeline) {
+  let_go(load, lifeline);
 }
 
 /// A parked request the app reads again takes its share back (nothing once it has ended).
-pub fn unpark(env: &Env, load: u32, lifeline: &Lifeline) {
+pub fn unpark(load: u32, lifeline: &Lifeline) {
   if lifeline.counted.load(Ordering::SeqCst) && !lifeline.cancelled.load(Ordering::SeqCst) {
-    let _ = hold(env, load, lifeline);
+    hold(load, lifeline);
   }
 }
 

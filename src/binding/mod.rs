@@ -5,6 +5,7 @@ pub mod bridge;
 pub mod cert_verify;
 mod chunk_slab;
 pub mod cookies;
+mod doorbell;
 mod env;
 pub mod http_cache;
 mod js_chunk;
@@ -13,7 +14,6 @@ pub mod requests;
 pub mod resolve_host;
 pub mod resolve_proxy;
 pub mod session;
-mod weak_dispatch;
 
 use napi::bindgen_prelude::Function;
 use napi::Env;

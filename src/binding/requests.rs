@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use napi::bindgen_prelude::Buffer;
-use napi::Env;
 use napi_derive::napi;
 use tokio::sync::{mpsc, Semaphore};
 use url::Url;
@@ -120,7 +119,6 @@ fn parse_url(text: String) -> Result<Url, url::ParseError> {
 #[allow(clippy::too_many_arguments)] // one call per request, straight from lib/client-request.js
 #[napi(catch_unwind)]
 pub fn start_request(
-  env: Env,
   load: u32,
   session: u32,
   method: String,
@@ -169,7 +167,7 @@ pub fn start_request(
   };
   let (decisions, decision_rx) = mpsc::unbounded_channel();
   let id = env::next_request_id();
-  env::retain(&env, load, &lifeline)?;
+  env::retain(load, &lifeline);
   let reporter = Arc::new(Reporter {
     id,
     channel: channel.clone(),
@@ -239,10 +237,10 @@ pub fn request_finish(id: u32) -> bool {
 /// Lets the engine read one more body chunk from the network; a parked request keeps Node
 /// alive again.
 #[napi(catch_unwind)]
-pub fn request_read(env: Env, id: u32) {
+pub fn request_read(id: u32) {
   with_handle(id, |h| {
     if !h.lifeline.holds_ref.load(Ordering::Relaxed) {
-      env::unpark(&env, h.load, &h.lifeline);
+      env::unpark(h.load, &h.lifeline);
     }
     if h.credit.available_permits() < TUNING.max_banked_credit {
       h.credit.add_permits(1);
@@ -255,8 +253,8 @@ pub fn request_read(env: Env, id: u32) {
 /// that never reads a body can exit; one that reads later (a timer, a slow pipe) is kept alive by
 /// what it waits for.
 #[napi(catch_unwind)]
-pub fn request_park(env: Env, id: u32) {
-  with_handle(id, |h| env::park(&env, h.load, &h.lifeline));
+pub fn request_park(id: u32) {
+  with_handle(id, |h| env::park(h.load, &h.lifeline));
 }
 
 /// Answers a `Redirect` event.
@@ -277,11 +275,11 @@ pub fn request_login(id: u32, username: Option<String>, password: Option<String>
 
 /// Cancels the request: the socket is closed and no further event is delivered.
 #[napi(catch_unwind)]
-pub fn request_abort(env: Env, id: u32) {
+pub fn request_abort(id: u32) {
   let Some(h) = HANDLES.with(|h| h.borrow_mut().remove(&id)) else {
     return;
   };
   h.lifeline.cancelled.store(true, Ordering::SeqCst);
   h.task.abort();
-  env::release(&env, h.load, &h.lifeline);
+  env::release(h.load, &h.lifeline);
 }

@@ -9,11 +9,12 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
 
 use crate::errors::NetError;
+use crate::wire::runtime::idle;
 
 /// What a request reports to JS, in the order it happens.
 pub enum Event {
@@ -125,16 +126,28 @@ pub struct Channel {
   pending: Mutex<Pending>,
   /// A drain is scheduled and has not started: later events ride along with it.
   scheduled: AtomicBool,
-  /// Asks the JS thread for a drain (the binding's threadsafe call); safe from any thread.
+  /// Asks the JS thread for a drain (the binding's doorbell); safe from any thread.
   schedule: Box<dyn Fn() + Send + Sync>,
+  /// This channel, for a drain put off until the engine thread runs out of work.
+  me: Weak<Channel>,
+  /// Enough requests of its JS thread are in flight that events come several per engine turn:
+  /// only then is a drain put off (with few, the next event is not coming, and waiting would
+  /// only add the rest of the engine's turn to each response).
+  busy: AtomicBool,
 }
+
+/// A body chunk this large asks for its drain at once: a large body gains nothing from waiting
+/// for company, and its reader may be waiting for it.
+const DRAIN_AT_ONCE: usize = 16 * 1024;
 
 impl Channel {
   pub fn new(schedule: Box<dyn Fn() + Send + Sync>) -> Arc<Channel> {
-    Arc::new(Channel {
+    Arc::new_cyclic(|me| Channel {
       pending: Mutex::new(Pending::default()),
       scheduled: AtomicBool::new(false),
       schedule,
+      me: me.clone(),
+      busy: AtomicBool::new(false),
     })
   }
 
@@ -145,19 +158,26 @@ impl Channel {
   /// Queues `event` for request `id`. Safe from any thread; never blocks on JS and never drops
   /// an event while the load is alive.
   pub fn emit(&self, id: u32, lifeline: &Arc<Lifeline>, event: Event) {
-    {
+    let len = {
       let mut pending = self.pending();
       if pending.closed {
         return;
       }
-      crate::request::body_budget::queued(event.body_len());
+      let len = event.body_len();
+      crate::request::body_budget::queued(len);
       pending.events.push_back(Queued {
         id,
         event,
         lifeline: lifeline.clone(),
       });
-    }
+      len
+    };
     self.wake();
+    if len >= DRAIN_AT_ONCE {
+      idle::flush();
+    } else {
+      idle::held();
+    }
   }
 
   /// Runs `job` on the JS thread at its next drain (scheduling one). Once the load is gone the
@@ -172,11 +192,27 @@ impl Channel {
       pending.jobs.push(job);
     }
     self.wake();
+    idle::held();
   }
 
+  /// Whether enough requests are in flight for drains to be put off (see `busy`).
+  pub fn set_busy(&self, busy: bool) {
+    self.busy.store(busy, Ordering::Relaxed);
+  }
+
+  /// Schedules a drain unless one is. While busy, on an engine thread, when that thread runs
+  /// out of work (or holds too much, see [`idle`]), so that one drain carries all that one turn
+  /// produced.
   fn wake(&self) {
     if !self.scheduled.swap(true, Ordering::SeqCst) {
-      (self.schedule)();
+      match self
+        .me
+        .upgrade()
+        .filter(|_| self.busy.load(Ordering::Relaxed))
+      {
+        Some(me) => idle::later(Box::new(move || (me.schedule)())),
+        None => (self.schedule)(),
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 //! The process-wide tokio runtime: every request is a task on it.
 //!
 //! Its worker threads never keep Node alive (Node exits without joining foreign threads); what
-//! keeps Node alive while a request is in flight is the bridge's threadsafe-function reference.
+//! keeps Node alive while a request is in flight is the reference of its load's doorbell
+//! (`binding::doorbell`).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -18,12 +19,15 @@ use crate::wire::socket_watch::{self, Watch};
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
+pub mod idle;
+
 pub fn runtime() -> &'static Runtime {
   RUNTIME.get_or_init(|| match crate::config::env().worker_threads {
     1 => single_thread(),
     n => Builder::new_multi_thread()
       .worker_threads(n)
       .thread_name("electron-net-rs")
+      .on_thread_park(idle::parking)
       .enable_all()
       .build()
       .expect("failed to start the tokio runtime"),
@@ -34,6 +38,7 @@ pub fn runtime() -> &'static Runtime {
 /// thread land in its queue and wake it).
 fn single_thread() -> Runtime {
   let rt = Builder::new_current_thread()
+    .on_thread_park(idle::parking)
     .enable_all()
     .build()
     .expect("failed to start the tokio runtime");
@@ -271,7 +276,11 @@ impl Shared {
     let me = self.clone();
     let handle = runtime()
       .spawn(async move {
-        if AssertUnwindSafe(fut).catch_unwind().await.is_err() {
+        if AssertUnwindSafe(idle::Polled(fut))
+          .catch_unwind()
+          .await
+          .is_err()
+        {
           me.panicked();
         }
       })
