@@ -147,3 +147,27 @@ test('should report a throwing listener as an uncaught exception and deliver eve
     completed: 41
   })
 })
+
+// With more than 8 requests in flight the engine holds its wake-ups of the JS thread until it
+// runs out of work: on the single-threaded engine (the default on up to two cores) and on the
+// multi-threaded one, a response must never wait for a wake-up that was held back.
+for (const threads of ['1', '3']) {
+  test(`should deliver every response while more than 8 wait (${threads} engine threads)`, async (t) => {
+    const held = []
+    const srv = await listen(t, (req, res) => {
+      if (req.url.startsWith('/held/')) return held.push(res)
+      if (req.url === '/release') for (const r of held.splice(0)) r.end('late')
+      if (req.url === '/slow-upload') {
+        let n = 0
+        req.on('data', (c) => { n += c.length })
+        req.on('end', () => setTimeout(() => res.end(String(n)), 300))
+        return
+      }
+      res.end('ok')
+    })
+    const r = await runChild('busy-deliveries.js', srv.url, { env: { ELECTRON_NET_RS_WORKER_THREADS: threads } })
+    t.is(r.code, 0, r.stderr)
+    t.deepEqual(r.output.done.slice(0, 2), ['/slow-upload', '/quick'])
+    t.deepEqual(r.output.done.slice(2).sort(), ['/release', ...Array.from({ length: 9 }, (_, i) => `/held/${i}`)].sort())
+  })
+}

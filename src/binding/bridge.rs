@@ -72,7 +72,8 @@ use crate::request::events::{Drained, Event};
 pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
   env::ensure(env)?;
   let load = env::next_load();
-  let deliver: Deliver = Box::new(move |raw| deliver(&Env::from_raw(raw), load).map(Batch::raw));
+  let deliver: Deliver =
+    Box::new(move |raw| deliver(&Env::from_raw(raw), load).map(|batch| batch.map(Batch::raw)));
   // SAFETY: on the JS thread, with this env's function.
   let doorbell = unsafe { Doorbell::new(env.raw(), dispatch.raw(), deliver)? };
   env::add_load(doorbell)
@@ -81,7 +82,7 @@ pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
 /// Runs on the JS thread for each delivery. A panic in one event's conversion fails just that
 /// request (see [`drain`]); one anywhere else becomes an uncaught JS `Error` (napi-rs raises a
 /// callback's `Err` with `napi_fatal_exception`) instead of unwinding into Node.
-fn deliver(env: &Env, load: u32) -> napi::Result<Batch> {
+fn deliver(env: &Env, load: u32) -> napi::Result<Option<Batch>> {
   match panic::catch_unwind(AssertUnwindSafe(|| drain(env, load))) {
     Ok(batch) => batch,
     Err(_) => Err(napi::Error::new(
@@ -91,11 +92,11 @@ fn deliver(env: &Env, load: u32) -> napi::Result<Batch> {
   }
 }
 
-/// Turns everything queued into one flat JS array for the dispatcher.
-fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
+/// Turns everything queued into one flat JS array for the dispatcher; `None` when no event is.
+fn drain(env: &Env, load: u32) -> napi::Result<Option<Batch>> {
   let raw = env.raw();
   let Some(channel) = channel(load) else {
-    return unsafe { batch::to_batch(raw, &Packed::default()) };
+    return Ok(None);
   };
   let Drained {
     events: items,
@@ -103,6 +104,9 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
   } = channel.drain();
   for job in jobs {
     job();
+  }
+  if items.is_empty() {
+    return Ok(None);
   }
   let (mut handed_over, mut small) = (0, 0);
   for len in items.iter().map(|item| item.event.body_len()) {
@@ -162,5 +166,5 @@ fn drain(env: &Env, load: u32) -> napi::Result<Batch> {
   if let Some(cursor) = &packed.slab {
     chunk_slab::finish(cursor);
   }
-  unsafe { batch::to_batch(raw, &packed) }
+  unsafe { batch::to_batch(raw, &packed) }.map(Some)
 }

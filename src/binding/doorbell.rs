@@ -68,8 +68,9 @@ struct Ring {
   state: Arc<AtomicU8>,
 }
 
-/// Drains the load's events into the dispatcher's one argument (JS thread).
-pub type Deliver = Box<dyn Fn(sys::napi_env) -> napi::Result<sys::napi_value>>;
+/// Drains the load's events into the dispatcher's one argument (JS thread); `None` when there
+/// is nothing for JS.
+pub type Deliver = Box<dyn Fn(sys::napi_env) -> napi::Result<Option<sys::napi_value>>>;
 
 impl Doorbell {
   /// A doorbell on this environment's loop that calls `dispatch` with what `deliver` makes;
@@ -216,9 +217,8 @@ unsafe extern "C" fn rung(handle: *mut c_void) {
   let ring = &*ring;
   for _ in 0..MAX_ROUNDS {
     ring.state.store(RUNNING, Ordering::SeqCst);
-    // A panic must not unwind into libuv; `deliver` already turns its own into a JS error.
-    drop(panic::catch_unwind(AssertUnwindSafe(|| deliver(ring))));
-    if ring.state.swap(0, Ordering::SeqCst) == RUNNING {
+    let js_runs = deliver(ring);
+    if ring.state.swap(0, Ordering::SeqCst) == RUNNING || !js_runs {
       return;
     }
   }
@@ -226,12 +226,13 @@ unsafe extern "C" fn rung(handle: *mut c_void) {
   uv_async_send(handle);
 }
 
-/// One delivery: the dispatcher called with everything queued, in a callback scope.
-unsafe fn deliver(ring: &Ring) {
+/// One delivery: the dispatcher called with everything queued, in a callback scope. False when
+/// the environment runs no more JS (a worker being terminated).
+unsafe fn deliver(ring: &Ring) -> bool {
   let env = ring.env;
   let mut handles = ptr::null_mut();
   if sys::napi_open_handle_scope(env, &mut handles) != sys::Status::napi_ok {
-    return;
+    return false;
   }
   let mut resource = ptr::null_mut();
   sys::napi_get_reference_value(env, ring.resource, &mut resource);
@@ -239,22 +240,39 @@ unsafe fn deliver(ring: &Ring) {
   let scoped = !resource.is_null()
     && sys::napi_open_callback_scope(env, resource, ring.context, &mut scope)
       == sys::Status::napi_ok;
-  let status = match (ring.deliver)(env) {
-    Ok(batch) => call(env, ring.dispatch, batch),
+  // Caught here, so that the scopes opened above are closed whatever happens (the batch's own
+  // events are converted under catch_unwind already: see bridge.rs).
+  let produced =
+    panic::catch_unwind(AssertUnwindSafe(|| (ring.deliver)(env))).unwrap_or_else(|_| {
+      Err(napi::Error::from_reason(
+        "electron-net-rs: internal error while delivering network events",
+      ))
+    });
+  let status = match produced {
+    Ok(Some(batch)) => call(env, ring.dispatch, batch),
+    // Nothing for JS (the drain only ran jobs, or a ring came after its events had gone).
+    Ok(None) => sys::Status::napi_ok,
     Err(e) => {
       let error = napi::JsError::from(e).into_value(env);
       sys::napi_throw(env, error)
     }
   };
-  // Any status: what matters is whether an exception is pending.
-  let _ = status;
-  raise_pending(env);
+  // The dispatcher's own throw, or the error above. (A listener's throw is rethrown from a
+  // nextTick callback by lib/bridge.js: Node's callback scope reports that one itself when it
+  // closes, as an uncaught exception.)
+  let raised = raise_pending(env);
+  // Refused without an exception: this environment no longer calls into JS.
+  let js_runs = match status {
+    sys::Status::napi_cannot_run_js => false,
+    sys::Status::napi_pending_exception => raised,
+    _ => true,
+  };
   if scoped {
     // Runs the nextTick queue and promise jobs, as after any I/O callback.
     sys::napi_close_callback_scope(env, scope);
-    raise_pending(env);
   }
   sys::napi_close_handle_scope(env, handles);
+  js_runs
 }
 
 /// Calls the dispatcher, if its module is still alive, with `batch`.
@@ -275,18 +293,19 @@ unsafe fn call(
   sys::napi_call_function(env, undefined, dispatch, 1, [batch].as_ptr(), &mut result)
 }
 
-/// A JS exception left pending (a listener threw) becomes an uncaught exception, as it does for
-/// any callback Node calls.
-unsafe fn raise_pending(env: sys::napi_env) {
+/// A JS exception left pending becomes an uncaught exception, as it does for any callback Node
+/// calls; whether there was one.
+unsafe fn raise_pending(env: sys::napi_env) -> bool {
   let mut pending = false;
   if sys::napi_is_exception_pending(env, &mut pending) != sys::Status::napi_ok || !pending {
-    return;
+    return false;
   }
   let mut error = ptr::null_mut();
   if sys::napi_get_and_clear_last_exception(env, &mut error) == sys::Status::napi_ok {
     // During teardown this may fail (the environment runs no more JS): nothing else to do.
     sys::napi_fatal_exception(env, error);
   }
+  true
 }
 
 const UV_ASYNC: c_int = 1;

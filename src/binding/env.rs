@@ -53,14 +53,23 @@ pub fn ensure(env: &Env) -> napi::Result<()> {
   if let Ok(uv_loop) = env.get_uv_event_loop() {
     crate::wire::socket_watch::init(uv_loop.cast());
   }
-  ENV.with(|e| {
-    *e.borrow_mut() = Some(EnvState {
+  let previous = ENV.with(|e| {
+    e.borrow_mut().replace(EnvState {
       env: raw,
       loads: Vec::new(),
       in_flight: 0,
       next_request: 1,
     })
   });
+  // Another environment on this thread (an embedder running several; Node runs one per
+  // thread): its loads stop delivering here, and their doorbells are closed now, on this thread,
+  // while it still exists (its own teardown finds no state of its own and does nothing).
+  if let Some(previous) = previous {
+    for load in &previous.loads {
+      load.channel.close();
+      load.doorbell.close();
+    }
+  }
   Ok(())
 }
 

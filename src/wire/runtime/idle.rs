@@ -6,11 +6,14 @@
 //! JS loop turn and one `eventfd` write per 3 requests. Put off until the engine thread is about
 //! to wait (tokio's `on_thread_park`), the wake-ups of one turn go out together.
 //!
-//! Bounds, so that nothing waits on a busy engine: at most [`MAX_HELD`] events are held, and
-//! for at most [`MAX_DELAY`] (checked after each poll of a request's task, [`Polled`]); then
-//! everything put off goes out. A caller with a large body chunk sends at once ([`flush`]).
-//! Only a thread that has parked before (a runtime worker, not a blocking-pool thread, which
-//! never parks) puts anything off.
+//! Only work asked for inside a poll of a request's task ([`Polled`]) on a runtime worker is put
+//! off: a worker's `on_thread_park` runs before it waits, and a request's poll always comes
+//! before that. Anything asked for elsewhere (the time driver or the reactor waking a task
+//! while the thread is parked, a blocking-pool thread, another task) runs at once, since no
+//! park may follow it soon. Bounds, so that nothing waits on a busy engine: at most
+//! [`MAX_HELD`] events are held, and for at most [`MAX_DELAY`] (checked after each poll of a
+//! request's task); then everything put off goes out. A caller with a large body chunk sends at
+//! once ([`flush`]).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -29,15 +32,18 @@ type Job = Box<dyn FnOnce() + Send>;
 thread_local! {
   /// Set the first time this thread parks as a runtime worker.
   static WORKER: Cell<bool> = const { Cell::new(false) };
+  /// A request's task is being polled on this thread ([`Polled`]).
+  static POLLING: Cell<bool> = const { Cell::new(false) };
   static JOBS: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
   static HELD: Cell<u32> = const { Cell::new(0) };
   /// When the first of the events held arrived.
   static SINCE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
-/// Runs `job` when this engine thread next runs out of work, or now on any other thread.
+/// Runs `job` when this engine thread next runs out of work if called in a poll of a request's
+/// task on a runtime worker; now anywhere else.
 pub fn later(job: Job) {
-  if WORKER.with(Cell::get) {
+  if holding() {
     JOBS.with(|j| j.borrow_mut().push(job));
   } else {
     job();
@@ -46,7 +52,7 @@ pub fn later(job: Job) {
 
 /// One more event is waiting for the work put off; past [`MAX_HELD`] it all runs now.
 pub fn held() {
-  if WORKER.with(Cell::get) {
+  if holding() {
     let n = HELD.with(|h| h.get()) + 1;
     HELD.with(|h| h.set(n));
     if n == 1 {
@@ -55,6 +61,11 @@ pub fn held() {
       flush();
     }
   }
+}
+
+/// Whether work asked for now may be put off (see the module doc).
+fn holding() -> bool {
+  WORKER.with(Cell::get) && POLLING.with(Cell::get)
 }
 
 /// A task poll ended: what has been held for [`MAX_DELAY`] goes out.
@@ -73,9 +84,17 @@ impl<F: Future + Unpin> Future for Polled<F> {
   type Output = F::Output;
 
   fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-    let result = Pin::new(&mut self.0).poll(cx);
-    polled();
-    result
+    // Cleared again even if the poll panics (the task's own catch_unwind is outside this).
+    struct Polling;
+    impl Drop for Polling {
+      fn drop(&mut self) {
+        POLLING.with(|p| p.set(false));
+        polled();
+      }
+    }
+    POLLING.with(|p| p.set(true));
+    let _polling = Polling;
+    Pin::new(&mut self.0).poll(cx)
   }
 }
 
@@ -127,6 +146,7 @@ mod tests {
     let seen = runs.clone();
     std::thread::spawn(move || {
       parking();
+      POLLING.with(|p| p.set(true));
       later(job());
       held();
       assert_eq!(seen.load(Ordering::SeqCst), 0);
@@ -146,9 +166,13 @@ mod tests {
       std::thread::sleep(MAX_DELAY);
       polled();
       assert_eq!(seen.load(Ordering::SeqCst), 3);
+      // Outside a request's poll (the driver waking a task while parked): at once.
+      POLLING.with(|p| p.set(false));
+      later(job());
+      assert_eq!(seen.load(Ordering::SeqCst), 4);
     })
     .join()
     .unwrap();
-    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
   }
 }
