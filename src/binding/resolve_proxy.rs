@@ -34,7 +34,7 @@ pub fn start(
     .callee_handled::<false>()
     .build()?;
   let session = session.clone();
-  crate::wire::runtime::runtime().spawn(async move {
+  crate::wire::runtime::spawn(async move {
     // A panic in the lookup is `''`, Electron's answer for a failure: the promise still settles.
     let answer = AssertUnwindSafe(session.resolve_proxy(&url))
       .catch_unwind()
@@ -51,7 +51,7 @@ pub fn start(
 pub fn preload(session: &Arc<SessionInner>, pac: Option<Arc<PacResolver>>) {
   if let Some(pac) = pac {
     let session = session.clone();
-    crate::wire::runtime::runtime().spawn(async move {
+    crate::wire::runtime::spawn(async move {
       let _ = pac.load(&session).await;
     });
   }

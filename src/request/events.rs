@@ -173,10 +173,14 @@ impl Channel {
       len
     };
     self.wake();
-    if len >= DRAIN_AT_ONCE {
+    let urgent = len >= DRAIN_AT_ONCE;
+    if urgent {
       idle::flush();
-    } else {
-      idle::held();
+    }
+    if (urgent || idle::held()) && self.busy.load(Ordering::Relaxed) {
+      // This channel's own wake-up may be held by another engine thread (one scheduled drain
+      // at a time): ring now; a second ring costs at most a delivery that finds nothing.
+      (self.schedule)();
     }
   }
 
@@ -192,7 +196,9 @@ impl Channel {
       pending.jobs.push(job);
     }
     self.wake();
-    idle::held();
+    if idle::held() && self.busy.load(Ordering::Relaxed) {
+      (self.schedule)();
+    }
   }
 
   /// Whether enough requests are in flight for drains to be put off (see `busy`).

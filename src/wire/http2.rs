@@ -80,7 +80,7 @@ pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
   // Runs until the peer goes away, or every handle and stream is gone (h2 wakes the connection
   // when the last handle drops, and it then closes with a GOAWAY); its errors reach each
   // request through its own stream.
-  tokio::spawn(async move {
+  crate::wire::runtime::spawn(async move {
     let _ = connection.await;
   });
   Ok(H2Sender { send })

@@ -131,7 +131,7 @@ impl IdleSet {
         shared: Arc::downgrade(&self.shared),
         timer: None,
       };
-      let handle = crate::wire::runtime::runtime().spawn(sweeper);
+      let handle = crate::wire::runtime::spawn(sweeper);
       *self.sweeper.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.abort_handle());
     }
   }

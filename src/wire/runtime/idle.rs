@@ -11,9 +11,9 @@
 //! before that. Anything asked for elsewhere (the time driver or the reactor waking a task
 //! while the thread is parked, a blocking-pool thread, another task) runs at once, since no
 //! park may follow it soon. Bounds, so that nothing waits on a busy engine: at most
-//! [`MAX_HELD`] events are held, and for at most [`MAX_DELAY`] (checked after each poll of a
-//! request's task); then everything put off goes out. A caller with a large body chunk sends at
-//! once ([`flush`]).
+//! [`MAX_HELD`] events are held on a thread, and for at most [`MAX_DELAY`], checked after each
+//! poll of any task spawned through [`crate::wire::runtime::spawn`] ([`Checked`]); then
+//! everything put off goes out. A caller with a large body chunk sends at once ([`flush`]).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -50,17 +50,22 @@ pub fn later(job: Job) {
   }
 }
 
-/// One more event is waiting for the work put off; past [`MAX_HELD`] it all runs now.
-pub fn held() {
-  if holding() {
-    let n = HELD.with(|h| h.get()) + 1;
-    HELD.with(|h| h.set(n));
-    if n == 1 {
-      SINCE.with(|s| s.set(Some(Instant::now())));
-    } else if n >= MAX_HELD {
-      flush();
-    }
+/// One more event is waiting for the work put off; past [`MAX_HELD`] it all runs now (and
+/// true is returned: the caller's own wake-up may be held on another thread, see
+/// `Channel::emit`).
+pub fn held() -> bool {
+  if !holding() {
+    return false;
   }
+  let n = HELD.with(|h| h.get()) + 1;
+  HELD.with(|h| h.set(n));
+  if n == 1 {
+    SINCE.with(|s| s.set(Some(Instant::now())));
+  } else if n >= MAX_HELD {
+    flush();
+    return true;
+  }
+  false
 }
 
 /// Whether work asked for now may be put off (see the module doc).
@@ -77,7 +82,24 @@ fn polled() {
   }
 }
 
-/// A future whose every poll ends with the check of [`polled`].
+/// Any task on the runtime: each poll ends with the check of [`polled`], so that what a request
+/// put off waits no longer than [`MAX_DELAY`] while this thread runs other tasks.
+pub struct Checked<F>(pub F);
+
+impl<F: Future> Future for Checked<F> {
+  type Output = F::Output;
+
+  fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    // SAFETY: structural pinning of the only field, which is never moved out.
+    let inner = unsafe { self.map_unchecked_mut(|s| &mut s.0) };
+    let result = inner.poll(cx);
+    polled();
+    result
+  }
+}
+
+/// A request's task: what it asks for may be put off, and each poll ends with the check of
+/// [`polled`].
 pub struct Polled<F>(pub F);
 
 impl<F: Future + Unpin> Future for Polled<F> {

@@ -34,6 +34,16 @@ pub fn runtime() -> &'static Runtime {
   })
 }
 
+/// Spawns `fut` on the runtime; its polls bound how long wake-ups of JS threads are put off
+/// (see [`idle`]).
+pub fn spawn<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
+where
+  F: Future + Send + 'static,
+  F::Output: Send + 'static,
+{
+  runtime().spawn(idle::Checked(fut))
+}
+
 /// A single-threaded runtime driven by one engine thread of its own (tasks spawned from the JS
 /// thread land in its queue and wake it).
 fn single_thread() -> Runtime {
@@ -260,7 +270,7 @@ impl Shared {
       queue.len() == 1
     };
     if first {
-      runtime().spawn(async {
+      spawn(async {
         let tasks = std::mem::take(&mut *lock(&HANDED_OFF));
         for task in tasks {
           task.spawn();

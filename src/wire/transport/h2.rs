@@ -139,7 +139,7 @@ fn send_body(
     }
     UploadBody::Chunked(ChunkedUpload { rx, queued }) => {
       let (cancel, cancelled) = oneshot::channel();
-      tokio::spawn(pump(stream, rx, queued, events.clone(), cancelled));
+      crate::wire::runtime::spawn(pump(stream, rx, queued, events.clone(), cancelled));
       UploadGuard {
         _cancel: Some(cancel),
       }
