@@ -252,14 +252,15 @@ export declare function requestPark(id: number): void
 export declare function requestRead(id: number): void
 
 /**
- * Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
- * a `WriteAck` event follows once the engine takes it to write it. Once the exchange is over
- * (a server that answered before the body was sent), chunks still count against the window
- * though nothing sends them: a producer that writes whenever `write()` returns true must
- * still come to wait, so that the events ending the request reach JS (`'end'` releases the
- * write left waiting).
+ * Queues one chunk of a chunked body: 1 when it is accepted at once; 0 when it is not, and a
+ * `WriteAck` event follows once the engine takes it to write it; -1 when the request is over
+ * (its terminal event has been handed to JS), so that nothing will take it or acknowledge it.
+ * Once the exchange is over but before that (a server that answered before the body was sent),
+ * chunks still count against the window though nothing sends them: a producer that writes
+ * whenever `write()` returns true must still come to wait, so that the events ending the
+ * request reach JS (`'end'` releases the write left waiting).
  */
-export declare function requestWrite(id: number, chunk: Buffer): boolean
+export declare function requestWrite(id: number, chunk: Buffer): number
 
 /**
  * Starts a request for module load `load` and returns its id, which the other `request*`

@@ -261,3 +261,13 @@ test('should reject a stream/promises pipeline into a request with its net::ERR_
   t.regex(error.message, /^net::ERR_(CONNECTION_RESET|CONNECTION_ABORTED|FAILED)$/)
   t.true(endless.destroyed, 'the source was destroyed')
 })
+
+// A request whose exchange is over takes no more of its body, and each write completes without
+// sending anything: those completions go through the event loop, so an endless synchronous
+// source cannot keep the process in nextTick callbacks (it did once in CI: a response's END and
+// a pending write's WRITE_ACK in one batch left every later write completing synchronously).
+test('should keep the event loop turning while an endless source writes into a request whose response has ended', async (t) => {
+  const r = await runNode([path.join(__dirname, 'fixtures', 'endless-upload.js')])
+  t.false(r.killed, 'the process had to be killed: its event loop never turned')
+  t.deepEqual(r.output, { status: 413, ticked: true })
+})

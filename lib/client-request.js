@@ -149,10 +149,17 @@ class ClientRequest extends Writable {
     // waits until the engine has handed the chunk to the socket (WRITE_ACK). A chunk taken is
     // upload activity: it re-arms the timeout as a socket write would in Node.
     this._armTimeout()
-    if (this[kNative].requestWrite(this[kId], chunk)) {
+    const taken = this[kNative].requestWrite(this[kId], chunk)
+    if (taken === 1) {
       callback()
-    } else {
+    } else if (taken === 0) {
       this[kPendingWrite] = callback
+    } else {
+      // The request is over: nothing takes the chunk. Completed through the event loop, so that
+      // a source that writes whenever a write completes cannot keep the process in nextTick
+      // callbacks, away from the event that ends the request (an ERROR batched behind a
+      // WRITE_ACK waits for setImmediate).
+      setImmediate(callback)
     }
   }
 

@@ -249,7 +249,12 @@ unsafe fn deliver(ring: &Ring) -> bool {
       ))
     });
   let status = match produced {
-    Ok(Some(batch)) => call(env, ring.dispatch, batch),
+    Ok(Some(batch)) => {
+      // An exception left by building the batch would make napi refuse the call, and the
+      // batch's events (already drained) would be lost: it is raised first.
+      raise_pending(env);
+      call(env, ring.dispatch, batch)
+    }
     // Nothing for JS (the drain only ran jobs, or a ring came after its events had gone).
     Ok(None) => sys::Status::napi_ok,
     Err(e) => {

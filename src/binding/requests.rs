@@ -201,24 +201,25 @@ pub fn start_request(
   Ok(id)
 }
 
-/// Queues one chunk of a chunked body. Returns true when it is accepted at once; otherwise
-/// a `WriteAck` event follows once the engine takes it to write it. Once the exchange is over
-/// (a server that answered before the body was sent), chunks still count against the window
-/// though nothing sends them: a producer that writes whenever `write()` returns true must
-/// still come to wait, so that the events ending the request reach JS (`'end'` releases the
-/// write left waiting).
+/// Queues one chunk of a chunked body: 1 when it is accepted at once; 0 when it is not, and a
+/// `WriteAck` event follows once the engine takes it to write it; -1 when the request is over
+/// (its terminal event has been handed to JS), so that nothing will take it or acknowledge it.
+/// Once the exchange is over but before that (a server that answered before the body was sent),
+/// chunks still count against the window though nothing sends them: a producer that writes
+/// whenever `write()` returns true must still come to wait, so that the events ending the
+/// request reach JS (`'end'` releases the write left waiting).
 #[napi(catch_unwind)]
-pub fn request_write(id: u32, chunk: Buffer) -> bool {
+pub fn request_write(id: u32, chunk: Buffer) -> i32 {
   with_handle(id, |h| {
     let Some(tx) = &h.upload else {
-      return true;
+      return 1;
     };
     let accepted = h.queued.add(chunk.len());
     let chunk = Bytes::from_owner(JsChunk::new(chunk, h.channel.clone()));
     let _ = tx.send(UploadMsg::Chunk(chunk, accepted));
-    accepted
+    i32::from(accepted)
   })
-  .unwrap_or(true)
+  .unwrap_or(-1)
 }
 
 /// Ends a chunked body. True when the engine takes the end (a `WriteAck` event acknowledges
