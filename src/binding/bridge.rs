@@ -58,7 +58,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use napi::bindgen_prelude::Function;
-use napi::{Env, JsValue, Status};
+use napi::{Env, JsValue};
 
 use crate::binding::batch::{self, Batch, Packed, Slot};
 use crate::binding::chunk_slab;
@@ -72,24 +72,14 @@ use crate::request::events::{Drained, Event};
 pub fn init(env: &Env, dispatch: Function<Vec<Slot>, ()>) -> napi::Result<u32> {
   env::ensure(env)?;
   let load = env::next_load();
+  // Runs on the JS thread for each delivery. A panic in one event's conversion fails just that
+  // request (see `drain`); one anywhere else becomes an uncaught JS `Error` (the doorbell
+  // catches it) instead of unwinding into Node.
   let deliver: Deliver =
-    Box::new(move |raw| deliver(&Env::from_raw(raw), load).map(|batch| batch.map(Batch::raw)));
+    Box::new(move |raw| drain(&Env::from_raw(raw), load).map(|batch| batch.map(Batch::raw)));
   // SAFETY: on the JS thread, with this env's function.
   let doorbell = unsafe { Doorbell::new(env.raw(), dispatch.raw(), deliver)? };
   env::add_load(doorbell)
-}
-
-/// Runs on the JS thread for each delivery. A panic in one event's conversion fails just that
-/// request (see [`drain`]); one anywhere else becomes an uncaught JS `Error` (napi-rs raises a
-/// callback's `Err` with `napi_fatal_exception`) instead of unwinding into Node.
-fn deliver(env: &Env, load: u32) -> napi::Result<Option<Batch>> {
-  match panic::catch_unwind(AssertUnwindSafe(|| drain(env, load))) {
-    Ok(batch) => batch,
-    Err(_) => Err(napi::Error::new(
-      Status::GenericFailure,
-      "electron-net-rs: internal error while delivering network events",
-    )),
-  }
 }
 
 /// Turns everything queued into one flat JS array for the dispatcher; `None` when no event is.

@@ -37,6 +37,28 @@ thread_local! {
   static ENV: RefCell<Option<EnvState>> = const { RefCell::new(None) };
 }
 
+impl EnvState {
+  /// Enough requests in flight that the engine puts its wake-ups of this thread off to the end
+  /// of its turn (`Channel::set_busy`).
+  fn busy(&self) -> bool {
+    self.in_flight > TUNING.poll_here_max_in_flight
+  }
+}
+
+impl Load {
+  /// Stops delivering this load's events: what is queued is dropped, and its doorbell closed
+  /// (JS thread, its environment still there). Each step on its own, so that one that panics
+  /// does not skip the other.
+  fn close(&self) {
+    drop(panic::catch_unwind(AssertUnwindSafe(|| {
+      self.channel.close()
+    })));
+    drop(panic::catch_unwind(AssertUnwindSafe(|| {
+      self.doorbell.close()
+    })));
+  }
+}
+
 fn with_state<R>(f: impl FnOnce(&mut EnvState) -> R) -> Option<R> {
   ENV.with(|e| e.borrow_mut().as_mut().map(f))
 }
@@ -65,10 +87,7 @@ pub fn ensure(env: &Env) -> napi::Result<()> {
   // thread): its loads stop delivering here, and their doorbells are closed now, on this thread,
   // while it still exists (its own teardown finds no state of its own and does nothing).
   if let Some(previous) = previous {
-    for load in &previous.loads {
-      load.channel.close();
-      load.doorbell.close();
-    }
+    previous.loads.iter().for_each(Load::close);
   }
   Ok(())
 }
@@ -80,7 +99,7 @@ pub fn add_load(doorbell: Doorbell) -> napi::Result<u32> {
   let ringer = doorbell.clone();
   let channel = Channel::new(Box::new(move || ringer.ring()));
   with_state(|state| {
-    channel.set_busy(state.in_flight > TUNING.poll_here_max_in_flight);
+    channel.set_busy(state.busy());
     state.loads.push(Load {
       channel,
       doorbell,
@@ -117,10 +136,7 @@ unsafe extern "C" fn teardown(arg: *mut c_void) {
   // close them: aborting every task stops them.
   let step = |f: &dyn Fn()| drop(panic::catch_unwind(AssertUnwindSafe(f)));
   step(&crate::binding::requests::abort_all);
-  for load in &state.loads {
-    step(&|| load.channel.close());
-    step(&|| load.doorbell.close());
-  }
+  state.loads.iter().for_each(Load::close);
   // Cookies still waiting for their batch are written before the sessions go (Chromium
   // flushes its cookie store at shutdown too).
   step(&crate::binding::cookies::flush_all);
@@ -188,14 +204,13 @@ fn count(lifeline: &Lifeline, start: bool) {
     return;
   }
   with_state(|state| {
-    let busy = |n| n > TUNING.poll_here_max_in_flight;
-    let was = busy(state.in_flight);
+    let was = state.busy();
     if start {
       state.in_flight += 1;
     } else {
       state.in_flight -= 1;
     }
-    if busy(state.in_flight) != was {
+    if state.busy() != was {
       for load in &state.loads {
         load.channel.set_busy(!was);
       }

@@ -172,16 +172,7 @@ impl Channel {
       });
       len
     };
-    self.wake();
-    let urgent = len >= DRAIN_AT_ONCE;
-    if urgent {
-      idle::flush();
-    }
-    if (urgent || idle::held()) && self.busy.load(Ordering::Relaxed) {
-      // This channel's own wake-up may be held by another engine thread (one scheduled drain
-      // at a time): ring now; a second ring costs at most a delivery that finds nothing.
-      (self.schedule)();
-    }
+    self.wake(len >= DRAIN_AT_ONCE);
   }
 
   /// Runs `job` on the JS thread at its next drain (scheduling one). Once the load is gone the
@@ -195,10 +186,7 @@ impl Channel {
       }
       pending.jobs.push(job);
     }
-    self.wake();
-    if idle::held() && self.busy.load(Ordering::Relaxed) {
-      (self.schedule)();
-    }
+    self.wake(false);
   }
 
   /// Whether enough requests are in flight for drains to be put off (see `busy`).
@@ -206,19 +194,26 @@ impl Channel {
     self.busy.store(busy, Ordering::Relaxed);
   }
 
-  /// Schedules a drain unless one is. While busy, on an engine thread, when that thread runs
-  /// out of work (or holds too much, see [`idle`]), so that one drain carries all that one turn
-  /// produced.
-  fn wake(&self) {
+  /// Schedules a drain for what was just queued, unless one is. While busy, on an engine
+  /// thread, when that thread runs out of work (or holds too much, see [`idle`]), so that one
+  /// drain carries all that one turn produced; at once if `urgent` (a large body chunk).
+  fn wake(&self, urgent: bool) {
+    let busy = self.busy.load(Ordering::Relaxed);
     if !self.scheduled.swap(true, Ordering::SeqCst) {
-      match self
-        .me
-        .upgrade()
-        .filter(|_| self.busy.load(Ordering::Relaxed))
-      {
+      match self.me.upgrade().filter(|_| busy) {
         Some(me) => idle::later(Box::new(move || (me.schedule)())),
         None => (self.schedule)(),
       }
+    }
+    if urgent {
+      idle::flush();
+    }
+    // Counted whether busy or not: the bound is on what this thread holds for every channel.
+    let flushed = urgent || idle::held();
+    if busy && flushed {
+      // This channel's own wake-up may be held by another engine thread (one scheduled drain
+      // at a time): ring now; a second ring costs at most a delivery that finds nothing.
+      (self.schedule)();
     }
   }
 
