@@ -261,11 +261,17 @@ test.serial('should deliver a 64 MiB HTTPS download intact through the recycled 
     return true
   })
   const directReads = () => require('../lib/bridge').binding().directReadCount()
-  const before = directReads()
-  const a = await within(download(net, `${srv.url}/a`, { pauseEvery: 8 * 1024 * 1024 }), 30000, 'the 64 MiB download')
-  t.true(a.body.equals(payloads['/a']), 'intact')
-  t.true(a.max <= 1024 * 1024, `largest chunk ${a.max} bytes`)
-  t.true(directReads() > before, 'read into recycled blocks')
+  // Reads grow to the blocks only while they come back full, which a loaded machine can keep
+  // from happening for a whole download (1 run in 9 under two CPU hogs): up to three tries.
+  let direct = false
+  for (let attempt = 0; attempt < 3 && !direct; attempt++) {
+    const before = directReads()
+    const a = await within(download(net, `${srv.url}/a`, { pauseEvery: 8 * 1024 * 1024 }), 30000, 'the 64 MiB download')
+    t.true(a.body.equals(payloads['/a']), 'intact')
+    t.true(a.max <= 1024 * 1024, `largest chunk ${a.max} bytes`)
+    direct = directReads() > before
+  }
+  t.true(direct, 'read into recycled blocks')
   const b = await download(net, `${srv.url}/b`)
   t.true(b.body.equals(payloads['/b']))
   const c = await download(net, `${srv.url}/c`)
