@@ -97,6 +97,10 @@ net_errors! {
   ERR_INCOMPLETE_CHUNKED_ENCODING = -355;
   ERR_HTTP2_PROTOCOL_ERROR = -337;
   ERR_HTTP2_SERVER_REFUSED_STREAM = -351;
+  ERR_HTTP2_FLOW_CONTROL_ERROR = -361;
+  ERR_HTTP2_FRAME_SIZE_ERROR = -362;
+  ERR_HTTP2_COMPRESSION_ERROR = -363;
+  ERR_HTTP_1_1_REQUIRED = -365;
   ERR_INVALID_AUTH_CREDENTIALS = -338;
   ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH = -346;
   ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION = -349;
@@ -174,11 +178,14 @@ pub fn classify(err: &(dyn StdError + 'static), stage: Stage) -> NetError {
         if io.kind() == io::ErrorKind::InvalidData {
           return NetError::ERR_SSL_PROTOCOL_ERROR;
         }
+        if h2_saw_the_end(io) {
+          return NetError::ERR_CONNECTION_CLOSED;
+        }
         current = Some(io);
         continue;
       }
-      if let Some(reason) = h2.reason() {
-        return classify_h2_reason(reason);
+      if let Some(net) = classify_h2(h2) {
+        return net;
       }
     }
     current = e.source();
@@ -226,14 +233,41 @@ pub fn resolve_failed(err: Option<&io::Error>) -> NetError {
   NetError::ERR_NAME_NOT_RESOLVED
 }
 
-/// An HTTP/2 stream or connection ended by a RST_STREAM or GOAWAY with `reason`. Chromium's
-/// `SpdyStream::OnResetStreamFrameReceived` reports a refused stream as such and every other
-/// reset as a protocol error.
-pub fn classify_h2_reason(reason: h2::Reason) -> NetError {
-  if reason == h2::Reason::REFUSED_STREAM {
-    NetError::ERR_HTTP2_SERVER_REFUSED_STREAM
-  } else {
-    NetError::ERR_HTTP2_PROTOCOL_ERROR
+/// An HTTP/2 stream or connection ended by a RST_STREAM or GOAWAY (`None` for an h2 error that
+/// carries no reason). As Chromium's `SpdySession`:
+/// - the server's frames (`OnRstStream`, `OnGoAway`): HTTP_1_1_REQUIRED is
+///   `ERR_HTTP_1_1_REQUIRED`; a refused stream, and a stream above the last one a graceful
+///   GOAWAY (NO_ERROR) accepted, are `ERR_HTTP2_SERVER_REFUSED_STREAM` (retried elsewhere);
+///   any other code is a protocol error, a GOAWAY's too (not retried);
+/// - what the client itself found wrong is named by its kind (`MapFramerErrorToNetError`):
+///   flow control, frame size and header compression have names of their own.
+pub fn classify_h2(e: &h2::Error) -> Option<NetError> {
+  use h2::Reason;
+  let reason = e.reason()?;
+  Some(match reason {
+    Reason::HTTP_1_1_REQUIRED => NetError::ERR_HTTP_1_1_REQUIRED,
+    Reason::REFUSED_STREAM if !e.is_go_away() => NetError::ERR_HTTP2_SERVER_REFUSED_STREAM,
+    Reason::NO_ERROR if e.is_go_away() && e.is_remote() => {
+      NetError::ERR_HTTP2_SERVER_REFUSED_STREAM
+    }
+    _ if e.is_remote() => NetError::ERR_HTTP2_PROTOCOL_ERROR,
+    Reason::FLOW_CONTROL_ERROR => NetError::ERR_HTTP2_FLOW_CONTROL_ERROR,
+    Reason::FRAME_SIZE_ERROR => NetError::ERR_HTTP2_FRAME_SIZE_ERROR,
+    Reason::COMPRESSION_ERROR => NetError::ERR_HTTP2_COMPRESSION_ERROR,
+    _ => NetError::ERR_HTTP2_PROTOCOL_ERROR,
+  })
+}
+
+/// Whether h2 reports the end of the connection: it turns a read of 0 into a "broken pipe" of
+/// its own, and its frame reader a connection that ends inside a frame into "bytes remaining
+/// on stream". Chromium's `SpdySession` drains on a read of 0 with `ERR_CONNECTION_CLOSED`,
+/// whatever was left unread; a real `EPIPE` from a write stays a reset.
+pub(crate) fn h2_saw_the_end(io: &io::Error) -> bool {
+  let text = io.to_string();
+  match io.kind() {
+    io::ErrorKind::BrokenPipe => text.ends_with("closed because of a broken pipe"),
+    io::ErrorKind::Other => text == "bytes remaining on stream",
+    _ => false,
   }
 }
 

@@ -710,8 +710,12 @@ mod classification {
           match (io_inside(error), error.reason()) {
             // Bad data under h2 can only be TLS's (its rustls error lost inside h2).
             (Some(ErrorKind::InvalidData), _) => NetError::ERR_SSL_PROTOCOL_ERROR,
+            // h2's own words for the connection's end (a read of 0, or one inside a frame).
+            (Some(_), _) if error.get_io().is_some_and(crate::errors::h2_saw_the_end) => {
+              NetError::ERR_CONNECTION_CLOSED
+            }
             (Some(kind), _) => io_name(kind, stage),
-            (None, Some(reason)) => crate::errors::classify_h2_reason(reason),
+            (None, Some(_)) => crate::errors::classify_h2(error).expect("a reason"),
             (None, None) => innermost_io.map_or(h2_name(stage), |kind| io_name(kind, stage)),
           }
         }

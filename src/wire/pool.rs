@@ -6,7 +6,7 @@
 //! new route and never a connection made for the old one, while those stay pooled until
 //! `closeAllConnections()` (reference §10, Chromium's per-proxy-chain socket pools).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -71,6 +71,10 @@ pub struct Pool {
   /// Bumped by [`Pool::forget_pooled`] (trust or TLS settings changed): a connection from an
   /// exchange that began under an older value is closed rather than pooled.
   epoch: AtomicU64,
+  /// Servers that answered HTTP/2 with HTTP_1_1_REQUIRED: their connections offer only
+  /// http/1.1 from then on, for the session's life (Chromium's
+  /// `HttpServerProperties::SetHTTP11Required`, which `closeAllConnections()` keeps too).
+  http11_required: Mutex<HashSet<Target>>,
 }
 
 /// Resolves once `closeAllConnections()` runs after this watch was taken. Every exchange takes
@@ -109,6 +113,7 @@ impl Pool {
       trust,
       resolver,
       epoch: AtomicU64::new(0),
+      http11_required: Mutex::default(),
     }
   }
 
@@ -185,6 +190,7 @@ impl Pool {
       configs: self.tls.read().unwrap_or_else(|p| p.into_inner()).clone(),
       trust: &*self.trust,
       resolver: &*self.resolver,
+      http11_only: self.requires_http11(target),
     };
     let conn = connect(target, tunnel, &uses).await?;
     let shared = match &conn {
@@ -250,6 +256,18 @@ impl Pool {
     }
   }
 
+  /// `target` answered with HTTP_1_1_REQUIRED: its HTTP/2 session is no longer handed out (the
+  /// streams on it go on), and its later connections offer only http/1.1.
+  pub fn require_http11(&self, target: &Target) {
+    lock(&self.http11_required).insert(target.clone());
+    lock(&self.h2).remove(target);
+    self.h2_throttle.learn_http1(target);
+  }
+
+  fn requires_http11(&self, target: &Target) -> bool {
+    lock(&self.http11_required).contains(target)
+  }
+
   fn reusable_h2(&self, target: &Target) -> Option<H2Sender> {
     let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
     let sender = h2.get_mut(target)?;
@@ -283,6 +301,10 @@ impl Pool {
   }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+  m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// What a new connection does after the throttle (`Pool::wait_for_h2_connect`).
 enum Throttled<'a> {
   /// Uses the session another connection made.
@@ -297,6 +319,8 @@ struct ConnectUse<'a> {
   configs: Arc<TlsConfigs>,
   trust: &'a dyn TrustHook,
   resolver: &'a dyn HostResolve,
+  /// ALPN offers only http/1.1 ([`Pool::require_http11`]).
+  http11_only: bool,
 }
 
 async fn connect(
@@ -388,7 +412,12 @@ async fn handshake_tls<T: TlsBase>(
   origin: &Origin,
   uses: &ConnectUse<'_>,
 ) -> Result<Conn, NetError> {
-  let (tls, is_h2) = verified_tls(io, &origin.host, uses, &[]).await?;
+  let alpn: &[&[u8]] = if uses.http11_only {
+    &[b"http/1.1"]
+  } else {
+    &[]
+  };
+  let (tls, is_h2) = verified_tls(io, &origin.host, uses, alpn).await?;
   if is_h2 {
     Ok(Conn::H2(http2::handshake(tls).await?))
   } else {
@@ -554,6 +583,7 @@ mod tests {
       configs: client_configs(None, &TlsSettings::default()),
       trust: &DefaultTrust,
       resolver: &NoNames,
+      http11_only: false,
     };
     let tcp = TcpStream::connect(server.addr).await.unwrap();
     let started = tokio::time::Instant::now();

@@ -34,17 +34,14 @@ impl From<NetError> for H2Failure {
 }
 
 /// An h2 failure before the response head: a stream the server refused (RST_STREAM
-/// REFUSED_STREAM, or above the last stream of a GOAWAY it sent, which Chromium's
-/// `SpdySession` closes with ERR_HTTP2_SERVER_REFUSED_STREAM) or any other.
+/// REFUSED_STREAM, or above the last stream of a graceful GOAWAY it sent, which Chromium's
+/// `SpdySession` closes with ERR_HTTP2_SERVER_REFUSED_STREAM and resends) or any other (a
+/// GOAWAY with an error code is a protocol error, which Chromium does not resend).
 fn head_failure(e: &::h2::Error, stage: Stage) -> H2Failure {
-  let refused = e.is_remote() && (e.is_go_away() || e.reason() == Some(Reason::REFUSED_STREAM));
+  let error = classify(e, stage);
   H2Failure {
-    error: if refused {
-      NetError::ERR_HTTP2_SERVER_REFUSED_STREAM
-    } else {
-      classify(e, stage)
-    },
-    refused,
+    error,
+    refused: e.is_remote() && error == NetError::ERR_HTTP2_SERVER_REFUSED_STREAM,
   }
 }
 

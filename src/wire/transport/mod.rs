@@ -210,6 +210,19 @@ async fn exchange_on(
             _ => Err(Failure::sent(error)),
           }
         }
+        // The server wants HTTP/1.1 for this (Windows authentication does, say): it is
+        // remembered for the server, and the request sent again on a new HTTP/1.1 connection
+        // when the body can be (Chromium's `HttpNetworkTransaction::HandleHttp11Required`).
+        Err(H2Failure { error, .. }) if error == NetError::ERR_HTTP_1_1_REQUIRED => {
+          pool.require_http11(target);
+          match replay {
+            Some(body) if attempt != Attempt::NewConnection => {
+              let again = Attempt::NewConnection;
+              Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
+            }
+            _ => Err(Failure::sent(error)),
+          }
+        }
         Err(failure) => Err(Failure::sent(failure.error)),
         Ok(start) => Ok(start),
       }
