@@ -511,3 +511,55 @@ mod tests {
     );
   }
 }
+
+#[cfg(test)]
+mod h2_end_tests {
+  use super::*;
+  use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+  /// The h2 error of a request whose server sends `bytes` (after its SETTINGS) and closes.
+  async fn h2_error_after(bytes: &'static [u8]) -> h2::Error {
+    let (client, mut server) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move {
+      let mut preface = [0u8; 24];
+      let _ = server.read_exact(&mut preface).await;
+      // An empty SETTINGS, then what the case sends, then the end of the connection.
+      let _ = server.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await;
+      let _ = server.write_all(bytes).await;
+      let _ = server.shutdown().await;
+      let mut sink = [0u8; 4096];
+      while matches!(server.read(&mut sink).await, Ok(n) if n > 0) {}
+    });
+    let (sender, conn) = h2::client::handshake(client).await.unwrap();
+    tokio::spawn(async move {
+      let _ = conn.await;
+    });
+    let mut sender = match sender.ready().await {
+      Ok(sender) => sender,
+      Err(e) => return e,
+    };
+    match sender.send_request(http::Request::new(()), true) {
+      Ok((response, _)) => response.await.expect_err("no response comes"),
+      Err(e) => e,
+    }
+  }
+
+  /// Pins the words h2 uses for the end of the connection (`h2_saw_the_end`): if an h2 update
+  /// changes them, this fails rather than the name quietly becoming a reset or ERR_FAILED.
+  #[tokio::test]
+  async fn the_end_of_an_h2_connection_is_connection_closed() {
+    let at_a_frame_boundary = h2_error_after(b"").await;
+    assert_eq!(
+      classify(&at_a_frame_boundary, Stage::ReadHeaders),
+      NetError::ERR_CONNECTION_CLOSED,
+      "{at_a_frame_boundary:?}"
+    );
+    // A PING frame header announcing 8 bytes, and 3 of them.
+    let inside_a_frame = h2_error_after(&[0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3]).await;
+    assert_eq!(
+      classify(&inside_a_frame, Stage::ReadHeaders),
+      NetError::ERR_CONNECTION_CLOSED,
+      "{inside_a_frame:?}"
+    );
+  }
+}
