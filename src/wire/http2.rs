@@ -7,6 +7,8 @@
 //! streamed upload is pumped by a task of its own (`transport::h2`).
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
@@ -39,6 +41,9 @@ const INITIAL_MAX_SEND_STREAMS: usize = 100;
 #[derive(Clone)]
 pub struct H2Sender {
   send: h2::client::SendRequest<Bytes>,
+  /// A stream on this connection was answered with HTTP_1_1_REQUIRED after its response head
+  /// (the body reader sets it): the pool marks the server at its next look at the connection.
+  http11: Arc<AtomicBool>,
 }
 
 impl H2Sender {
@@ -51,6 +56,26 @@ impl H2Sender {
     // the error h2 has recorded.
     let mut cx = Context::from_waker(Waker::noop());
     matches!(self.send.poll_ready(&mut cx), Poll::Ready(Err(_)))
+  }
+
+  /// Whether the server asked for HTTP/1.1 on this connection: a stream's HTTP_1_1_REQUIRED
+  /// after its head, or a GOAWAY with that code (h2 records it as the connection's error,
+  /// whatever streams the GOAWAY still lets finish). Chromium drains the whole session then
+  /// (`SpdySession::OnGoAway`, `OnRstStream`).
+  pub fn asked_for_http11(&mut self) -> bool {
+    if self.http11.load(Ordering::Relaxed) {
+      return true;
+    }
+    let mut cx = Context::from_waker(Waker::noop());
+    matches!(
+      self.send.poll_ready(&mut cx),
+      Poll::Ready(Err(e)) if e.is_remote() && e.reason() == Some(h2::Reason::HTTP_1_1_REQUIRED)
+    )
+  }
+
+  /// What a response body on this connection sets when its stream gets HTTP_1_1_REQUIRED.
+  pub fn http11_flag(&self) -> Arc<AtomicBool> {
+    self.http11.clone()
   }
 
   /// The h2 handle, once the connection may open another stream (the server's
@@ -83,7 +108,10 @@ pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
   crate::wire::runtime::spawn(async move {
     let _ = connection.await;
   });
-  Ok(H2Sender { send })
+  Ok(H2Sender {
+    send,
+    http11: Arc::default(),
+  })
 }
 
 /// Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2).

@@ -73,8 +73,9 @@ pub struct Pool {
   epoch: AtomicU64,
   /// Servers that answered HTTP/2 with HTTP_1_1_REQUIRED: their connections offer only
   /// http/1.1 from then on, for the session's life (Chromium's
-  /// `HttpServerProperties::SetHTTP11Required`, which `closeAllConnections()` keeps too).
-  http11_required: Mutex<HashSet<Target>>,
+  /// `HttpServerProperties::SetHTTP11Required`, keyed by origin, whatever the proxy, and kept
+  /// by `closeAllConnections()` too).
+  http11_required: Mutex<HashSet<Origin>>,
 }
 
 /// Resolves once `closeAllConnections()` runs after this watch was taken. Every exchange takes
@@ -192,7 +193,17 @@ impl Pool {
       resolver: &*self.resolver,
       http11_only: self.requires_http11(target),
     };
-    let conn = connect(target, tunnel, &uses).await?;
+    let mut conn = connect(target, tunnel, &uses).await?;
+    if matches!(conn, Conn::H2(_)) && !uses.http11_only && self.requires_http11(target) {
+      // The server asked for HTTP/1.1 while this connection was being made (one of a first
+      // burst's six): it is not used, and this connect is made again offering only http/1.1.
+      drop(conn);
+      let uses = ConnectUse {
+        http11_only: true,
+        ..uses
+      };
+      conn = connect(target, tunnel, &uses).await?;
+    }
     let shared = match &conn {
       Conn::H1(_) => {
         self.h2_throttle.learn_http1(target);
@@ -207,7 +218,9 @@ impl Pool {
           None
         };
         // After the insert: the ones waiting look for it as they wake.
-        self.h2_throttle.learn_h2(target);
+        if !self.requires_http11(target) {
+          self.h2_throttle.learn_h2(target);
+        }
         shared
       }
     };
@@ -219,6 +232,9 @@ impl Pool {
   /// connection is dropped, as Chromium's job does when it finds a session for its key on
   /// completing (`Job::DoCreateStream`).
   fn share_h2(&self, target: &Target, sender: &H2Sender) -> Option<H2Sender> {
+    if self.requires_http11(target) {
+      return None;
+    }
     let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
     let shared = h2
       .get_mut(target)
@@ -259,18 +275,30 @@ impl Pool {
   /// `target` answered with HTTP_1_1_REQUIRED: its HTTP/2 session is no longer handed out (the
   /// streams on it go on), and its later connections offer only http/1.1.
   pub fn require_http11(&self, target: &Target) {
-    lock(&self.http11_required).insert(target.clone());
+    {
+      let mut marked = lock(&self.http11_required);
+      // Bounded as the throttle's memory is: forgetting costs one more HTTP_1_1_REQUIRED.
+      if marked.len() >= HTTP11_REMEMBERED {
+        marked.clear();
+      }
+      marked.insert(target.origin.clone());
+    }
     lock(&self.h2).remove(target);
     self.h2_throttle.learn_http1(target);
   }
 
   fn requires_http11(&self, target: &Target) -> bool {
-    lock(&self.http11_required).contains(target)
+    lock(&self.http11_required).contains(&target.origin)
   }
 
   fn reusable_h2(&self, target: &Target) -> Option<H2Sender> {
-    let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
+    let mut h2 = lock(&self.h2);
     let sender = h2.get_mut(target)?;
+    if sender.asked_for_http11() {
+      drop(h2);
+      self.require_http11(target);
+      return None;
+    }
     if !sender.is_closed() {
       return Some(sender.clone());
     }
@@ -300,6 +328,9 @@ impl Pool {
     self.h2.lock().unwrap_or_else(|p| p.into_inner()).clear();
   }
 }
+
+/// Servers remembered as wanting HTTP/1.1 before the list starts again.
+const HTTP11_REMEMBERED: usize = 1024;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
   m.lock().unwrap_or_else(|p| p.into_inner())

@@ -1,6 +1,8 @@
 //! Reading a response body off the wire (HTTP/1.1 framing or HTTP/2 DATA frames).
 
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -68,11 +70,18 @@ pub(super) struct H2Body {
   large: bool,
   /// An error met after frames already joined into a chunk: the next read returns it.
   failed: Option<NetError>,
+  /// The connection's "the server asked for HTTP/1.1" (`H2Sender::asked_for_http11`).
+  http11: Arc<AtomicBool>,
 }
 
 impl Wire {
   /// An HTTP/2 body, `length` long if the response said so.
-  pub(super) fn h2(incoming: h2::RecvStream, length: Option<u64>, upload: UploadGuard) -> Wire {
+  pub(super) fn h2(
+    incoming: h2::RecvStream,
+    length: Option<u64>,
+    upload: UploadGuard,
+    http11: Arc<AtomicBool>,
+  ) -> Wire {
     let large = length.is_some_and(|n| n >= read_block::BLOCK as u64);
     Wire::H2(Box::new(H2Body {
       incoming,
@@ -80,6 +89,7 @@ impl Wire {
       block: None,
       large,
       failed: None,
+      http11,
     }))
   }
 }
@@ -220,6 +230,15 @@ impl H2Body {
   /// small response would be mostly unused). A frame that arrives alone is handed over as it
   /// is.
   async fn next(&mut self) -> Result<Option<Bytes>, NetError> {
+    let next = self.next_chunk().await;
+    if matches!(next, Err(e) if e == NetError::ERR_HTTP_1_1_REQUIRED) {
+      // Too late to send this request again (JS has its head), but not the next one.
+      self.http11.store(true, Ordering::Relaxed);
+    }
+    next
+  }
+
+  async fn next_chunk(&mut self) -> Result<Option<Bytes>, NetError> {
     if let Some(e) = self.failed.take() {
       return Err(e);
     }

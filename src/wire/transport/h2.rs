@@ -68,6 +68,7 @@ pub(super) async fn exchange_h2(
   *request.uri_mut() = http::Uri::try_from(&out.url[..url::Position::AfterQuery])
     .map_err(|_| NetError::ERR_INVALID_ARGUMENT)?;
   *request.headers_mut() = header_map;
+  let http11 = sender.http11_flag();
   let mut send = sender
     .ready()
     .await
@@ -99,7 +100,7 @@ pub(super) async fn exchange_h2(
     http_version: "2.0",
     headers,
     body: BodyReader {
-      wire: Wire::h2(response.into_body(), length, upload),
+      wire: Wire::h2(response.into_body(), length, upload, http11),
       closed,
     },
     tunnel_challenge: false,

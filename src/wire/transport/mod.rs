@@ -153,6 +153,9 @@ enum Attempt {
   NewConnection,
   /// Sent again after an HTTP/2 server refused the stream (the `n`th resend).
   Resend(u8),
+  /// Sent again on a new HTTP/1.1 connection after the HTTP/2 server answered
+  /// HTTP_1_1_REQUIRED.
+  Http11,
 }
 
 /// Resends of a stream an HTTP/2 server refused (Chromium's `HttpNetworkTransaction`
@@ -168,7 +171,7 @@ async fn exchange_on(
   closed: CloseWatch,
   attempt: Attempt,
 ) -> Result<ResponseStart, Failure> {
-  let conn = if attempt == Attempt::NewConnection {
+  let conn = if matches!(attempt, Attempt::NewConnection | Attempt::Http11) {
     // Boxed, as `checkout` boxes it: connecting is most of a request's task state.
     Box::pin(pool.connect(target, tunnel_request(out))).await
   } else {
@@ -216,8 +219,8 @@ async fn exchange_on(
         Err(H2Failure { error, .. }) if error == NetError::ERR_HTTP_1_1_REQUIRED => {
           pool.require_http11(target);
           match replay {
-            Some(body) if attempt != Attempt::NewConnection => {
-              let again = Attempt::NewConnection;
+            Some(body) if attempt != Attempt::Http11 => {
+              let again = Attempt::Http11;
               Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
             }
             _ => Err(Failure::sent(error)),
