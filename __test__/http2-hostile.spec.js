@@ -521,3 +521,15 @@ test.serial('should finish a stream a GOAWAY(HTTP_1_1_REQUIRED) lets through, an
   t.is(srv.seen.h2Streams, 1)
   t.is(srv.seen.h1Requests.length, 1)
 })
+
+test.serial('should fail a body whose stream is above the last stream of a graceful GOAWAY, not end it as complete', async (t) => {
+  // Chromium's OnGoAway: StartGoingAway(last, ERR_HTTP2_SERVER_REFUSED_STREAM) closes every
+  // stream above it, one that has its head too (too late to resend it).
+  const { r } = await requestTo(t, (conn, id) => {
+    conn.socket.write(headers(id, STATUS_200))
+    conn.socket.write(data(id, 'part'))
+    setTimeout(() => conn.socket.write(frame(GOAWAY, 0, 0, u32(0, 0x0))), 50)
+  })
+  t.is(r.error && r.error.message, 'net::ERR_HTTP2_SERVER_REFUSED_STREAM')
+  t.deepEqual(r.events, FAILED_AFTER_RESPONSE)
+})

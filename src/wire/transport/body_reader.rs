@@ -25,8 +25,12 @@ async fn next_h2_data(body: &mut h2::RecvStream) -> Result<Option<Bytes>, NetErr
     match poll_fn(|cx| body.poll_data(cx)).await {
       None => return Ok(None),
       // RST_STREAM(NO_ERROR) is a server done with the exchange (RFC 9113 §8.1): the body ends
-      // there, as hyper ended it, rather than failing.
-      Some(Err(e)) if e.reason() == Some(h2::Reason::NO_ERROR) => return Ok(None),
+      // there, as Chromium's `SpdyStream::OnClose` ends it once the head has come, rather than
+      // failing. A graceful GOAWAY below this stream is no such thing: Chromium fails the
+      // stream (ERR_HTTP2_SERVER_REFUSED_STREAM), which `classify` names.
+      Some(Err(e)) if e.reason() == Some(h2::Reason::NO_ERROR) && !e.is_go_away() => {
+        return Ok(None)
+      }
       Some(Err(e)) => return Err(classify(&e, Stage::ReadBody)),
       Some(Ok(data)) => {
         // Fails only once the stream is gone, which the next read reports.
