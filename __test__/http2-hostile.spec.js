@@ -533,3 +533,22 @@ test.serial('should fail a body whose stream is above the last stream of a grace
   t.is(r.error && r.error.message, 'net::ERR_HTTP2_SERVER_REFUSED_STREAM')
   t.deepEqual(r.events, FAILED_AFTER_RESPONSE)
 })
+
+test.serial('should send a request again on a new connection when a session in use goes away before its head', async (t) => {
+  // Chromium's HandleIOError: ERR_CONNECTION_CLOSED on a reused session (ShouldResendRequest)
+  // resends; the first connection answers its first stream, then closes on the second.
+  const srv = await hostileServer(t, {
+    onHeaders (conn, id) {
+      if (srv.connections.indexOf(conn) === 0 && id > 1) return conn.socket.end()
+      conn.socket.write(headers(id, STATUS_200))
+      conn.socket.write(data(id, `stream ${id}`, END_STREAM))
+    }
+  })
+  const first = await within(collect(net.request(srv.url)), 5000, 'the first request')
+  t.is(first.body, 'stream 1')
+  const post = net.request({ method: 'POST', url: srv.url })
+  const second = await within(collect(post, { body: 'again' }), 5000, 'the second request')
+  t.is(second.error, null)
+  t.is(second.body, 'stream 1', 'answered on a new connection')
+  t.is(srv.connections.length, 2)
+})

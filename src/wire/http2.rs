@@ -44,6 +44,10 @@ pub struct H2Sender {
   /// A stream on this connection was answered with HTTP_1_1_REQUIRED after its response head
   /// (the body reader sets it): the pool marks the server at its next look at the connection.
   http11: Arc<AtomicBool>,
+  /// Handed out by the pool as a session already in use (Chromium's `SpdySession::IsReused`:
+  /// frames came in on it): a failure of the connection before the response head may be its
+  /// going away as the request went out, and the request is sent again on a new one.
+  pub reused: bool,
 }
 
 impl H2Sender {
@@ -71,6 +75,14 @@ impl H2Sender {
       self.send.poll_ready(&mut cx),
       Poll::Ready(Err(e)) if e.is_remote() && e.reason() == Some(h2::Reason::HTTP_1_1_REQUIRED)
     )
+  }
+
+  /// A handle on this session for another request.
+  pub fn reuse(&self) -> H2Sender {
+    H2Sender {
+      reused: true,
+      ..self.clone()
+    }
   }
 
   /// What a response body on this connection sets when its stream gets HTTP_1_1_REQUIRED.
@@ -111,6 +123,7 @@ pub async fn handshake<T: Io + 'static>(io: T) -> Result<H2Sender, NetError> {
   Ok(H2Sender {
     send,
     http11: Arc::default(),
+    reused: false,
   })
 }
 

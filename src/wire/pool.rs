@@ -238,7 +238,7 @@ impl Pool {
     let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
     let shared = h2
       .get_mut(target)
-      .and_then(|shared| (!shared.is_closed()).then(|| shared.clone()));
+      .and_then(|shared| (!shared.is_closed()).then(|| shared.reuse()));
     if shared.is_none() {
       h2.insert(target.clone(), sender.clone());
     }
@@ -300,7 +300,7 @@ impl Pool {
       return None;
     }
     if !sender.is_closed() {
-      return Some(sender.clone());
+      return Some(sender.reuse());
     }
     h2.remove(target);
     None

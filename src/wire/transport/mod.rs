@@ -158,6 +158,16 @@ enum Attempt {
   Http11,
 }
 
+/// The failures of a connection that `HandleIOError` resends on a reused one.
+fn connection_went_away(error: NetError) -> bool {
+  [
+    NetError::ERR_CONNECTION_CLOSED,
+    NetError::ERR_CONNECTION_RESET,
+    NetError::ERR_CONNECTION_ABORTED,
+  ]
+  .contains(&error)
+}
+
 /// Resends of a stream an HTTP/2 server refused (Chromium's `HttpNetworkTransaction`
 /// `kMaxRetryAttempts`).
 const MAX_RESENDS: u8 = 2;
@@ -192,6 +202,7 @@ async fn exchange_on(
     // keeps a small task state.
     Conn::H2(sender) => {
       let replay = body.replay();
+      let reused = sender.reused;
       match Box::pin(exchange_h2(sender, out, body, events, closed.clone())).await {
         // The server did not process the stream (REFUSED_STREAM, or beyond its GOAWAY's last
         // stream): sent again, on the connection the pool gives next, when the body can be
@@ -224,6 +235,21 @@ async fn exchange_on(
               Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
             }
             _ => Err(Failure::sent(error)),
+          }
+        }
+        // A session in use that went away as the request went out, before any head: sent
+        // again once on a new connection, when the body can be, as a stale keep-alive HTTP/1.1
+        // connection is (Chromium's `HandleIOError` and `ShouldResendRequest`, which count an
+        // HTTP/2 session that received frames as reused).
+        Err(H2Failure { error, .. })
+          if reused && attempt != Attempt::NewConnection && connection_went_away(error) =>
+        {
+          match replay {
+            Some(body) => {
+              let again = Attempt::NewConnection;
+              Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
+            }
+            None => Err(Failure::sent(error)),
           }
         }
         Err(failure) => Err(Failure::sent(failure.error)),
