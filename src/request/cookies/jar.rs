@@ -8,7 +8,7 @@ use super::rules;
 use super::same_site::SameSiteContext;
 use super::status::{Exclusion, Status};
 use super::CookieBacking;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use url::Url;
 
@@ -119,15 +119,37 @@ impl CookieJar {
   /// events or writes back. As in Chromium, expired ones are kept and go (with an `expired`
   /// change and a disk delete) the next time their key is touched; duplicates (same name, domain
   /// and path) keep the newest creation (`TrimDuplicateCookiesForKey`).
+  ///
+  /// Duplicates are found through a map of the loaded ones, not a scan of their key's list: a
+  /// file with 100,000 cookies under one domain took 15 s of the JS thread to load.
   pub fn load(&mut self, cookies: Vec<CanonicalCookie>) {
+    // In file order, each duplicate's place taken by the newest of its kind.
+    let mut kept: Vec<Option<CanonicalCookie>> = Vec::with_capacity(cookies.len());
+    let mut at: HashMap<(String, String, String), usize> = HashMap::new();
     for cc in cookies {
+      let identity = (cc.domain.clone(), cc.name.clone(), cc.path.clone());
+      match at.get(&identity) {
+        Some(&i) if kept[i].as_ref().is_some_and(|k| k.creation >= cc.creation) => {}
+        Some(&i) => kept[i] = Some(cc),
+        None => {
+          at.insert(identity, kept.len());
+          kept.push(Some(cc));
+        }
+      }
+    }
+    let newest = kept.into_iter().flatten();
+    // Keys that had cookies before this load (set before the store opened): only theirs can
+    // hold an equivalent one.
+    let before: HashSet<String> = self.map.keys().cloned().collect();
+    for cc in newest {
       if self.earliest_access.is_none_or(|e| cc.last_access < e) {
         self.earliest_access = Some(cc.last_access);
       }
       self.last_time_seen = self.last_time_seen.max(cc.creation);
       let key = rules::key_for(&cc.domain);
-      if let Some(list) = self.map.get(&key) {
+      if let Some(list) = self.map.get(&key).filter(|_| before.contains(&key)) {
         if let Some(i) = list.iter().position(|e| e.cookie.is_equivalent(&cc)) {
+          // One already in memory (a second load): the newer stays.
           if list[i].cookie.creation >= cc.creation {
             continue;
           }

@@ -11,6 +11,8 @@ use rusqlite::{Connection, OpenFlags, Row};
 
 use super::error::{OpenError, OpenErrorKind};
 use crate::request::cookies::canonical::{CanonicalCookie, Priority, SameSite, SourceScheme, Time};
+use crate::request::cookies::create::is_canonical;
+use crate::request::cookies::parse::MAX_NAME_PLUS_VALUE;
 
 /// The `meta` version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -216,16 +218,32 @@ fn check_schema(conn: &Connection, path: &Path, tables: &[String]) -> Result<(),
   Ok(())
 }
 
-/// Every stored cookie that decodes; a row that does not (wrong type, unknown enum value) is
-/// skipped rather than delivered half-read.
+/// Every stored cookie that decodes and could have been stored; a row that does not (wrong
+/// type, unknown enum value, or a cookie `cookies.set` would have refused: a `;` or control
+/// character in its value, a bad name, domain or path, more than 4096 bytes of name and value)
+/// is skipped rather than delivered, as Chromium's `CanonicalCookie::FromStorage` drops what is
+/// not canonical. Times after now (a clock set back, or a damaged row) are brought back to now:
+/// a creation time in the future would otherwise order every later cookie behind it.
 fn load(conn: &Connection) -> rusqlite::Result<Vec<CanonicalCookie>> {
   let mut stmt = conn.prepare(&format!("SELECT {} FROM cookies", COLUMNS.join(", ")))?;
   let mut rows = stmt.query([])?;
   let mut cookies = Vec::new();
+  let now = Time::now();
   while let Some(row) = rows.next()? {
-    if let Ok(Some(cookie)) = decode(row) {
-      cookies.push(cookie);
+    let Ok(Some(mut cookie)) = decode(row) else {
+      continue;
+    };
+    // A domain of nothing (or only a dot) matches no host; `is_canonical` lets it through.
+    if cookie.domain.trim_start_matches('.').is_empty()
+      || cookie.name.len() + cookie.value.len() > MAX_NAME_PLUS_VALUE
+      || !is_canonical(&cookie)
+    {
+      continue;
     }
+    cookie.creation = cookie.creation.min(now);
+    cookie.last_access = cookie.last_access.min(now);
+    cookie.last_update = cookie.last_update.min(now);
+    cookies.push(cookie);
   }
   Ok(cookies)
 }

@@ -108,7 +108,7 @@ fn timing() -> Timing {
 fn every_field_survives_a_round_trip() {
   let dir = TempDir::new("roundtrip");
   let mut a = cookie("a", ".example.com");
-  a.value = "välue; with \"quotes\" and =".into();
+  a.value = "välue with \"quotes\" and =".into();
   a.path = "/some/path".into();
   a.secure = true;
   a.http_only = true;
@@ -168,7 +168,7 @@ fn deletes_and_access_time_updates_reach_the_disk() {
   assert_eq!(backing.flush(), Ok(()));
 
   let mut touched = a.clone();
-  touched.last_access = Time(1_800_000_000_000_000);
+  touched.last_access = Time(1_780_000_000_000_000);
   backing.update_access_time(&touched);
   backing.delete(&b);
   // An overwrite within one batch (delete + add, as the store sends it), then a second access:
@@ -180,7 +180,7 @@ fn deletes_and_access_time_updates_reach_the_disk() {
   backing.delete(&c);
   backing.add(&c2);
   let mut c2_touched = c2.clone();
-  c2_touched.last_access = Time(1_800_000_000_000_001);
+  c2_touched.last_access = Time(1_780_000_000_000_001);
   backing.update_access_time(&c2);
   backing.update_access_time(&c2_touched);
   // Added and deleted before any commit: never stored.
@@ -422,6 +422,46 @@ fn rows_that_do_not_decode_are_skipped() {
   assert_eq!(rows(&dir), 9);
   let names: Vec<String> = reopen(&dir).into_iter().map(|c| c.name).collect();
   assert_eq!(names, ["good"]);
+}
+
+/// A row `cookies.set` could never have stored is not loaded (it would go on the wire as is:
+/// a `;` in a value is a second cookie there), and times after now are brought back to now.
+#[test]
+fn rows_that_are_not_canonical_are_skipped_and_future_times_clamped() {
+  let dir = TempDir::new("noncanonical");
+  let future = Time(Time::now().0 + 365 * 86_400 * 1_000_000);
+  {
+    let (backing, _) = open(dir.path()).expect("opens");
+    backing.add(&cookie("good", "example.com"));
+    let bad = |name: &str, edit: &dyn Fn(&mut CanonicalCookie)| {
+      let mut c = cookie(name, "example.com");
+      edit(&mut c);
+      backing.add(&c);
+    };
+    bad("semicolon", &|c| c.value = "v; other=injected".into());
+    bad("control", &|c| c.value = "v\u{1}x".into());
+    bad("tab", &|c| c.value = "v\tx".into());
+    bad("crlf", &|c| c.value = "v\r\nx".into());
+    // Chromium takes a space inside a name, as `cookies.set` does.
+    bad("space name", &|_| {});
+    bad("empty-domain", &|c| c.domain = String::new());
+    bad("nul\0name", &|_| {});
+    bad("huge", &|c| c.value = "x".repeat(10 * 1024 * 1024));
+    bad("no-slash", &|c| c.path = "nope".into());
+    bad("dot-domain", &|c| c.domain = ".".into());
+    bad("upper-domain", &|c| c.domain = "EXAMPLE.com".into());
+    bad("future", &|c| {
+      c.creation = future;
+      c.last_access = future;
+      c.last_update = future;
+    });
+  }
+  assert_eq!(rows(&dir), 13);
+  let loaded = reopen(&dir);
+  let names: Vec<&str> = loaded.iter().map(|c| c.name.as_str()).collect();
+  assert_eq!(names, ["future", "good", "space name"]);
+  let now = Time::now();
+  assert!(loaded[0].creation <= now && loaded[0].last_access <= now);
 }
 
 #[test]
