@@ -67,7 +67,15 @@ const CONNECT_FAILURES = [
   ['a reset before anything', (s) => s.resetAndDestroy(), 'net::ERR_CONNECTION_RESET'],
   // The tunnel is up: what follows is read as the origin's TLS.
   ['a 200 then bytes that are not TLS', (s) => { s.write('HTTP/1.1 200 Connection established\r\n\r\n'); setTimeout(() => s.write('HTTP/1.1 400 Bad\r\n\r\n'), 50) }, 'net::ERR_SSL_PROTOCOL_ERROR'],
-  ['a 200 with Connection: close, then the close', (s) => { s.write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'); setTimeout(() => s.end(), 50) }, 'net::ERR_CONNECTION_CLOSED']
+  ['a 200 with Connection: close, then the close', (s) => { s.write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'); setTimeout(() => s.end(), 50) }, 'net::ERR_CONNECTION_CLOSED'],
+  // Only 200 opens the tunnel: a proxy relaying a 201, 204 or 299 does not.
+  ['a 201', (s) => s.write('HTTP/1.1 201 Created\r\n\r\n'), 'net::ERR_TUNNEL_CONNECTION_FAILED'],
+  ['a 204', (s) => s.write('HTTP/1.1 204 No Content\r\n\r\n'), 'net::ERR_TUNNEL_CONNECTION_FAILED'],
+  ['a 299', (s) => s.write('HTTP/1.1 299 Whatever\r\n\r\n'), 'net::ERR_TUNNEL_CONNECTION_FAILED'],
+  // The CONNECT is made for an https URL: a head cut off by the close is a truncation there
+  // (HttpStreamParser::HandleReadHeaderResult), not a head to use, nor a reason to try the next
+  // proxy.
+  ['a head cut off by the close', (s) => s.end('HTTP/1.1 200 Connection established\r\nX-A: b\r\n'), 'net::ERR_RESPONSE_HEADERS_TRUNCATED']
 ]
 for (const [name, answer, expected] of CONNECT_FAILURES) {
   test(`CONNECT answered with ${name} fails with ${expected}, and the process goes on`, async (t) => {

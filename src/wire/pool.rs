@@ -551,18 +551,31 @@ async fn open_tunnel(
     tunnel.user_agent,
     tunnel.proxy_authorization,
   )?;
-  conn.write_all(&head).await?;
-  conn.flush().await?;
-  let response = conn.read_head().await.map_err(|e| e.error)?;
+  conn.read_heads_as_https();
+  // Chromium's `HttpProxyConnectJob` gives the tunnel 30 s (its `kHttpProxyConnectJobTunnel
+  // Timeout`), then fails with `ERR_TIMED_OUT`, which lets the next proxy be tried: a proxy
+  // that takes the connection and never answers does not hold the request forever.
+  let response = tokio::time::timeout(CONNECT_TIMEOUT, async {
+    conn.write_all(&head).await?;
+    conn.flush().await?;
+    conn.read_head().await.map_err(|e| e.error)
+  })
+  .await
+  .map_err(|_| NetError::ERR_TIMED_OUT)??;
   match response.status {
-    200..=299 => conn
+    // Only 200 (`HttpProxyClientSocket::DoReadHeadersComplete`): any other answer is ignored,
+    // so that the proxy cannot stand in for the origin.
+    200 => conn
       .into_io()
-      // Bytes after the 2xx head that the origin cannot have sent yet: not a usable tunnel.
+      // Bytes after the head that the origin cannot have sent yet: not a usable tunnel.
       .ok_or(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
     407 => Err(ConnectError::TunnelAuth(response)),
     _ => Err(ConnectError::Net(NetError::ERR_TUNNEL_CONNECTION_FAILED)),
   }
 }
+
+/// How long a CONNECT may take to be answered.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {
@@ -626,5 +639,34 @@ mod tests {
     .expect("the handshake never gave up");
     assert_eq!(result.err(), Some(NetError::ERR_TIMED_OUT));
     assert_gave_up_after(started, TLS_HANDSHAKE_TIMEOUT, "the handshake");
+  }
+
+  /// An HTTP proxy that takes the connection and never answers the CONNECT: the tunnel gives up
+  /// after Chromium's 30 s with `ERR_TIMED_OUT` (which lets the next proxy be tried), not before.
+  #[tokio::test(start_paused = true)]
+  async fn a_silent_proxy_times_out_the_connect_after_30_seconds() {
+    let server = SilentServer::start().await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let origin = Origin {
+      https: true,
+      host: "origin.test".into(),
+      port: 443,
+    };
+    let started = tokio::time::Instant::now();
+    let result = tokio::time::timeout(
+      Duration::from_secs(120),
+      open_tunnel(
+        http1::Connection::plain(tcp),
+        &origin,
+        TunnelRequest::default(),
+      ),
+    )
+    .await
+    .expect("the CONNECT never gave up");
+    assert!(matches!(
+      result,
+      Err(ConnectError::Net(NetError::ERR_TIMED_OUT))
+    ));
+    assert_gave_up_after(started, CONNECT_TIMEOUT, "the CONNECT");
   }
 }

@@ -91,6 +91,13 @@ impl Connection {
     }
   }
 
+  /// Reads heads by https's rules from now on (a head cut off by the close is
+  /// `ERR_RESPONSE_HEADERS_TRUNCATED`, never delivered): a CONNECT's reply, whose request
+  /// Chromium makes for the https origin it tunnels to.
+  pub fn read_heads_as_https(&mut self) {
+    self.secure = true;
+  }
+
   pub async fn write_all(&mut self, data: &[u8]) -> Result<(), NetError> {
     self
       .io
