@@ -34,11 +34,18 @@ use engine::Engine;
 /// How many answers a resolver remembers (one per sanitized URL: per origin for https).
 const CACHE_ENTRIES: usize = 1024;
 
+/// How many proxies all remembered answers may list together: a script answering each URL
+/// with a million proxies (`"PROXY a:1;".repeat(1e6)`, ~40 MB parsed) took the process to
+/// gigabytes through the cache. An answer longer than this is used but not remembered.
+const CACHE_PROXIES: usize = 65_536;
+
 /// Answers remembered per sanitized URL, oldest evicted first.
 #[derive(Default)]
 struct AnswerCache {
   answers: HashMap<String, Vec<ProxyEntry>>,
   order: VecDeque<String>,
+  /// The proxies the remembered answers list, together.
+  proxies: usize,
 }
 
 impl AnswerCache {
@@ -47,14 +54,18 @@ impl AnswerCache {
   }
 
   fn insert(&mut self, key: String, list: Vec<ProxyEntry>) {
-    if self.answers.contains_key(&key) {
+    if self.answers.contains_key(&key) || list.len() > CACHE_PROXIES {
       return;
     }
-    if self.order.len() >= CACHE_ENTRIES {
-      if let Some(oldest) = self.order.pop_front() {
-        self.answers.remove(&oldest);
+    while self.order.len() >= CACHE_ENTRIES || self.proxies + list.len() > CACHE_PROXIES {
+      let Some(oldest) = self.order.pop_front() else {
+        break;
+      };
+      if let Some(gone) = self.answers.remove(&oldest) {
+        self.proxies -= gone.len();
       }
     }
+    self.proxies += list.len();
     self.order.push_back(key.clone());
     self.answers.insert(key, list);
   }
@@ -136,6 +147,21 @@ impl PacResolver {
 mod tests {
   use super::*;
   use crate::request::session::SessionInner;
+
+  #[test]
+  fn long_answers_are_used_but_bounded_in_the_cache() {
+    let mut cache = AnswerCache::default();
+    let long = vec![ProxyEntry::Direct; CACHE_PROXIES / 4];
+    for i in 0..10 {
+      cache.insert(format!("k{i}"), long.clone());
+    }
+    assert_eq!(cache.proxies, CACHE_PROXIES);
+    assert_eq!(cache.answers.len(), 4);
+    assert!(cache.get("k9").is_some() && cache.get("k5").is_none());
+    cache.insert("huge".into(), vec![ProxyEntry::Direct; CACHE_PROXIES + 1]);
+    assert!(cache.get("huge").is_none());
+    assert_eq!(cache.proxies, CACHE_PROXIES);
+  }
 
   #[test]
   fn the_cache_is_bounded_and_keeps_the_newest() {
