@@ -15,8 +15,8 @@ const test = require('ava')
 const { net } = require('..')
 const { serve, collect } = require('./helpers/listen')
 const { within, sleep } = require('./helpers/bodies')
+const { frame, PREFACE } = require('./helpers/raw-h2')
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 const DATA = 0x0
 const HEADERS = 0x1
 const RST_STREAM = 0x3
@@ -35,15 +35,6 @@ const PROTOCOL_ERROR = 'net::ERR_HTTP2_PROTOCOL_ERROR'
 const FAILED_BEFORE_RESPONSE = ['R:finish', 'R:close', 'R:error']
 const FAILED_AFTER_RESPONSE = ['R:finish', 'R:close', 'R:response', 'R:error', 'S:error', 'S:close']
 const SUCCESS = ['R:finish', 'R:close', 'R:response', 'S:end', 'S:close']
-
-function frame (type, flags, id, payload = Buffer.alloc(0)) {
-  const head = Buffer.alloc(9)
-  head.writeUIntBE(payload.length, 0, 3)
-  head[3] = type
-  head[4] = flags
-  head.writeUInt32BE(id >>> 0, 5)
-  return Buffer.concat([head, payload])
-}
 
 function u32 (...values) {
   const b = Buffer.alloc(values.length * 4)
@@ -75,6 +66,28 @@ const STATUS_200 = Buffer.from([0x88])
 const headers = (id, block, flags = END_HEADERS) => frame(HEADERS, flags, id, block)
 const data = (id, body, flags = 0) => frame(DATA, flags, id, Buffer.from(body))
 
+// Calls `onFrame({ type, flags, id, payload })` for each frame the client sends, after its
+// preface.
+function readFrames (socket, onFrame) {
+  let buffer = Buffer.alloc(0)
+  let prefaced = false
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk])
+    if (!prefaced) {
+      if (buffer.length < PREFACE.length) return
+      prefaced = true
+      buffer = buffer.subarray(PREFACE.length)
+    }
+    while (buffer.length >= 9) {
+      const length = buffer.readUIntBE(0, 3)
+      if (buffer.length < 9 + length) return
+      const payload = Buffer.from(buffer.subarray(9, 9 + length))
+      onFrame({ type: buffer[3], flags: buffer[4], id: buffer.readUInt32BE(5) & 0x7fffffff, payload })
+      buffer = buffer.subarray(9 + length)
+    }
+  })
+}
+
 // A raw h2 server: sends SETTINGS (unless `noSettings`), ACKs the client's SETTINGS and PINGs,
 // and calls `onHeaders(conn, streamId)` for each request. `conn` has the socket, `closed`, and
 // `frames` (what the client sent). Resolves with { url, connections }.
@@ -87,28 +100,11 @@ async function hostileServer (t, { onHeaders, noSettings = false } = {}) {
     connections.push(conn)
     socket.on('close', () => { conn.closed = true })
     if (!noSettings) socket.write(frame(SETTINGS, 0, 0))
-    let buffer = Buffer.alloc(0)
-    let prefaced = false
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk])
-      if (!prefaced) {
-        if (buffer.length < PREFACE.length) return
-        prefaced = true
-        buffer = buffer.subarray(PREFACE.length)
-      }
-      while (buffer.length >= 9) {
-        const length = buffer.readUIntBE(0, 3)
-        if (buffer.length < 9 + length) return
-        const type = buffer[3]
-        const flags = buffer[4]
-        const id = buffer.readUInt32BE(5) & 0x7fffffff
-        const payload = Buffer.from(buffer.subarray(9, 9 + length))
-        buffer = buffer.subarray(9 + length)
-        conn.frames.push({ type, flags, id, payload })
-        if (type === SETTINGS && !(flags & ACK)) socket.write(frame(SETTINGS, ACK, 0))
-        else if (type === PING && !(flags & ACK)) socket.write(frame(PING, ACK, 0, payload))
-        else if (type === HEADERS && onHeaders) onHeaders(conn, id)
-      }
+    readFrames(socket, ({ type, flags, id, payload }) => {
+      conn.frames.push({ type, flags, id, payload })
+      if (type === SETTINGS && !(flags & ACK)) socket.write(frame(SETTINGS, ACK, 0))
+      else if (type === PING && !(flags & ACK)) socket.write(frame(PING, ACK, 0, payload))
+      else if (type === HEADERS && onHeaders) onHeaders(conn, id)
     })
   })
   server.on('tlsClientError', () => {})
@@ -352,37 +348,21 @@ async function http11RequiredServer (t, refuse) {
       return
     }
     socket.write(frame(SETTINGS, 0, 0))
-    let buffer = Buffer.alloc(0)
-    let prefaced = false
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk])
-      if (!prefaced) {
-        if (buffer.length < PREFACE.length) return
-        prefaced = true
-        buffer = buffer.subarray(PREFACE.length)
-      }
-      while (buffer.length >= 9) {
-        const length = buffer.readUIntBE(0, 3)
-        if (buffer.length < 9 + length) return
-        const type = buffer[3]
-        const flags = buffer[4]
-        const id = buffer.readUInt32BE(5) & 0x7fffffff
-        buffer = buffer.subarray(9 + length)
-        if (type === SETTINGS && !(flags & ACK)) socket.write(frame(SETTINGS, ACK, 0))
-        if (type === HEADERS) {
-          seen.h2Streams++
-          if (refuse === 'rst') socket.write(frame(RST_STREAM, 0, id, u32(0xd)))
-          else if (refuse === 'goaway') socket.write(frame(GOAWAY, 0, 0, u32(0, 0xd)))
-          else if (refuse === 'rst-after-head') {
-            socket.write(headers(id, STATUS_200))
-            socket.write(data(id, 'part'))
-            socket.write(frame(RST_STREAM, 0, id, u32(0xd)))
-          } else if (refuse === 'goaway-covering') {
-            // The GOAWAY lets this stream finish, and it is answered over HTTP/2.
-            socket.write(frame(GOAWAY, 0, 0, u32(id, 0xd)))
-            socket.write(headers(id, STATUS_200))
-            socket.write(data(id, 'via h2', END_STREAM))
-          }
+    readFrames(socket, ({ type, flags, id }) => {
+      if (type === SETTINGS && !(flags & ACK)) socket.write(frame(SETTINGS, ACK, 0))
+      if (type === HEADERS) {
+        seen.h2Streams++
+        if (refuse === 'rst') socket.write(frame(RST_STREAM, 0, id, u32(0xd)))
+        else if (refuse === 'goaway') socket.write(frame(GOAWAY, 0, 0, u32(0, 0xd)))
+        else if (refuse === 'rst-after-head') {
+          socket.write(headers(id, STATUS_200))
+          socket.write(data(id, 'part'))
+          socket.write(frame(RST_STREAM, 0, id, u32(0xd)))
+        } else if (refuse === 'goaway-covering') {
+          // The GOAWAY lets this stream finish, and it is answered over HTTP/2.
+          socket.write(frame(GOAWAY, 0, 0, u32(id, 0xd)))
+          socket.write(headers(id, STATUS_200))
+          socket.write(data(id, 'via h2', END_STREAM))
         }
       }
     })
@@ -551,4 +531,19 @@ test.serial('should send a request again on a new connection when a session in u
   t.is(second.error, null)
   t.is(second.body, 'stream 1', 'answered on a new connection')
   t.is(srv.connections.length, 2)
+})
+
+test.serial('should end a request whose every new connection refuses its first stream and closes on the next, after a bounded number of tries', async (t) => {
+  // Resends are counted for the whole request (Chromium's retry_attempts_): a refused stream
+  // followed by the session going away must not start the count again.
+  const srv = await hostileServer(t, {
+    onHeaders (conn, id) {
+      if (id === 1) conn.socket.write(frame(RST_STREAM, 0, id, u32(0x7)))
+      else conn.socket.end()
+    }
+  })
+  const r = await within(collect(net.request(srv.url)), 5000, 'the request')
+  t.true(['net::ERR_HTTP2_SERVER_REFUSED_STREAM', 'net::ERR_CONNECTION_CLOSED'].includes(r.error && r.error.message), String(r.error))
+  t.deepEqual(r.events, FAILED_BEFORE_RESPONSE)
+  t.true(srv.connections.length <= 4, `${srv.connections.length} connections`)
 })

@@ -172,4 +172,4 @@ async function rawH2Server (t, handlers = {}) {
   return { port, url: `https://127.0.0.1:${port}`, connections }
 }
 
-module.exports = { rawH2Server }
+module.exports = { rawH2Server, frame, PREFACE }

@@ -8,7 +8,7 @@ use super::rules;
 use super::same_site::SameSiteContext;
 use super::status::{Exclusion, Status};
 use super::CookieBacking;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use url::Url;
 
@@ -140,15 +140,23 @@ impl CookieJar {
     let newest = kept.into_iter().flatten();
     // Keys that had cookies before this load (set before the store opened): only theirs can
     // hold an equivalent one.
-    let before: HashSet<String> = self.map.keys().cloned().collect();
+    let before: HashMap<String, usize> = self
+      .map
+      .iter()
+      .map(|(key, list)| (key.clone(), list.len()))
+      .collect();
     for cc in newest {
       if self.earliest_access.is_none_or(|e| cc.last_access < e) {
         self.earliest_access = Some(cc.last_access);
       }
       self.last_time_seen = self.last_time_seen.max(cc.creation);
       let key = rules::key_for(&cc.domain);
-      if let Some(list) = self.map.get(&key).filter(|_| before.contains(&key)) {
-        if let Some(i) = list.iter().position(|e| e.cookie.is_equivalent(&cc)) {
+      let had = before.get(&key).copied().unwrap_or(0);
+      if let Some(list) = self.map.get(&key).filter(|_| had > 0) {
+        if let Some(i) = list[..had.min(list.len())]
+          .iter()
+          .position(|e| e.cookie.is_equivalent(&cc))
+        {
           // One already in memory (a second load): the newer stays.
           if list[i].cookie.creation >= cc.creation {
             continue;

@@ -47,6 +47,12 @@ fn parse_element(element: &str) -> Option<ProxyEntry> {
     "quic" => ProxyScheme::Quic,
     _ => return None,
   };
+  // `host:port` longer than any name can be (255) plus a port: Chromium's host canonicalization
+  // refuses such a host, and the element is skipped. Without this bound an answer's one
+  // 30 MB "host" stayed in the answer cache per URL.
+  if rest.len() > 255 + 1 + 5 + 2 {
+    return None;
+  }
   server_entry(scheme, rest)
 }
 
@@ -72,6 +78,20 @@ mod tests {
       host: host.into(),
       port,
     }
+  }
+
+  #[test]
+  fn a_host_longer_than_a_name_can_be_is_skipped() {
+    let long = format!("PROXY {}:1; PROXY ok.test:2", "a".repeat(300));
+    assert_eq!(parse_pac_string(&long).len(), 1);
+    assert_eq!(
+      parse_pac_string(&format!("PROXY {}:1", "a".repeat(300))),
+      vec![ProxyEntry::Direct]
+    );
+    assert_eq!(
+      parse_pac_string(&format!("PROXY {}:1", "a".repeat(255))).len(),
+      1
+    );
   }
 
   #[test]

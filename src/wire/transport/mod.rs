@@ -116,7 +116,7 @@ pub async fn exchange(
   tokio::select! {
     biased;
     () = closed.closed() => Err(Failure::sent(NetError::ERR_ABORTED)),
-    result = exchange_on(pool, target, out, body, events, watch, Attempt::First) => result,
+    result = exchange_on(pool, target, out, body, events, watch, Attempt::default()) => result,
   }
 }
 
@@ -144,18 +144,31 @@ fn tunnel_challenge(head: ResponseHead, closed: CloseWatch) -> ResponseStart {
   }
 }
 
-/// Which try of a hop this is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Attempt {
-  First,
-  /// On a new connection, after a pooled HTTP/1.1 one turned out closed (or answered 408): a new
-  /// connection is never retried, as nothing of it was reused.
-  NewConnection,
-  /// Sent again after an HTTP/2 server refused the stream (the `n`th resend).
-  Resend(u8),
-  /// Sent again on a new HTTP/1.1 connection after the HTTP/2 server answered
-  /// HTTP_1_1_REQUIRED.
-  Http11,
+/// Which try of a hop this is, and the resends already made: counted for the whole hop, as
+/// Chromium's `retry_attempts_` is for a transaction, so that no mix of failures (a refused
+/// stream on each new connection, then the session closing on the next) resends forever.
+#[derive(Clone, Copy, Default)]
+struct Attempt {
+  /// On a new connection rather than the pool's: a new connection is never retried, as nothing
+  /// of it was reused.
+  new_connection: bool,
+  /// Resends after an HTTP/2 server refused the stream.
+  refused: u8,
+  /// Sent again once already after a reused connection went away (or answered 408).
+  went_away: bool,
+  /// Sent again once already over HTTP/1.1 after HTTP_1_1_REQUIRED.
+  http11: bool,
+}
+
+impl Attempt {
+  /// The resend after a reused connection went away (or answered 408).
+  fn on_a_new_connection(self) -> Attempt {
+    Attempt {
+      new_connection: true,
+      went_away: true,
+      ..self
+    }
+  }
 }
 
 /// The failures of a connection that `HandleIOError` resends on a reused one.
@@ -181,7 +194,7 @@ async fn exchange_on(
   closed: CloseWatch,
   attempt: Attempt,
 ) -> Result<ResponseStart, Failure> {
-  let conn = if matches!(attempt, Attempt::NewConnection | Attempt::Http11) {
+  let conn = if attempt.new_connection {
     // Boxed, as `checkout` boxes it: connecting is most of a request's task state.
     Box::pin(pool.connect(target, tunnel_request(out))).await
   } else {
@@ -211,27 +224,29 @@ async fn exchange_on(
         Err(H2Failure {
           error,
           refused: true,
-        }) => {
-          let resends = match attempt {
-            Attempt::Resend(n) => n,
-            _ => 0,
-          };
-          match replay {
-            Some(body) if resends < MAX_RESENDS => {
-              let again = Attempt::Resend(resends + 1);
-              Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
-            }
-            _ => Err(Failure::sent(error)),
+        }) => match replay {
+          Some(body) if attempt.refused < MAX_RESENDS => {
+            let again = Attempt {
+              refused: attempt.refused + 1,
+              new_connection: false,
+              ..attempt
+            };
+            Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
           }
-        }
+          _ => Err(Failure::sent(error)),
+        },
         // The server wants HTTP/1.1 for this (Windows authentication does, say): it is
         // remembered for the server, and the request sent again on a new HTTP/1.1 connection
         // when the body can be (Chromium's `HttpNetworkTransaction::HandleHttp11Required`).
         Err(H2Failure { error, .. }) if error == NetError::ERR_HTTP_1_1_REQUIRED => {
           pool.require_http11(target);
           match replay {
-            Some(body) if attempt != Attempt::Http11 => {
-              let again = Attempt::Http11;
+            Some(body) if !attempt.http11 => {
+              let again = Attempt {
+                http11: true,
+                new_connection: true,
+                ..attempt
+              };
               Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
             }
             _ => Err(Failure::sent(error)),
@@ -242,11 +257,11 @@ async fn exchange_on(
         // connection is (Chromium's `HandleIOError` and `ShouldResendRequest`, which count an
         // HTTP/2 session that received frames as reused).
         Err(H2Failure { error, .. })
-          if reused && attempt != Attempt::NewConnection && connection_went_away(error) =>
+          if reused && !attempt.went_away && connection_went_away(error) =>
         {
           match replay {
             Some(body) => {
-              let again = Attempt::NewConnection;
+              let again = attempt.on_a_new_connection();
               Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
             }
             None => Err(Failure::sent(error)),
@@ -264,10 +279,10 @@ async fn exchange_on(
         // connection, this one dropped (Chromium's `HttpNetworkTransaction::
         // DoReadHeadersComplete`, HTTP/1.1 only; `ResetConnectionAndRequestForResend` closes
         // the socket). A body that cannot be sent again gets the 408.
-        Ok((conn, head)) if head.status == 408 && replay.is_some() => {
+        Ok((conn, head)) if head.status == 408 && replay.is_some() && !attempt.went_away => {
           drop(conn);
           let body = replay.unwrap_or(UploadBody::Empty);
-          let again = Attempt::NewConnection;
+          let again = attempt.on_a_new_connection();
           Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
         }
         Ok((conn, head)) => response_h1(conn, target, out, head, closed).map_err(Failure::sent),
@@ -277,10 +292,10 @@ async fn exchange_on(
           retryable: true,
           error,
         }) => {
-          let Some(body) = replay else {
+          let Some(body) = replay.filter(|_| !attempt.went_away) else {
             return Err(Failure::sent(error));
           };
-          let again = Attempt::NewConnection;
+          let again = attempt.on_a_new_connection();
           Box::pin(exchange_on(pool, target, out, body, events, closed, again)).await
         }
         Err(failure) => Err(Failure::sent(failure.error)),

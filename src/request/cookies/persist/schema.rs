@@ -219,11 +219,14 @@ fn check_schema(conn: &Connection, path: &Path, tables: &[String]) -> Result<(),
 }
 
 /// Every stored cookie that decodes and could have been stored; a row that does not (wrong
-/// type, unknown enum value, or a cookie `cookies.set` would have refused: a `;` or control
-/// character in its value, a bad name, domain or path, more than 4096 bytes of name and value)
-/// is skipped rather than delivered, as Chromium's `CanonicalCookie::FromStorage` drops what is
-/// not canonical. Times after now (a clock set back, or a damaged row) are brought back to now:
-/// a creation time in the future would otherwise order every later cookie behind it.
+/// type, unknown enum value, or a cookie that is not canonical: a `;` or control character in
+/// its value, a bad name, domain or path) is skipped rather than delivered, as Chromium's
+/// `CanonicalCookie::FromStorage` drops what is not canonical. Stricter than Chromium, which
+/// leaves sizes and empty domains alone for what it reads back: more than 4096 bytes of name and
+/// value (this store never wrote such a row; a hand-edited one went out as a 10 MB request
+/// head) and an empty domain (it matches no host) are skipped too. Skipped rows stay in the
+/// file. Times after now (a clock set back, or a damaged row) are brought back to now: a
+/// creation time in the future would otherwise order every later cookie behind it.
 fn load(conn: &Connection) -> rusqlite::Result<Vec<CanonicalCookie>> {
   let mut stmt = conn.prepare(&format!("SELECT {} FROM cookies", COLUMNS.join(", ")))?;
   let mut rows = stmt.query([])?;
