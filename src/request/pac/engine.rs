@@ -129,12 +129,25 @@ fn serve(
   }));
 }
 
+/// How much DNS waiting one evaluation may have pushed its deadline back by, in all: slow name
+/// resolution does not count against the script, but a script looping on `dnsResolve` of new
+/// names (each a real lookup) must still end, or every request of its session waits behind it
+/// and each reload leaves its thread running.
+const DNS_CREDIT: Duration = Duration::from_secs(20);
+
 /// The deadline the interrupt handler checks, in microseconds since `epoch`. DNS helpers push
-/// it back by the time they waited, so slow name resolution does not count against the script.
+/// it back by the time they waited, up to [`DNS_CREDIT`] an evaluation.
 #[derive(Clone)]
 struct Clock {
   epoch: Instant,
   deadline: Arc<AtomicU64>,
+  /// DNS waiting credited to the running evaluation so far, in microseconds.
+  credited: Arc<AtomicU64>,
+}
+
+/// The part of a DNS wait of `waited` microseconds still creditable after `credited`.
+fn creditable(waited: u64, credited: u64) -> u64 {
+  waited.min((DNS_CREDIT.as_micros() as u64).saturating_sub(credited))
 }
 
 impl Clock {
@@ -144,6 +157,7 @@ impl Clock {
 
   fn arm(&self) {
     let limit = TIME_LIMIT.as_micros() as u64;
+    self.credited.store(0, Ordering::Relaxed);
     self.deadline.store(self.now() + limit, Ordering::Relaxed);
   }
 
@@ -156,7 +170,9 @@ impl Clock {
     let start = Instant::now();
     let out = f();
     let waited = start.elapsed().as_micros() as u64;
-    self.deadline.fetch_add(waited, Ordering::Relaxed);
+    let credit = creditable(waited, self.credited.load(Ordering::Relaxed));
+    self.credited.fetch_add(credit, Ordering::Relaxed);
+    self.deadline.fetch_add(credit, Ordering::Relaxed);
     out
   }
 }
@@ -176,6 +192,7 @@ impl Pac {
     let clock = Clock {
       epoch: Instant::now(),
       deadline: Arc::new(AtomicU64::new(u64::MAX)),
+      credited: Arc::default(),
     };
     let watch = clock.clone();
     runtime.set_interrupt_handler(Some(Box::new(move || watch.expired())));
@@ -392,6 +409,15 @@ fn install_natives<'js>(
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn dns_waits_are_credited_up_to_a_bound_per_evaluation() {
+    let bound = DNS_CREDIT.as_micros() as u64;
+    assert_eq!(creditable(5, 0), 5);
+    assert_eq!(creditable(5, bound - 2), 2);
+    assert_eq!(creditable(5, bound), 0);
+    assert_eq!(creditable(u64::MAX, 0), bound);
+  }
 
   fn engine(script: &str) -> Result<Engine, PacError> {
     let rt = tokio::runtime::Builder::new_current_thread()
