@@ -132,7 +132,7 @@ fn serve(
 /// How much DNS waiting one evaluation may have pushed its deadline back by, in all: slow name
 /// resolution does not count against the script, but a script looping on `dnsResolve` of new
 /// names (each a real lookup) must still end, or every request of its session waits behind it
-/// and each reload leaves its thread running.
+/// and each reload leaves its thread running. Past it, lookups fail at once (`Clock::paused`).
 const DNS_CREDIT: Duration = Duration::from_secs(20);
 
 /// The deadline the interrupt handler checks, in microseconds since `epoch`. DNS helpers push
@@ -165,8 +165,15 @@ impl Clock {
     self.now() > self.deadline.load(Ordering::Relaxed)
   }
 
-  /// Runs `f` (a blocking DNS helper) without charging its time to the script.
-  fn paused<T>(&self, f: impl FnOnce() -> T) -> T {
+  /// Runs `f` (a blocking DNS helper) without charging its time to the script. Once the
+  /// evaluation has had [`DNS_CREDIT`] of DNS waits, helpers answer `exhausted` (a failed
+  /// lookup) at once instead: a script looping on lookups then spins in JS, where the
+  /// interrupt handler cuts it off (it runs every few thousand JS operations, which a loop
+  /// blocked in lookups would take hours to reach).
+  fn paused<T>(&self, f: impl FnOnce() -> T, exhausted: impl FnOnce() -> T) -> T {
+    if self.credited.load(Ordering::Relaxed) >= DNS_CREDIT.as_micros() as u64 {
+      return exhausted();
+    }
     let start = Instant::now();
     let out = f();
     let waited = start.elapsed().as_micros() as u64;
@@ -335,7 +342,7 @@ fn install_natives<'js>(
       move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
         let answer = string_arg(&args, 0)?
           .and_then(|h| natives::hostname_argument(&h))
-          .and_then(|h| c.paused(|| natives::dns_resolve(&r, &h)));
+          .and_then(|h| c.paused(|| natives::dns_resolve(&r, &h), || None));
         match answer {
           Some(ip) => js_string(&ctx, &ip),
           None => Ok(Value::new_null(ctx)),
@@ -351,7 +358,10 @@ fn install_natives<'js>(
       ctx.clone(),
       move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
         match string_arg(&args, 0)?.and_then(|h| natives::hostname_argument(&h)) {
-          Some(host) => js_string(&ctx, &c.paused(|| natives::dns_resolve_ex(&r, &host))),
+          Some(host) => js_string(
+            &ctx,
+            &c.paused(|| natives::dns_resolve_ex(&r, &host), String::new),
+          ),
           None => Ok(Value::new_undefined(ctx)),
         }
       },
@@ -361,14 +371,16 @@ fn install_natives<'js>(
   let (r, c) = (resolver.clone(), clock.clone());
   globals.set(
     "myIpAddress",
-    Function::new(ctx.clone(), move || c.paused(|| natives::my_ip_address(&r)))?,
+    Function::new(ctx.clone(), move || {
+      c.paused(|| natives::my_ip_address(&r), || "127.0.0.1".to_string())
+    })?,
   )?;
 
   let (r, c) = (resolver, clock.clone());
   globals.set(
     "myIpAddressEx",
     Function::new(ctx.clone(), move || {
-      c.paused(|| natives::my_ip_address_ex(&r))
+      c.paused(|| natives::my_ip_address_ex(&r), String::new)
     })?,
   )?;
 
@@ -417,6 +429,27 @@ mod tests {
     assert_eq!(creditable(5, bound - 2), 2);
     assert_eq!(creditable(5, bound), 0);
     assert_eq!(creditable(u64::MAX, 0), bound);
+  }
+
+  #[test]
+  fn lookups_fail_at_once_after_the_dns_credit() {
+    let clock = Clock {
+      epoch: Instant::now(),
+      deadline: Arc::new(AtomicU64::new(u64::MAX)),
+      credited: Arc::default(),
+    };
+    clock.arm();
+    assert_eq!(clock.paused(|| 1, || 2), 1);
+    clock
+      .credited
+      .store(DNS_CREDIT.as_micros() as u64, Ordering::Relaxed);
+    assert_eq!(
+      clock.paused(|| panic!("no lookup past the credit"), || 2),
+      2
+    );
+    // The next evaluation starts with its own credit.
+    clock.arm();
+    assert_eq!(clock.paused(|| 1, || 2), 1);
   }
 
   fn engine(script: &str) -> Result<Engine, PacError> {
