@@ -513,24 +513,23 @@ mod tests {
 }
 
 #[cfg(test)]
-mod h2_end_tests {
+pub(crate) mod h2_end_tests {
   use super::*;
-  use tokio::io::{AsyncReadExt, AsyncWriteExt};
+  use std::future::Future;
+  use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
-  /// The h2 error of a request whose server sends `bytes` (after its SETTINGS) and closes.
-  async fn h2_error_after(bytes: &'static [u8]) -> h2::Error {
-    let (client, mut server) = tokio::io::duplex(1 << 16);
-    tokio::spawn(async move {
-      let mut preface = [0u8; 24];
-      let _ = server.read_exact(&mut preface).await;
-      // An empty SETTINGS, then what the case sends, then the end of the connection.
-      let _ = server.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await;
-      let _ = server.write_all(bytes).await;
-      let _ = server.shutdown().await;
-      let mut sink = [0u8; 4096];
-      while matches!(server.read(&mut sink).await, Ok(n) if n > 0) {}
-    });
-    let (sender, conn) = h2::client::handshake(client).await.unwrap();
+  /// The h2 error a request gets from a real h2 client connection whose server side is `peer`
+  /// (h2::Error has no public constructor for every kind).
+  pub(crate) async fn h2_error_from<F, P>(peer: P) -> h2::Error
+  where
+    P: FnOnce(DuplexStream) -> F,
+    F: Future<Output = ()> + Send + 'static,
+  {
+    let (client, server) = tokio::io::duplex(1 << 16);
+    tokio::spawn(peer(server));
+    let (sender, conn) = h2::client::handshake(client)
+      .await
+      .expect("the client side of the handshake only writes");
     tokio::spawn(async move {
       let _ = conn.await;
     });
@@ -542,6 +541,26 @@ mod h2_end_tests {
       Ok((response, _)) => response.await.expect_err("no response comes"),
       Err(e) => e,
     }
+  }
+
+  /// Reads what the client sends until it is done.
+  pub(crate) async fn drain(server: &mut DuplexStream) {
+    let mut sink = [0u8; 4096];
+    while matches!(server.read(&mut sink).await, Ok(n) if n > 0) {}
+  }
+
+  /// The h2 error of a request whose server sends `bytes` (after its SETTINGS) and closes.
+  async fn h2_error_after(bytes: &'static [u8]) -> h2::Error {
+    h2_error_from(|mut server| async move {
+      let mut preface = [0u8; 24];
+      let _ = server.read_exact(&mut preface).await;
+      // An empty SETTINGS, then what the case sends, then the end of the connection.
+      let _ = server.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await;
+      let _ = server.write_all(bytes).await;
+      let _ = server.shutdown().await;
+      drain(&mut server).await;
+    })
+    .await
   }
 
   /// Pins the words h2 uses for the end of the connection (`h2_saw_the_end`): if an h2 update

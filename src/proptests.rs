@@ -528,37 +528,20 @@ mod classification {
   fn h2_errors() -> &'static [h2::Error] {
     static ERRORS: OnceLock<Vec<h2::Error>> = OnceLock::new();
     ERRORS.get_or_init(|| {
-      use tokio::io::{AsyncReadExt, AsyncWriteExt};
+      use crate::errors::h2_end_tests::{drain, h2_error_from};
+      use tokio::io::AsyncWriteExt;
       let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
       let one = |garbage: Option<&'static [u8]>| {
-        rt.block_on(async move {
-          let (client, mut server) = tokio::io::duplex(1 << 16);
-          tokio::spawn(async move {
-            let Some(garbage) = garbage else {
-              return drop(server);
-            };
-            let _ = server.write_all(garbage).await;
-            let mut buf = [0u8; 4096];
-            while matches!(server.read(&mut buf).await, Ok(n) if n > 0) {}
-          });
-          let (sender, conn) = h2::client::handshake(client)
-            .await
-            .expect("the client side of the handshake only writes");
-          tokio::spawn(async move {
-            let _ = conn.await;
-          });
-          let mut sender = match sender.ready().await {
-            Ok(sender) => sender,
-            Err(e) => return e,
+        rt.block_on(h2_error_from(move |mut server| async move {
+          let Some(garbage) = garbage else {
+            return drop(server);
           };
-          match sender.send_request(http::Request::new(()), true) {
-            Ok((response, _)) => response.await.expect_err("the peer never answers properly"),
-            Err(e) => e,
-          }
-        })
+          let _ = server.write_all(garbage).await;
+          drain(&mut server).await;
+        }))
       };
       vec![
         one(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),

@@ -37,6 +37,19 @@ const MAX_SEND_BUFFER: usize = 1024 * 1024;
 /// fewer than 100).
 const INITIAL_MAX_SEND_STREAMS: usize = 100;
 
+/// [`H2Sender::health`].
+pub struct Health {
+  /// No new stream can go on the connection: the server sent GOAWAY, or the connection failed
+  /// or ended (h2 records either as the connection's error, and its task, once done, drops the
+  /// connection, which records a closed one): a request would fail instead of taking a new
+  /// connection.
+  pub closed: bool,
+  /// The server asked for HTTP/1.1 on it: a stream's HTTP_1_1_REQUIRED after its head, or a
+  /// GOAWAY with that code (whatever streams the GOAWAY still lets finish). Chromium drains the
+  /// whole session then (`SpdySession::OnGoAway`, `OnRstStream`).
+  pub wants_http11: bool,
+}
+
 /// A handle on a shared HTTP/2 connection, cloned for each request.
 #[derive(Clone)]
 pub struct H2Sender {
@@ -51,30 +64,21 @@ pub struct H2Sender {
 }
 
 impl H2Sender {
-  /// Whether no new stream can go on this connection: the server sent GOAWAY, or the
-  /// connection failed or ended (h2 records either as the connection's error, and its task,
-  /// once done, drops the connection, which records a closed one): a request would fail
-  /// instead of taking a new connection.
-  pub fn is_closed(&mut self) -> bool {
-    // No stream is pending on the pooled handle, so this registers no waker: it only reports
-    // the error h2 has recorded.
+  /// What the pool needs to know before handing the session out, from one look at the error h2
+  /// has recorded (no stream is pending on the pooled handle, so the look registers no waker).
+  pub fn health(&mut self) -> Health {
     let mut cx = Context::from_waker(Waker::noop());
-    matches!(self.send.poll_ready(&mut cx), Poll::Ready(Err(_)))
-  }
-
-  /// Whether the server asked for HTTP/1.1 on this connection: a stream's HTTP_1_1_REQUIRED
-  /// after its head, or a GOAWAY with that code (h2 records it as the connection's error,
-  /// whatever streams the GOAWAY still lets finish). Chromium drains the whole session then
-  /// (`SpdySession::OnGoAway`, `OnRstStream`).
-  pub fn asked_for_http11(&mut self) -> bool {
-    if self.http11.load(Ordering::Relaxed) {
-      return true;
+    let error = match self.send.poll_ready(&mut cx) {
+      Poll::Ready(Err(e)) => Some(e),
+      _ => None,
+    };
+    Health {
+      wants_http11: self.http11.load(Ordering::Relaxed)
+        || error
+          .as_ref()
+          .is_some_and(|e| e.is_remote() && e.reason() == Some(h2::Reason::HTTP_1_1_REQUIRED)),
+      closed: error.is_some(),
     }
-    let mut cx = Context::from_waker(Waker::noop());
-    matches!(
-      self.send.poll_ready(&mut cx),
-      Poll::Ready(Err(e)) if e.is_remote() && e.reason() == Some(h2::Reason::HTTP_1_1_REQUIRED)
-    )
   }
 
   /// A handle on this session for another request.

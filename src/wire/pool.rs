@@ -238,7 +238,7 @@ impl Pool {
     let mut h2 = self.h2.lock().unwrap_or_else(|p| p.into_inner());
     let shared = h2
       .get_mut(target)
-      .and_then(|shared| (!shared.is_closed()).then(|| shared.reuse()));
+      .and_then(|shared| (!shared.health().closed).then(|| shared.reuse()));
     if shared.is_none() {
       h2.insert(target.clone(), sender.clone());
     }
@@ -294,12 +294,13 @@ impl Pool {
   fn reusable_h2(&self, target: &Target) -> Option<H2Sender> {
     let mut h2 = lock(&self.h2);
     let sender = h2.get_mut(target)?;
-    if sender.asked_for_http11() {
+    let health = sender.health();
+    if health.wants_http11 {
       drop(h2);
       self.require_http11(target);
       return None;
     }
-    if !sender.is_closed() {
+    if !health.closed {
       return Some(sender.reuse());
     }
     h2.remove(target);

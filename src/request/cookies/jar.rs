@@ -124,20 +124,19 @@ impl CookieJar {
   /// file with 100,000 cookies under one domain took 15 s of the JS thread to load.
   pub fn load(&mut self, cookies: Vec<CanonicalCookie>) {
     // In file order, each duplicate's place taken by the newest of its kind.
-    let mut kept: Vec<Option<CanonicalCookie>> = Vec::with_capacity(cookies.len());
+    let mut newest: Vec<CanonicalCookie> = Vec::with_capacity(cookies.len());
     let mut at: HashMap<(String, String, String), usize> = HashMap::new();
     for cc in cookies {
       let identity = (cc.domain.clone(), cc.name.clone(), cc.path.clone());
       match at.get(&identity) {
-        Some(&i) if kept[i].as_ref().is_some_and(|k| k.creation >= cc.creation) => {}
-        Some(&i) => kept[i] = Some(cc),
+        Some(&i) if newest[i].creation >= cc.creation => {}
+        Some(&i) => newest[i] = cc,
         None => {
-          at.insert(identity, kept.len());
-          kept.push(Some(cc));
+          at.insert(identity, newest.len());
+          newest.push(cc);
         }
       }
     }
-    let newest = kept.into_iter().flatten();
     // Keys that had cookies before this load (set before the store opened): only theirs can
     // hold an equivalent one.
     let before: HashMap<String, usize> = self
